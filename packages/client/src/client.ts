@@ -1,0 +1,72 @@
+import { BlobsApi } from './api/blobs.ts';
+import { ChannelsApi } from './api/channels.ts';
+import { DraftsApi } from './api/drafts.ts';
+import { ModelsApi } from './api/models.ts';
+import { TokensApi } from './api/tokens.ts';
+import { VersionsApi } from './api/versions.ts';
+import { HttpTransport, type FetchLike } from './http.ts';
+import type { Page, SigningKey, WhoAmI } from './types.ts';
+
+export interface StewardClientOptions {
+  /** Server origin, e.g. `http://127.0.0.1:7600` (the `/api/v1` prefix is added). */
+  url: string;
+  /** Bearer token; omit only for servers started with auth off. */
+  token?: string;
+  /** Custom fetch (tests, proxies, retries). Defaults to the global fetch. */
+  fetch?: FetchLike;
+}
+
+/**
+ * Typed client for the Steward REST API. Runs in Node 20+ and browsers (global fetch only).
+ * Every non-2xx answer throws StewardApiError; an unreachable server throws StewardUnreachableError.
+ *
+ * @example
+ * const client = new StewardClient({ url: 'http://127.0.0.1:7600', token: process.env.STEWARD_TOKEN });
+ * const model = await client.models.get('acme/fraud');
+ * const prod = await client.versions.get('acme/fraud', 'production');
+ */
+export class StewardClient {
+  readonly url: string;
+  readonly models: ModelsApi;
+  readonly drafts: DraftsApi;
+  readonly blobs: BlobsApi;
+  readonly versions: VersionsApi;
+  readonly channels: ChannelsApi;
+  readonly tokens: TokensApi;
+  readonly #http: HttpTransport;
+
+  constructor(opts: StewardClientOptions) {
+    this.#http = new HttpTransport(opts.url, opts.token, opts.fetch);
+    this.url = this.#http.baseUrl;
+    this.models = new ModelsApi(this.#http);
+    this.drafts = new DraftsApi(this.#http);
+    this.blobs = new BlobsApi(this.#http);
+    this.versions = new VersionsApi(this.#http);
+    this.channels = new ChannelsApi(this.#http);
+    this.tokens = new TokensApi(this.#http);
+  }
+
+  /** Who the token belongs to. */
+  whoami(): Promise<WhoAmI> {
+    return this.#http.json('GET', '/whoami');
+  }
+
+  /** The server's manifest-signing public key (Ed25519, SPKI PEM). */
+  keys(): Promise<SigningKey> {
+    return this.#http.json('GET', '/keys');
+  }
+}
+
+/**
+ * Walks every page of a cursor-paginated list.
+ * @example
+ * for await (const v of paginate((cursor) => client.versions.list('fraud', { cursor }))) console.log(v.version);
+ */
+export async function* paginate<T>(fetchPage: (cursor: string | undefined) => Promise<Page<T>>): AsyncGenerator<T> {
+  let cursor: string | undefined;
+  do {
+    const page = await fetchPage(cursor);
+    yield* page.items;
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+}

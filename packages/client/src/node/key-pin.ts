@@ -1,0 +1,63 @@
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { StewardError } from '@steward/core';
+import type { StewardClient } from '../client.ts';
+import type { SigningKey } from '../types.ts';
+
+/** `STEWARD_HOME`, default `~/.steward`: where pinned keys live. */
+export function stewardHome(env: Record<string, string | undefined> = process.env): string {
+  return env.STEWARD_HOME || join(homedir(), '.steward');
+}
+
+interface PinnedKey extends SigningKey {
+  pinnedAt: string;
+}
+
+const FILE = 'known-keys.json';
+
+/**
+ * Fetches the server's signing key and pins it on first use (trust on first use, like SSH
+ * known_hosts) in `<home>/known-keys.json`, keyed by server URL. A later, different key is refused:
+ * it means the key was rotated or someone is impersonating the server.
+ *
+ * @example
+ * const key = await trustedKey(client, stewardHome());
+ */
+export async function trustedKey(client: StewardClient, home: string): Promise<SigningKey> {
+  const key = await client.keys();
+  const file = join(home, FILE);
+  const pins = await readPins(file);
+  const pinned = pins[client.url];
+  if (pinned) {
+    if (pinned.publicKey.trim() !== key.publicKey.trim()) {
+      throw new StewardError(
+        'key_changed',
+        `${client.url} now presents signing key ${key.keyId}, but key ${pinned.keyId} was pinned in ${file}; if the server's key was rotated on purpose, delete that entry`,
+        0,
+        { url: client.url, pinnedKeyId: pinned.keyId, keyId: key.keyId, file },
+      );
+    }
+    return pinned;
+  }
+  pins[client.url] = { keyId: key.keyId, publicKey: key.publicKey, pinnedAt: new Date().toISOString() };
+  await mkdir(home, { recursive: true, mode: 0o700 });
+  const tmp = `${file}.${process.pid}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(pins, null, 2)}\n`, { mode: 0o600 });
+  await rename(tmp, file); // atomic: a crash never leaves a half-written pin file
+  return key;
+}
+
+async function readPins(file: string): Promise<Record<string, PinnedKey>> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    return {};
+  }
+  try {
+    return JSON.parse(text) as Record<string, PinnedKey>;
+  } catch {
+    throw new StewardError('key_store_corrupt', `cannot read pinned keys in ${file}: not valid JSON`, 0, { file });
+  }
+}

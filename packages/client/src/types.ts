@@ -1,0 +1,238 @@
+/**
+ * Shapes of the REST API (`/api/v1`, see docs/api.md). Times are ISO-8601 UTC strings; digests
+ * are lowercase hex SHA-256; sizes are bytes.
+ */
+
+export type Tags = Record<string, string>;
+
+/** One page of a cursor-paginated list. `nextCursor` is null on the last page. */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface Model {
+  name: string;
+  description: string;
+  tags: Tags;
+  archived: boolean;
+  createdAt: string;
+  updatedAt: string;
+  /** Highest non-prerelease committed version, or null if none. */
+  latest: string | null;
+  versionCount: number;
+}
+
+export interface ModelCreate {
+  name: string;
+  description?: string;
+  tags?: Tags;
+}
+
+/** Tags merge into the existing ones; a `null` value removes that key. */
+export interface ModelUpdate {
+  description?: string;
+  tags?: Record<string, string | null>;
+  archived?: boolean;
+}
+
+export type Relation = 'retrain' | 'finetune' | 'online-update' | 'quantize' | 'distill';
+export type ParamValue = string | number | boolean;
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
+
+export interface DatasetRef {
+  name: string;
+  sha256: string;
+  size: number;
+  /** True when the dataset bytes were uploaded as a blob (otherwise only its digest is recorded). */
+  uploaded?: boolean;
+}
+
+export interface VersionInput {
+  /** Strict semver, e.g. `1.2.0` or `2.0.0-rc.1`. */
+  version: string;
+  description?: string;
+  params?: Record<string, ParamValue>;
+  metrics?: Record<string, number>;
+  tags?: Tags;
+  datasets?: DatasetRef[];
+  inputSchema?: JsonValue;
+  outputSchema?: JsonValue;
+  /** `{ modelName: semverRange }`, checked at commit. */
+  dependencies?: Record<string, string>;
+  parent?: string;
+  relation?: Relation;
+}
+
+/** Everything of a VersionInput except the version number: what `pushVersion` calls metadata. */
+export type VersionMetadata = Omit<VersionInput, 'version'>;
+
+export interface FileEntry {
+  /** Relative, `/`-separated path inside the version. */
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+export interface Draft {
+  id: string;
+  version: string;
+  files: FileEntry[];
+  expiresAt: string;
+}
+
+/**
+ * The signed manifest. The client relies on `model`, `version` and `files`; other members are
+ * covered by the signature too and passed through untouched.
+ */
+export interface Manifest {
+  model: string;
+  version: string;
+  files: FileEntry[];
+  [k: string]: unknown;
+}
+
+export interface Version extends VersionInput {
+  model: string;
+  state: 'committed';
+  author: string;
+  createdAt: string;
+  committedAt: string;
+  files: FileEntry[];
+  manifest: Manifest;
+  /** Base64 Ed25519 signature over the UTF-8 bytes of `canonicalJson(manifest)`. */
+  signature: string;
+  keyId: string;
+}
+
+export interface VersionUpdate {
+  description?: string;
+  tags?: Record<string, string | null>;
+}
+
+export interface VersionQuery {
+  /** Semver range, e.g. `^1.0`. */
+  range?: string;
+  /** e.g. `metrics.f1>=0.92 and tags.team=risk`. */
+  filter?: string;
+  createdAfter?: string;
+  createdBefore?: string;
+  order?: 'asc' | 'desc';
+  limit?: number;
+  cursor?: string;
+}
+
+/** One changed key between two versions: `a`/`b` are undefined where the key is absent. */
+export interface ValueDiff<T = unknown> {
+  key: string;
+  a?: T;
+  b?: T;
+}
+
+export interface FileDiff {
+  path: string;
+  status: 'added' | 'removed' | 'changed' | 'same';
+  a?: FileEntry;
+  b?: FileEntry;
+}
+
+/**
+ * Answer of `GET /models/{name}/compare`. docs/api.md leaves it open; this is the shape the
+ * client renders. Unknown members are kept.
+ */
+export interface Comparison {
+  model: string;
+  a: Version | string;
+  b: Version | string;
+  params?: ValueDiff<ParamValue>[];
+  metrics?: (ValueDiff<number> & { delta?: number })[];
+  tags?: ValueDiff<string>[];
+  files?: FileDiff[];
+  [k: string]: unknown;
+}
+
+/** Which version a channel serves. Candidates and overrides arrive with rollouts. */
+export interface RoutingTable {
+  stable: string;
+  [k: string]: unknown;
+}
+
+export interface Channel {
+  model: string;
+  name: string;
+  table: RoutingTable;
+  seq: number;
+  updatedAt: string;
+  updatedBy: string;
+}
+
+export interface ChannelEvent {
+  id: string;
+  seq: number;
+  model: string;
+  channel: string;
+  kind: 'set' | 'rollback';
+  from: RoutingTable | null;
+  to: RoutingTable;
+  author: string;
+  reason: string;
+  at: string;
+}
+
+export interface ChannelAt {
+  table: RoutingTable;
+  event: ChannelEvent;
+}
+
+export interface RollbackRequest {
+  /** Target version; omitted = the stable version before the current one. */
+  to?: string;
+  reason?: string;
+  /** Report what would happen without changing anything. */
+  dryRun?: boolean;
+}
+
+export interface RollbackResult {
+  from: string;
+  to: string;
+  applied: boolean;
+  event?: ChannelEvent;
+}
+
+export type Role = 'viewer' | 'publisher' | 'approver' | 'admin' | 'node';
+
+export interface TokenInfo {
+  id: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+  revokedAt: string | null;
+  lastUsedAt: string | null;
+}
+
+/** Only the creation answer carries the secret; it is never shown again. */
+export interface CreatedToken {
+  id: string;
+  name: string;
+  role: Role;
+  createdAt: string;
+  token: string;
+}
+
+export interface WhoAmI {
+  id: string;
+  name: string;
+  role: Role;
+}
+
+export interface SigningKey {
+  keyId: string;
+  /** Ed25519 public key, SPKI PEM. */
+  publicKey: string;
+}
+
+export interface BlobPutResult {
+  sha256: string;
+  size: number;
+  created: boolean;
+}
