@@ -5,6 +5,7 @@ import { createS3ObjectStore } from './object-store.s3.ts';
 import { MiB, PatternObject, stallingBodyThenAbort } from './object-store.suite-helpers.ts';
 import { describeObjectStore } from './object-store.suite.ts';
 import { startS3TestServerOrSkip } from './s3-test-server.ts';
+import { createObjectStoreFromUrl } from './store-url.ts';
 
 // Started at collection time so the suite can be skipped (visibly) when moto is not installed.
 const s3 = await startS3TestServerOrSkip('object-store.s3.int');
@@ -61,6 +62,16 @@ describe.skipIf(!s3)('S3 object store', () => {
     } finally {
       await a.close?.();
       await b.close?.();
+    }
+  });
+
+  it('is reachable from a store URL with default dummy credentials', async () => {
+    const store = createObjectStoreFromUrl(`s3://${s3!.bucket}/url-${randomUUID()}?endpoint=${s3!.endpoint}`, { dataDir: '/unused', env: {} });
+    try {
+      expect(await store.put('x/y', Buffer.from('via url'))).toMatchObject({ size: 7 });
+      expect(await store.stat('x/y')).toEqual({ key: 'x/y', size: 7 });
+    } finally {
+      await store.close?.();
     }
   });
 });

@@ -180,6 +180,17 @@ export function describeObjectStore(name: string, create: () => Promise<ObjectSt
       expect(await listAll(store)).toEqual([]);
     });
 
+    it('stops a read when its signal aborts', async () => {
+      await store.put('g', Buffer.alloc(256 * 1024, 7));
+      const ctl = new AbortController();
+      const rs = await store.get('g', { signal: ctl.signal });
+      ctl.abort();
+      await expect(readAll(rs)).rejects.toMatchObject({ name: 'AbortError' });
+      const done = new AbortController();
+      done.abort();
+      await expect(store.get('g', { signal: done.signal })).rejects.toMatchObject({ name: 'AbortError' });
+    });
+
     it('reports a missing key as NotFoundError object_not_found', async () => {
       const err = await store.get('no/such/key').catch((e: unknown) => e);
       expect(err).toBeInstanceOf(NotFoundError);
