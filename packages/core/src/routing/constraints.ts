@@ -54,7 +54,12 @@ export function evaluateConstraint(c: Constraint, context: UnitContext): boolean
     case 'notIn': {
       const s = String(actual);
       let found = false;
-      for (const v of c.value) if (String(v) === s) found = true;
+      for (const v of c.value) {
+        if (String(v) === s) {
+          found = true;
+          break;
+        }
+      }
       return c.op === 'in' ? found : !found;
     }
     case 'eq':
