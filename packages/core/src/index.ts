@@ -1,2 +1,3 @@
 export * from './errors.ts';
 export * from './registry/index.ts';
+export * from './routing/index.ts';

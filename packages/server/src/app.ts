@@ -1,0 +1,95 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { sql } from 'kysely';
+import { bodyLimit } from 'hono/body-limit';
+import { PayloadTooLargeError } from '@steward/core';
+import type { Db } from './db/connect.ts';
+import type { AppEnv } from './http/env.ts';
+import { toErrorResponse } from './http/errors.ts';
+import { createHttpMetrics } from './http/metrics.ts';
+import type { ObjectStore } from './storage/object-store.ts';
+import { authenticate } from './features/auth/auth.middleware.ts';
+import { tokensRoutes } from './features/auth/tokens.routes.ts';
+import { createTokenService } from './features/auth/tokens.service.ts';
+import { createTokenStoreSql } from './features/auth/tokens.store.sql.ts';
+import { blobsRoutes } from './features/blobs/blobs.routes.ts';
+import { createBlobService } from './features/blobs/blobs.service.ts';
+import { channelsRoutes } from './features/channels/channels.routes.ts';
+import { createChannelService } from './features/channels/channels.service.ts';
+import { createChannelStoreSql } from './features/channels/channels.store.sql.ts';
+import type { SigningKey } from './features/keys/signing-key.ts';
+import { modelsRoutes } from './features/models/models.routes.ts';
+import { createModelService } from './features/models/models.service.ts';
+import { createModelStoreSql } from './features/models/models.store.sql.ts';
+import { versionsRoutes } from './features/versions/versions.routes.ts';
+import { createVersionService } from './features/versions/versions.service.ts';
+import { createVersionStoreSql } from './features/versions/versions.store.sql.ts';
+
+export interface AppDeps {
+  db: Db;
+  objects: ObjectStore;
+  signingKey: SigningKey;
+  auth: boolean;
+  jsonLimit?: number;
+  now?: () => Date;
+  log?: (msg: string, err?: unknown) => void;
+}
+
+/** Wires stores, services and routers. Each feature factory receives only what it uses. */
+export function createApp(deps: AppDeps) {
+  const now = deps.now ?? (() => new Date());
+  const log = deps.log ?? ((msg, err) => console.error(msg, err));
+  const k = deps.db.kysely;
+  const modelStore = createModelStoreSql(k);
+  const versionStore = createVersionStoreSql(k);
+  const channelStore = createChannelStoreSql(k);
+  const tokens = createTokenService({ tokenStore: createTokenStoreSql(k), now });
+  const blobs = createBlobService({ db: k, objects: deps.objects, now });
+  const models = createModelService({ modelStore, now });
+  const channels = createChannelService({ modelStore, versionStore, channelStore, now });
+  const versions = createVersionService({ modelStore, versionStore, blobs, signingKey: deps.signingKey, now, channelStable: channels.stableOf });
+  const metrics = createHttpMetrics();
+
+  const app = new OpenAPIHono<AppEnv>();
+  app.onError((err, c) => toErrorResponse(err, c, log));
+  app.notFound((c) => c.json({ error: { code: 'route_not_found', message: `no route ${c.req.method} ${c.req.path}; see /openapi.json` } }, 404));
+  app.use('*', metrics.middleware);
+
+  app.get('/healthz', (c) => c.json({ ok: true }));
+  app.get('/readyz', async (c) => {
+    await sql`select 1`.execute(k);
+    await deps.objects.has('readyz-probe');
+    return c.json({ ok: true });
+  });
+  app.get('/metrics', async (c) => c.text(await metrics.registry.metrics(), 200, { 'Content-Type': metrics.registry.contentType }));
+
+  const api = new OpenAPIHono<AppEnv>();
+  api.use('*', authenticate(tokens, deps.auth));
+  const limit = bodyLimit({
+    maxSize: deps.jsonLimit ?? 1024 * 1024,
+    onError: () => {
+      throw new PayloadTooLargeError(`request body over ${deps.jsonLimit ?? 1024 * 1024} bytes`);
+    },
+  });
+  // Blob uploads stream and are bounded by their digest check, not by the JSON limit.
+  api.use('*', async (c, next) => (c.req.path.includes('/blobs/') ? next() : limit(c, next)));
+  api.route('/', modelsRoutes(models));
+  api.route('/', versionsRoutes(versions, blobs, metrics));
+  api.route('/', channelsRoutes(channels));
+  api.route('/', blobsRoutes(blobs, metrics));
+  api.route('/', tokensRoutes(tokens, deps.signingKey));
+  app.route('/api/v1', api);
+
+  api.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
+  app.get('/openapi.json', (c) =>
+    c.json(
+      api.getOpenAPI31Document({
+        openapi: '3.1.0',
+        info: { title: 'Steward API', version: '1' },
+        servers: [{ url: '/api/v1' }],
+        security: [{ bearer: [] }],
+      }),
+    ),
+  );
+
+  return { app, services: { tokens, models, versions, channels, blobs, versionStore } };
+}

@@ -1,0 +1,54 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import Sqlite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { InvalidInputError } from '@steward/core';
+import { migrationProvider } from './migrations.ts';
+import type { Database } from './schema.ts';
+
+export interface Db {
+  kysely: Kysely<Database>;
+  dialect: 'sqlite' | 'postgres';
+  /** Redacted location for logs. */
+  describe: string;
+  close(): Promise<void>;
+}
+
+/** `sqlite:PATH`, `sqlite::memory:` or `postgres://…`. Runs migrations before returning. */
+export async function openDb(url: string): Promise<Db> {
+  let db: Db;
+  if (url.startsWith('sqlite:')) {
+    const file = url.slice('sqlite:'.length);
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    const sqlite = new Sqlite(file);
+    sqlite.pragma('journal_mode = WAL');
+    // FULL: a committed transaction survives power loss too, not only a process kill.
+    sqlite.pragma('synchronous = FULL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    db = { kysely, dialect: 'sqlite', describe: `sqlite:${file}`, close: () => kysely.destroy() };
+  } else if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
+    // BIGINT (sizes) arrives as a string by default; our sizes stay far below 2^53.
+    pg.types.setTypeParser(20, (v) => Number(v));
+    const pool = new pg.Pool({ connectionString: url, max: 10 });
+    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    db = { kysely, dialect: 'postgres', describe: url.replace(/\/\/[^@/]*@/, '//***@'), close: () => kysely.destroy() };
+  } else {
+    throw new InvalidInputError(`unsupported database URL "${url}": use sqlite:PATH or postgres://…`, { field: 'db' });
+  }
+  const migrator = new Migrator({ db: db.kysely, provider: migrationProvider(db.dialect) });
+  const { error } = await migrator.migrateToLatest();
+  if (error) {
+    await db.close();
+    throw error;
+  }
+  return db;
+}
+
+/** True when a write failed on a UNIQUE constraint, on either dialect. */
+export function isUniqueViolation(err: unknown): boolean {
+  const e = err as { code?: string } | null;
+  return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
+}

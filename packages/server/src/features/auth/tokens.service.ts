@@ -1,0 +1,58 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { InvalidInputError, NotFoundError, UnauthorizedError } from '@steward/core';
+import { iso, type Principal, type Role } from '../../lib/context.ts';
+import { newId } from '../../lib/ids.ts';
+import { ROLES } from './roles.ts';
+import type { TokenInfo, TokenStore } from './tokens.store.ts';
+
+/**
+ * Tokens are 256-bit random secrets, so a single SHA-256 is enough to store them: there is no
+ * low-entropy password to brute-force, and lookups stay one indexed equality.
+ */
+export const hashToken = (secret: string) => createHash('sha256').update(secret).digest('hex');
+
+const TOUCH_EVERY_MS = 60_000;
+
+export function createTokenService(deps: { tokenStore: TokenStore; now: () => Date }) {
+  const { tokenStore, now } = deps;
+  return {
+    async create(input: { name: string; role: Role }, by: Principal): Promise<TokenInfo & { token: string }> {
+      if (!ROLES.includes(input.role)) {
+        throw new InvalidInputError(`unknown role "${input.role}": use one of ${ROLES.join(', ')}`, { field: 'role' }, 'invalid_role');
+      }
+      const secret = `stw_${randomBytes(32).toString('base64url')}`;
+      const id = newId('tok');
+      const at = iso(now());
+      await tokenStore.insert({ id, name: input.name, role: input.role, hash: hashToken(secret), createdBy: by.name }, at, {
+        actor: by.name,
+        action: 'token.create',
+        target: id,
+        details: { name: input.name, role: input.role },
+      });
+      return { id, name: input.name, role: input.role, createdAt: at, createdBy: by.name, revokedAt: null, lastUsedAt: null, token: secret };
+    },
+    list: () => tokenStore.list(),
+    async revoke(id: string, by: Principal) {
+      const ok = await tokenStore.revoke(id, iso(now()), { actor: by.name, action: 'token.revoke', target: id });
+      if (!ok) throw new NotFoundError(`no active token with id "${id}"`, { id }, 'token_not_found');
+    },
+    /** Bearer secret → principal, or UnauthorizedError. */
+    async authenticate(secret: string | undefined): Promise<Principal> {
+      if (!secret) throw new UnauthorizedError();
+      const t = await tokenStore.findByHash(hashToken(secret));
+      if (!t) throw new UnauthorizedError('invalid token: it is unknown to this server');
+      if (t.revokedAt) throw new UnauthorizedError('token revoked: ask an admin for a new one');
+      const at = now();
+      if (!t.lastUsedAt || at.getTime() - Date.parse(t.lastUsedAt) > TOUCH_EVERY_MS) await tokenStore.touch(t.id, iso(at));
+      return { id: t.id, name: t.name, role: t.role };
+    },
+    /** On first start: one admin token, whose secret the caller prints once and saves. */
+    async bootstrapAdmin(): Promise<string | undefined> {
+      if ((await tokenStore.countActiveAdmins()) > 0) return undefined;
+      const t = await this.create({ name: 'admin', role: 'admin' }, { id: 'system', name: 'system', role: 'admin' });
+      return t.token;
+    },
+  };
+}
+
+export type TokenService = ReturnType<typeof createTokenService>;

@@ -1,0 +1,72 @@
+import { Readable, Transform } from 'node:stream';
+import { OpenAPIHono, z } from '@hono/zod-openapi';
+import { InvalidInputError, isStewardError } from '@steward/core';
+import type { AppEnv } from '../../http/env.ts';
+import { serveBytes } from '../../http/serve-bytes.ts';
+import { ErrorSchema, json, Sha256Schema } from '../../http/schemas.ts';
+import type { HttpMetrics } from '../../http/metrics.ts';
+import { requireRole } from '../auth/auth.middleware.ts';
+import type { BlobService } from './blobs.service.ts';
+
+const Params = z.object({ sha256: Sha256Schema.openapi({ param: { name: 'sha256', in: 'path' } }) });
+
+/** Content-addressed upload and download. Streaming bodies, so these are plain routes documented by hand. */
+export function blobsRoutes(blobs: BlobService, metrics: HttpMetrics) {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.put('/blobs/:sha256', requireRole('publish'), async (c) => {
+    const sha256 = c.req.param('sha256');
+    const len = c.req.header('content-length');
+    const size = len === undefined ? undefined : Number(len);
+    if (size !== undefined && (!Number.isSafeInteger(size) || size < 0)) throw new InvalidInputError('invalid Content-Length', {}, 'invalid_length');
+    let counted = 0;
+    // Count in the pipeline (a 'data' listener here would start the flow before the store reads).
+    const counter = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        counted += chunk.length;
+        done(null, chunk);
+      },
+    });
+    let body: Readable = Readable.from([]);
+    if (c.req.raw.body) {
+      const src = Readable.fromWeb(c.req.raw.body as never);
+      src.on('error', (err) => counter.destroy(err)); // a client that hangs up fails the put
+      body = src.pipe(counter);
+    }
+    try {
+      const res = await blobs.put(sha256, body, size, c.req.raw.signal);
+      return c.json(res, res.created ? 201 : 200);
+    } catch (err) {
+      if (isStewardError(err) && err.code === 'size_mismatch') {
+        throw new InvalidInputError(`upload truncated or oversized: Content-Length says ${size} bytes, received ${counted}`, { expected: size, received: counted }, 'truncated_upload');
+      }
+      throw err;
+    } finally {
+      metrics.bytesIn.inc(counted);
+    }
+  });
+
+  const download = async (c: import('hono').Context<AppEnv>) => {
+    const sha256 = c.req.param('sha256')!;
+    const s = await blobs.stat(sha256);
+    if (!s) return c.json({ error: { code: 'blob_not_found', message: `blob ${sha256} is not stored` } }, 404);
+    return serveBytes(c, { sha256, size: Number(s.size) }, async (range) => (await blobs.open(sha256, range)).stream, (n) => metrics.bytesOut.inc(n));
+  };
+  app.on(['GET', 'HEAD'], '/blobs/:sha256', requireRole('read'), download);
+
+  for (const [method, description] of [
+    ['put', 'Upload bytes whose SHA-256 is {sha256}; 422 digest_mismatch if they do not hash to it, 400 truncated_upload if shorter than Content-Length.'],
+    ['get', 'Download a blob; supports Range and If-None-Match (ETag is the SHA-256).'],
+    ['head', '200 with Content-Length if stored, 404 otherwise.'],
+  ] as const) {
+    app.openAPIRegistry.registerPath({
+      method,
+      path: '/blobs/{sha256}',
+      tags: ['blobs'],
+      description,
+      request: { params: Params },
+      responses: { 200: json(z.object({ sha256: z.string(), size: z.number(), created: z.boolean() }), 'ok'), 404: json(ErrorSchema, 'not stored') },
+    });
+  }
+  return app;
+}
