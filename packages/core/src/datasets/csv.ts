@@ -51,8 +51,16 @@ function parseRecords(text: string): string[][] {
       cell = '';
       cellStarted = false;
     } else {
-      cell += ch;
+      // Plain run: copy up to the next delimiter in one slice rather than char by char.
+      let end = i + 1;
+      while (end < text.length) {
+        const c = text.charCodeAt(end);
+        if (c === 44 || c === 10 || c === 13 || c === 34) break; // , \n \r "
+        end++;
+      }
+      cell += text.slice(i, end);
       cellStarted = true;
+      i = end - 1;
     }
   }
   if (inQuotes) throw new InvalidInputError('CSV ends inside a quoted field');
