@@ -42,6 +42,9 @@ export async function startServer(flags: ConfigInput = {}, env: NodeJS.ProcessEn
     say(`created the first admin token (shown once, saved to ${file}):\n  ${adminToken}`);
   }
   await services.versionStore.sweepExpiredDrafts(new Date().toISOString());
+  // Temp files of uploads cut off by a crash; an hour old means no live upload still owns them.
+  const sweepTemp = (objects as { sweepTemp?: (olderThanMs: number) => Promise<number> }).sweepTemp;
+  if (sweepTemp) await sweepTemp.call(objects, 3600_000);
   const sweeper = setInterval(() => {
     services.versionStore.sweepExpiredDrafts(new Date().toISOString()).catch((err) => console.error('draft sweep failed', err));
   }, SWEEP_EVERY_MS);
