@@ -8,6 +8,7 @@ import { jensenShannonDistance } from './jensen-shannon.ts';
 import { ksTwoSampleSorted } from './ks-two-sample.ts';
 import { adjustPValues, type Correction } from './multiple-testing.ts';
 import { psiOnDeciles } from './psi.ts';
+import { sortFloat64 } from './sort.ts';
 import { populationStd, wassersteinSorted } from './wasserstein.ts';
 import { twoProportionZTest } from './z-test.ts';
 import {
@@ -37,6 +38,7 @@ export interface ColumnDrift {
   effectSize: number;
   threshold: number;
   drifted: boolean;
+  /** Distinct non-missing values over reference ∪ current; numeric columns report 6 for "more than 5". */
   nUnique: number;
   referenceRows: number;
   currentRows: number;
@@ -66,7 +68,21 @@ function sortedNonMissing(x: ArrayLike<number>): Float64Array {
     const v = x[i] as number;
     if (!Number.isNaN(v)) out[k++] = v;
   }
-  return out.subarray(0, k).sort();
+  return sortFloat64(out.subarray(0, k));
+}
+
+/** Number of distinct values across two sorted samples, counting stops once above `cap`. */
+function distinctSorted(a: Float64Array, b: Float64Array, cap: number): number {
+  let i = 0;
+  let j = 0;
+  let n = 0;
+  while ((i < a.length || j < b.length) && n <= cap) {
+    const x = Math.min(i < a.length ? (a[i] as number) : Infinity, j < b.length ? (b[j] as number) : Infinity);
+    while (i < a.length && a[i] === x) i++;
+    while (j < b.length && b[j] === x) j++;
+    n++;
+  }
+  return n;
 }
 
 /** Distinct values of two sorted samples and their counts in each (merge walk). */
@@ -110,13 +126,22 @@ export function columnDrift(col: DriftColumn, thresholds: Partial<Record<DriftMe
   const numeric = col.kind === 'numeric';
   const refSorted = numeric ? sortedNonMissing(col.reference) : undefined;
   const curSorted = numeric ? sortedNonMissing(col.current) : undefined;
-  const counts = numeric
-    ? valueCountsSorted(refSorted as Float64Array, curSorted as Float64Array)
-    : categoryCounts(col.reference, col.current);
-  const nRef = sum(counts.ref);
-  const nCur = sum(counts.cur);
-  const nUnique = counts.ref.length;
+  // Numeric columns only need per-value counts when they have few distinct values (chi², z, JS);
+  // building them for a million distinct floats would dominate the run.
+  const FEW = 5;
+  const fewNumeric = numeric && distinctSorted(refSorted as Float64Array, curSorted as Float64Array, FEW) <= FEW;
+  const counts = !numeric
+    ? categoryCounts(col.reference, col.current)
+    : fewNumeric || (col.method !== undefined && !['ks', 'wasserstein', 'psi'].includes(col.method))
+      ? valueCountsSorted(refSorted as Float64Array, curSorted as Float64Array)
+      : undefined;
+  const nRef = counts ? sum(counts.ref) : (refSorted as Float64Array).length;
+  const nCur = counts ? sum(counts.cur) : (curSorted as Float64Array).length;
+  // Above FEW the exact count does not change the method; report FEW + 1 as "more than 5".
+  const nUnique = counts ? counts.ref.length : FEW + 1;
   const method = col.method ?? selectDriftMethod(col.kind, nRef, nUnique);
+  const needCounts = (): { ref: number[]; cur: number[] } =>
+    counts ?? valueCountsSorted(refSorted as Float64Array, curSorted as Float64Array);
   const threshold = thresholds[method] ?? DEFAULT_THRESHOLDS[method];
   let statistic: number;
   let pValue: number | null = null;
@@ -130,14 +155,16 @@ export function columnDrift(col: DriftColumn, thresholds: Partial<Record<DriftMe
       break;
     }
     case 'chisquare': {
-      const r = chiSquareCounts(counts.ref, counts.cur);
+      const c = needCounts();
+      const r = chiSquareCounts(c.ref, c.cur);
       statistic = r.statistic;
       pValue = r.pValue;
       effectSize = r.effectSize;
       break;
     }
     case 'z': {
-      const r = twoProportionZTest(counts.ref[0] ?? 0, nRef, counts.cur[0] ?? 0, nCur);
+      const c = needCounts();
+      const r = twoProportionZTest(c.ref[0] ?? 0, nRef, c.cur[0] ?? 0, nCur);
       statistic = r.statistic;
       pValue = r.pValue;
       effectSize = r.effectSize;
@@ -149,7 +176,8 @@ export function columnDrift(col: DriftColumn, thresholds: Partial<Record<DriftMe
       break;
     }
     case 'jensenshannon': {
-      statistic = effectSize = jensenShannonDistance(evidentlyPercents(counts.ref, nRef), evidentlyPercents(counts.cur, nCur));
+      const c = needCounts();
+      statistic = effectSize = jensenShannonDistance(evidentlyPercents(c.ref, nRef), evidentlyPercents(c.cur, nCur));
       break;
     }
     case 'psi': {

@@ -5,6 +5,7 @@
  * handled as scipy does, by comparing the right-continuous ECDFs at every pooled value.
  */
 import { kolmogorovSf } from './ks-distribution.ts';
+import { sortFloat64 } from './sort.ts';
 
 export interface KsResult {
   /** D = sup |F1 - F2|, also the effect size (0..1). */
@@ -109,5 +110,5 @@ export function ksTwoSampleSorted(a: ArrayLike<number>, b: ArrayLike<number>): K
 
 /** KS test on unsorted samples; copies into Float64Arrays and sorts. */
 export function ksTwoSample(a: ArrayLike<number>, b: ArrayLike<number>): KsResult {
-  return ksTwoSampleSorted(Float64Array.from(a).sort(), Float64Array.from(b).sort());
+  return ksTwoSampleSorted(sortFloat64(Float64Array.from(a)), sortFloat64(Float64Array.from(b)));
 }

@@ -3,6 +3,8 @@
  * scipy.stats.wasserstein_distance(u, v) with unit weights: ∫ |F_u(x) - F_v(x)| dx.
  */
 
+import { sortFloat64 } from './sort.ts';
+
 /** W1 over two ascending-sorted samples in one merge pass, O(n1 + n2). */
 export function wassersteinSorted(u: ArrayLike<number>, v: ArrayLike<number>): number {
   const n1 = u.length;
@@ -26,7 +28,7 @@ export function wassersteinSorted(u: ArrayLike<number>, v: ArrayLike<number>): n
 }
 
 export function wassersteinDistance(u: ArrayLike<number>, v: ArrayLike<number>): number {
-  return wassersteinSorted(Float64Array.from(u).sort(), Float64Array.from(v).sort());
+  return wassersteinSorted(sortFloat64(Float64Array.from(u)), sortFloat64(Float64Array.from(v)));
 }
 
 /** Population standard deviation (numpy `np.std`, ddof = 0), two-pass for accuracy. */
