@@ -3,3 +3,7 @@ export * from './registry/index.ts';
 export * from './routing/index.ts';
 export * from './chain/index.ts';
 export * from './fleet/index.ts';
+export * from './datasets/index.ts';
+export * from './metrics/index.ts';
+export * from './learners/index.ts';
+export * from './onnx/index.ts';

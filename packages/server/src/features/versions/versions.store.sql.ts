@@ -21,6 +21,7 @@ export interface ListQuery {
   limit: number;
 }
 
+const DRIVER_CAP = 2000;
 const OPS = { '=': '=', '!=': '<>', '>': '>', '>=': '>=', '<': '<', '<=': '<=' } as const;
 
 export function createVersionStoreSql(db: Kysely<Database>) {
@@ -42,6 +43,30 @@ export function createVersionStoreSql(db: Kysely<Database>) {
       );
     }
     return q;
+  }
+
+  const attrMatches = (modelId: string, c: FilterClause) =>
+    db
+      .selectFrom('version_attrs as a')
+      .select('a.version_id')
+      .where('a.model_id', '=', modelId)
+      .where('a.kind', '=', c.kind)
+      .where('a.key', '=', c.key)
+      .where(typeof c.value === 'number' ? 'a.num_value' : 'a.str_value', OPS[c.op], c.value);
+
+  /** The clause with the fewest matches if it has under DRIVER_CAP of them (counted with a capped index scan). */
+  async function selectiveClause(modelId: string, clauses: FilterClause[]): Promise<FilterClause | undefined> {
+    let best: { c: FilterClause; n: number } | undefined;
+    for (const c of clauses) {
+      if (c.op === '!=') continue;
+      const r = await db
+        .selectFrom(attrMatches(modelId, c).limit(DRIVER_CAP).as('x'))
+        .select((e) => e.fn.countAll<number>().as('n'))
+        .executeTakeFirstOrThrow();
+      const n = Number(r.n);
+      if (n < DRIVER_CAP && (!best || n < best.n)) best = { c, n };
+    }
+    return best?.c;
   }
 
   return {
@@ -141,14 +166,23 @@ export function createVersionStoreSql(db: Kysely<Database>) {
     },
 
     async list(modelId: string, q: ListQuery): Promise<VersionRow[]> {
-      let query = committed(modelId);
-      if (q.lower) query = query.where('sort_key', q.lower.inclusive ? '>=' : '>', q.lower.key);
-      if (q.upper) query = query.where('sort_key', q.upper.inclusive ? '<=' : '<', q.upper.key);
-      if (q.createdAfter) query = query.where('created_at', '>=', q.createdAfter);
-      if (q.createdBefore) query = query.where('created_at', '<', q.createdBefore);
-      if (q.after !== undefined) query = query.where('sort_key', q.order === 'desc' ? '<' : '>', q.after);
+      // A selective clause drives the query from the attribute index and sorts its few matches
+      // (CROSS JOIN fixes that join order on SQLite); otherwise matches are dense, and walking the
+      // sort-key index with per-row checks stops after about `limit` rows.
+      const driver = await selectiveClause(modelId, q.clauses);
+      let query = (
+        driver
+          ? db.selectFrom(attrMatches(modelId, driver).as('x')).crossJoin('versions').selectAll('versions').whereRef('versions.id', '=', 'x.version_id')
+          : db.selectFrom('versions').selectAll('versions')
+      ) as unknown as SelectQueryBuilder<Database, 'versions', VersionRow>;
+      query = query.where('versions.model_id', '=', modelId).where('versions.state', '=', 'committed');
+      if (q.lower) query = query.where('versions.sort_key', q.lower.inclusive ? '>=' : '>', q.lower.key);
+      if (q.upper) query = query.where('versions.sort_key', q.upper.inclusive ? '<=' : '<', q.upper.key);
+      if (q.createdAfter) query = query.where('versions.created_at', '>=', q.createdAfter);
+      if (q.createdBefore) query = query.where('versions.created_at', '<', q.createdBefore);
+      if (q.after !== undefined) query = query.where('versions.sort_key', q.order === 'desc' ? '<' : '>', q.after);
       query = applyClauses(query, q.clauses);
-      return query.orderBy('sort_key', q.order).limit(q.limit).execute();
+      return query.orderBy('versions.sort_key', q.order).limit(q.limit).execute();
     },
   };
 }
