@@ -4,7 +4,9 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Insertable } from 'kysely';
 import { parseVersion } from '@steward/core';
+import type { VersionAttrsTable, VersionFilesTable, VersionsTable } from '../packages/server/src/db/schema.ts';
 import { createApp } from '../packages/server/src/app.ts';
 import { openDb } from '../packages/server/src/db/connect.ts';
 import { loadOrCreateSigningKey } from '../packages/server/src/features/keys/signing-key.ts';
@@ -21,9 +23,9 @@ async function seed(dbUrl: string) {
   await k.insertInto('models').values({ id: 'm1', name: 'big', description: '', tags: '{}', archived_at: null, created_at: at, updated_at: at }).execute();
   const batch = 500;
   for (let i = 0; i < N; i += batch) {
-    const versions = [];
-    const attrs = [];
-    const files = [];
+    const versions: Insertable<VersionsTable>[] = [];
+    const attrs: Insertable<VersionAttrsTable>[] = [];
+    const files: Insertable<VersionFilesTable>[] = [];
     for (let j = i; j < Math.min(i + batch, N); j++) {
       const v = `${Math.floor(j / 10000)}.${Math.floor(j / 100) % 100}.${j % 100}`;
       const p = parseVersion(v);

@@ -7,3 +7,6 @@ export * from './datasets/index.ts';
 export * from './metrics/index.ts';
 export * from './learners/index.ts';
 export * from './onnx/index.ts';
+export * from './stats/index.ts';
+export * from './sketches/index.ts';
+export * from './detectors/index.ts';
