@@ -90,7 +90,7 @@ export const ChannelEventSchema = z
     seq: z.number(),
     model: z.string(),
     channel: z.string(),
-    kind: z.enum(['set', 'rollback']),
+    kind: z.enum(['set', 'rollback', 'rollout', 'transition']),
     from: RoutingTableSchema.nullable(),
     to: RoutingTableSchema,
     author: z.string(),

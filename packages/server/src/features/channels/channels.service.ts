@@ -4,7 +4,7 @@ import { iso, type Principal } from '../../lib/context.ts';
 import type { ModelStore } from '../models/models.store.ts';
 import type { VersionStore } from '../versions/versions.store.sql.ts';
 import type { ChannelStore } from './channels.store.sql.ts';
-import type { Channel, ChannelEvent, RoutingTable } from './channels.types.ts';
+import type { Channel, ChannelEvent, ChannelEventKind, RoutingTable } from './channels.types.ts';
 import { previousStable } from './rollback-target.ts';
 
 export interface RollbackResult {
@@ -14,8 +14,67 @@ export interface RollbackResult {
   event?: ChannelEvent;
 }
 
+/**
+ * Runs before a channel moves; throws (e.g. GateFailedError) to refuse. The gates feature registers
+ * one to enforce protected channels, whatever path the change takes (set, rollback, rollout).
+ */
+export type ChannelGuard = (change: ChannelChange) => Promise<void>;
+/** Runs after a committed change (rollouts, fleet transitions and notifications listen here). */
+export type ChannelListener = (change: ChannelChange & { event: ChannelEvent }) => Promise<void> | void;
+
+export interface ChannelChange {
+  model: string;
+  channel: string;
+  from: RoutingTable | null;
+  to: RoutingTable;
+  kind: ChannelEventKind;
+  by: Principal;
+  reason: string;
+  /** Set by an admin override (`--force`); guards decide whether to honour it and must record it. */
+  force?: boolean;
+}
+
 export function createChannelService(deps: { modelStore: ModelStore; versionStore: VersionStore; channelStore: ChannelStore; now: () => Date }) {
   const { modelStore, versionStore, channelStore, now } = deps;
+  const guards: ChannelGuard[] = [];
+  const listeners: ChannelListener[] = [];
+  const runGuards = async (c: ChannelChange) => {
+    for (const g of guards) await g(c);
+  };
+  const notify = async (c: ChannelChange & { event: ChannelEvent }) => {
+    for (const l of listeners) {
+      try {
+        await l(c);
+      } catch (err) {
+        console.error('channel listener failed', err);
+      }
+    }
+  };
+
+  /** The one write path: guards run inside the transaction's decision, listeners after commit. */
+  async function move(
+    m: { id: string; name: string },
+    channel: string,
+    decide: (cur: Channel | undefined, events: () => Promise<ChannelEvent[]>) => Promise<RoutingTable>,
+    kind: ChannelEventKind,
+    reason: string,
+    by: Principal,
+    force?: boolean,
+  ) {
+    const res = await channelStore.transition(
+      m,
+      channel,
+      async (cur, events) => {
+        const to = await decide(cur, events);
+        await runGuards({ model: m.name, channel, from: cur?.table ?? null, to, kind, by, reason, ...(force ? { force } : {}) });
+        return { to, kind };
+      },
+      { author: by.name, reason, at: iso(now()) },
+      (from, to) => ({ actor: by.name, action: `channel.${kind}`, target: `${m.name}/${channel}`, details: { from: from?.stable ?? null, to: to.stable, reason, ...(force ? { force: true } : {}) } }),
+    );
+    await notify({ model: m.name, channel, from: res.event.from, to: res.event.to, kind, by, reason, event: res.event, ...(force ? { force } : {}) });
+    return res;
+  }
 
   async function model(name: string) {
     const m = await modelStore.findRow(name);
@@ -43,21 +102,26 @@ export function createChannelService(deps: { modelStore: ModelStore; versionStor
       return m ? (await channelStore.get(m, channel))?.table.stable : undefined;
     },
 
-    async set(name: string, channel: string, version: string, reason: string, by: Principal) {
+    addGuard: (g: ChannelGuard) => void guards.push(g),
+    onChange: (l: ChannelListener) => void listeners.push(l),
+
+    async set(name: string, channel: string, version: string, reason: string, by: Principal, opts: { force?: boolean } = {}) {
       assertChannelName(channel);
       const m = await model(name);
       const v = await committedVersion(m, version);
-      return channelStore.transition(
-        m,
-        channel,
-        async (cur) => ({ to: { ...(cur?.table ?? {}), stable: v }, kind: 'set' }),
-        { author: by.name, reason, at: iso(now()) },
-        (from, to) => ({ actor: by.name, action: 'channel.set', target: `${name}/${channel}`, details: { from: from?.stable ?? null, to: to.stable, reason } }),
-      );
+      return move(m, channel, async (cur) => ({ ...(cur?.table ?? {}), stable: v }), 'set', reason, by, opts.force);
+    },
+
+    /** Replace the whole routing table (rollouts); every version it names must be committed. */
+    async setTable(name: string, channel: string, table: RoutingTable, kind: ChannelEventKind, reason: string, by: Principal, opts: { force?: boolean } = {}) {
+      assertChannelName(channel);
+      const m = await model(name);
+      await committedVersion(m, table.stable);
+      return move(m, channel, async () => table, kind, reason, by, opts.force);
     },
 
     /** Without `to`: back to the stable before the current one. `dryRun` shows the change without making it. */
-    async rollback(name: string, channel: string, opts: { to?: string; reason?: string; dryRun?: boolean }, by: Principal): Promise<RollbackResult> {
+    async rollback(name: string, channel: string, opts: { to?: string; reason?: string; dryRun?: boolean; force?: boolean }, by: Principal): Promise<RollbackResult> {
       const { m, ch } = await existing(name, channel);
       const target = async (events: ChannelEvent[]) => {
         const to = opts.to ? await committedVersion(m, opts.to) : previousStable(events);
@@ -71,13 +135,7 @@ export function createChannelService(deps: { modelStore: ModelStore; versionStor
         return { from: ch.table, to: { ...ch.table, stable: to }, applied: false };
       }
       const reason = opts.reason ?? `rollback from ${ch.table.stable}`;
-      const res = await channelStore.transition(
-        m,
-        channel,
-        async (cur, events) => ({ to: { ...(cur?.table ?? {}), stable: await target(await events()) }, kind: 'rollback' }),
-        { author: by.name, reason, at: iso(now()) },
-        (from, to) => ({ actor: by.name, action: 'channel.rollback', target: `${name}/${channel}`, details: { from: from?.stable ?? null, to: to.stable, reason } }),
-      );
+      const res = await move(m, channel, async (cur, events) => ({ ...(cur?.table ?? {}), stable: await target(await events()) }), 'rollback', reason, by, opts.force);
       return { from: res.event.from ?? ch.table, to: res.event.to, applied: true, event: res.event };
     },
 

@@ -13,7 +13,8 @@ export interface Channel {
   updatedBy: string;
 }
 
-export type ChannelEventKind = 'set' | 'rollback';
+/** `rollout` marks steps of a rollout; `transition` a fleet switch recorded by the fleet feature. */
+export type ChannelEventKind = 'set' | 'rollback' | 'rollout' | 'transition';
 
 export interface ChannelEvent {
   id: string;
