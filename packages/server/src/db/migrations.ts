@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { rolloutsMigration } from '../features/rollouts/rollouts.migration.ts';
 
 type Dialect = 'sqlite' | 'postgres';
 
@@ -141,5 +142,5 @@ function registry(dialect: Dialect): Migration {
 }
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
-  return { getMigrations: async () => ({ '0001_registry': registry(dialect) }) };
+  return { getMigrations: async () => ({ '0001_registry': registry(dialect), '0003_rollouts': rolloutsMigration }) };
 }
