@@ -10,3 +10,4 @@ export * from './onnx/index.ts';
 export * from './stats/index.ts';
 export * from './sketches/index.ts';
 export * from './detectors/index.ts';
+export * from './monitoring-math/index.ts';
