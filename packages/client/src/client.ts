@@ -27,6 +27,8 @@ export interface StewardClientOptions {
  */
 export class StewardClient {
   readonly url: string;
+  /** The bearer token, for Node helpers that stream over node:http (see node/http-upload.ts). */
+  readonly token: string | undefined;
   readonly models: ModelsApi;
   readonly drafts: DraftsApi;
   readonly blobs: BlobsApi;
@@ -38,6 +40,7 @@ export class StewardClient {
   constructor(opts: StewardClientOptions) {
     this.#http = new HttpTransport(opts.url, opts.token, opts.fetch);
     this.url = this.#http.baseUrl;
+    this.token = opts.token;
     this.models = new ModelsApi(this.#http);
     this.drafts = new DraftsApi(this.#http);
     this.blobs = new BlobsApi(this.#http);

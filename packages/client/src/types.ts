@@ -122,33 +122,18 @@ export interface VersionQuery {
   cursor?: string;
 }
 
-/** One changed key between two versions: `a`/`b` are undefined where the key is absent. */
-export interface ValueDiff<T = unknown> {
-  key: string;
-  a?: T;
-  b?: T;
-}
-
-export interface FileDiff {
-  path: string;
-  status: 'added' | 'removed' | 'changed' | 'same';
-  a?: FileEntry;
-  b?: FileEntry;
-}
-
-/**
- * Answer of `GET /models/{name}/compare`. docs/api.md leaves it open; this is the shape the
- * client renders. Unknown members are kept.
- */
+/** Answer of `GET /models/{name}/compare?a&b`: differences from `a` to `b` (null = absent on that side). */
 export interface Comparison {
-  model: string;
-  a: Version | string;
-  b: Version | string;
-  params?: ValueDiff<ParamValue>[];
-  metrics?: (ValueDiff<number> & { delta?: number })[];
-  tags?: ValueDiff<string>[];
-  files?: FileDiff[];
-  [k: string]: unknown;
+  a: string;
+  b: string;
+  /** Every metric key of either version; `delta = b - a` when both exist. */
+  metrics: { key: string; a: number | null; b: number | null; delta: number | null }[];
+  /** Every param key of either version. */
+  params: { key: string; a: ParamValue | null; b: ParamValue | null; changed: boolean }[];
+  /** Every path of either version; `a`/`b` are digests. */
+  files: { path: string; a: string | null; b: string | null; sizeA: number | null; sizeB: number | null; status: 'same' | 'changed' | 'added' | 'removed' }[];
+  schema: { inputChanged: boolean; outputChanged: boolean };
+  lineage: { parentOfA: string | null; parentOfB: string | null; relationOfB: string | null; bDescendsFromA: boolean; path: string[] };
 }
 
 /** Which version a channel serves. Candidates and overrides arrive with rollouts. */
@@ -193,8 +178,9 @@ export interface RollbackRequest {
 }
 
 export interface RollbackResult {
-  from: string;
-  to: string;
+  /** The table before / after (dry run: what it would be). */
+  from: RoutingTable;
+  to: RoutingTable;
   applied: boolean;
   event?: ChannelEvent;
 }
@@ -229,6 +215,7 @@ export interface SigningKey {
   keyId: string;
   /** Ed25519 public key, SPKI PEM. */
   publicKey: string;
+  algorithm?: 'ed25519';
 }
 
 export interface BlobPutResult {

@@ -68,19 +68,19 @@ export function registerChannelCommands(program: Command, app: App): void {
     .action(async (name: string, ch: string, o: { to?: string; reason?: string; yes?: boolean }, cmd: Command) => {
       const client = app.client(cmd);
       const plan = await client.channels.rollback(name, ch, { to: o.to, reason: o.reason, dryRun: true });
-      const line = `${ch}: ${plan.from} -> ${plan.to}`;
+      const line = `${ch}: ${stable(plan.from)} -> ${stable(plan.to)}`;
       if (app.globals(cmd).json) app.note(line);
       else app.io.stdout.write(`${line}\n`);
       if (!o.yes) {
         if (!app.io.stdin.isTTY) throw new UsageError(`refusing to roll back ${name} ${ch} without confirmation: not a terminal, pass --yes`);
-        if (!(await confirm(app, `roll back ${name} ${ch} to ${plan.to}? [y/N] `))) {
+        if (!(await confirm(app, `roll back ${name} ${ch} to ${stable(plan.to)}? [y/N] `))) {
           app.note('rollback cancelled');
           return;
         }
       }
       // Pin the confirmed target so a concurrent change cannot make us roll back somewhere else.
-      const res = await client.channels.rollback(name, ch, { to: plan.to, reason: o.reason });
-      app.print(cmd, res, () => `rolled back ${name} ${ch}: ${res.from} -> ${res.to}`);
+      const res = await client.channels.rollback(name, ch, { to: plan.to.stable, reason: o.reason });
+      app.print(cmd, res, () => `rolled back ${name} ${ch}: ${stable(res.from)} -> ${stable(res.to)}`);
     });
 }
 

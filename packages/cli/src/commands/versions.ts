@@ -63,7 +63,7 @@ export function registerVersionCommands(program: Command, app: App): void {
       const rb = parseModelRef(b);
       if (ra.model !== rb.model) throw new UsageError(`compare works within one model, got ${ra.model} and ${rb.model}`);
       const c = await app.client(cmd).versions.compare(ra.model, ra.ref, rb.ref);
-      app.print(cmd, c, () => describeComparison(c, ra.ref, rb.ref));
+      app.print(cmd, c, () => describeComparison(c, ra.model));
     });
 }
 
@@ -83,19 +83,23 @@ export function describeVersion(v: Version): string {
   return lines.join('\n');
 }
 
-const show = (x: unknown): string => (x === undefined ? '-' : typeof x === 'string' ? x : JSON.stringify(x));
+const show = (x: unknown): string => (x === null || x === undefined ? '-' : typeof x === 'string' ? x : JSON.stringify(x));
 
-/** Renders the sections the server sends; a section missing from the answer is skipped. */
-export function describeComparison(c: Comparison, a: string, b: string): string {
-  const out: string[] = [`${c.model}: ${a} -> ${b}`];
-  const section = (title: string, rows: string[][] | undefined, headers: string[]): void => {
-    if (!rows || rows.length === 0) return;
-    out.push('', title, table(headers, rows));
+/** Human rendering: changed metrics (with delta), changed params, changed files, schema and lineage notes. */
+export function describeComparison(c: Comparison, model: string): string {
+  const out: string[] = [`${model}: ${c.a} -> ${c.b}`];
+  const section = (title: string, headers: string[], rows: string[][]): void => {
+    if (rows.length) out.push('', title, table(headers, rows));
   };
-  section('metrics', c.metrics?.map((m) => [m.key, show(m.a), show(m.b), m.delta === undefined ? '' : (m.delta >= 0 ? '+' : '') + m.delta.toPrecision(3)]), ['KEY', a, b, 'DELTA']);
-  section('params', c.params?.map((p) => [p.key, show(p.a), show(p.b)]), ['KEY', a, b]);
-  section('tags', c.tags?.map((t) => [t.key, show(t.a), show(t.b)]), ['KEY', a, b]);
-  section('files', c.files?.filter((f) => f.status !== 'same').map((f) => [f.status, f.path]), ['CHANGE', 'PATH']);
-  if (out.length === 1) out.push('no differences reported');
+  const delta = (d: number | null): string => (d === null ? '' : `${d >= 0 ? '+' : ''}${Number(d.toPrecision(4))}`);
+  section('metrics', ['KEY', c.a, c.b, 'DELTA'], (c.metrics ?? []).map((m) => [m.key, show(m.a), show(m.b), delta(m.delta)]));
+  section('params', ['KEY', c.a, c.b], (c.params ?? []).filter((p) => p.changed).map((p) => [p.key, show(p.a), show(p.b)]));
+  section('files', ['CHANGE', 'PATH', 'SIZE'], (c.files ?? []).filter((f) => f.status !== 'same').map((f) => [f.status, f.path, `${show(f.sizeA)} -> ${show(f.sizeB)}`]));
+  const notes: string[] = [];
+  if (c.schema?.inputChanged) notes.push('input schema changed');
+  if (c.schema?.outputChanged) notes.push('output schema changed');
+  if (c.lineage?.bDescendsFromA) notes.push(`${c.b} descends from ${c.a} (${c.lineage.path.join(' <- ')})`);
+  if (notes.length) out.push('', ...notes);
+  if (out.length === 1) out.push('no differences');
   return out.join('\n');
 }

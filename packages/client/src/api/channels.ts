@@ -41,7 +41,7 @@ export class ChannelsApi {
    * Without `to`, moves stable back to the previous stable version. `dryRun` only reports.
    * @example
    * const plan = await client.channels.rollback('fraud', 'production', { dryRun: true });
-   * console.log(`${plan.from} -> ${plan.to}`);
+   * console.log(`${plan.from.stable} -> ${plan.to.stable}`);
    */
   rollback(model: string, channel: string, body: RollbackRequest = {}): Promise<RollbackResult> {
     return this.http.json('POST', `${this.#path(model, channel)}/rollback`, body);

@@ -18,7 +18,7 @@ export interface FileDigest {
 export async function hashFile(path: string, onBytes?: (bytesRead: number) => void): Promise<FileDigest> {
   const hash = createHash('sha256');
   let size = 0;
-  for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) {
     hash.update(chunk);
     size += chunk.length;
     onBytes?.(size);

@@ -1,8 +1,8 @@
-import { createReadStream } from 'node:fs';
 import type { StewardClient } from '../client.ts';
 import type { FileEntry, Version, VersionMetadata } from '../types.ts';
 import { collectFiles, type LocalFile } from './collect-files.ts';
 import { hashFile } from './hash-file.ts';
+import { putBlobFromFile } from './http-upload.ts';
 
 /** Progress of one phase; bytes are cumulative over the phase, `total` is the phase's byte count. */
 export interface TransferProgress {
@@ -104,5 +104,5 @@ export async function uploadFile(
   digest: { sha256: string; size: number },
   onBytes?: (bytesSent: number) => void,
 ): Promise<void> {
-  await client.blobs.put(digest.sha256, createReadStream(absPath), { size: digest.size, onProgress: onBytes });
+  await putBlobFromFile(client, absPath, digest, onBytes);
 }

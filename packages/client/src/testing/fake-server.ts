@@ -214,9 +214,9 @@ async function channels(s: FakeState, req: IncomingMessage, res: ServerResponse,
     const body = await json<{ to?: string; reason?: string; dryRun?: boolean }>();
     const to = body.to ?? history.map((e) => e.from?.stable).find((v) => v && v !== ch.table.stable);
     if (!to) return fail(res, 409, 'nothing_to_roll_back', 'no previous stable version');
-    if (body.dryRun) return send(res, 200, { from: ch.table.stable, to, applied: false });
+    if (body.dryRun) return send(res, 200, { from: ch.table, to: { stable: to }, applied: false });
     const event = move(to, 'rollback', body.reason ?? '');
-    return send(res, 200, { from: event.from?.stable, to, applied: true, event });
+    return send(res, 200, { from: event.from, to: event.to, applied: true, event });
   }
   return send(res, 200, ch);
 }
