@@ -14,6 +14,11 @@ import { createTokenStoreSql } from './features/auth/tokens.store.sql.ts';
 import { blobsRoutes } from './features/blobs/blobs.routes.ts';
 import { createBlobService } from './features/blobs/blobs.service.ts';
 import { channelsRoutes } from './features/channels/channels.routes.ts';
+import { chainRoutes } from './features/chain/chain.routes.ts';
+import { createChainService } from './features/chain/chain.service.ts';
+import { fleetRoutes } from './features/fleet/fleet.routes.ts';
+import { createFleetService } from './features/fleet/fleet.service.ts';
+import type { FleetOptions } from './features/fleet/fleet.options.ts';
 import { createChannelService } from './features/channels/channels.service.ts';
 import { createChannelStoreSql } from './features/channels/channels.store.sql.ts';
 import type { SigningKey } from './features/keys/signing-key.ts';
@@ -32,6 +37,10 @@ export interface AppDeps {
   jsonLimit?: number;
   now?: () => Date;
   log?: (msg: string, err?: unknown) => void;
+  /** Fleet tuning (quorum, activation delay, liveness TTL, rate limits). */
+  fleet?: Partial<FleetOptions>;
+  /** Block length used only when the block clock is first created. */
+  blockIntervalMs?: number;
 }
 
 /** Wires stores, services and routers. Each feature factory receives only what it uses. */
@@ -47,6 +56,8 @@ export function createApp(deps: AppDeps) {
   const models = createModelService({ modelStore, now });
   const channels = createChannelService({ modelStore, versionStore, channelStore, now });
   const versions = createVersionService({ modelStore, versionStore, blobs, signingKey: deps.signingKey, now, channelStable: channels.stableOf });
+  const chain = createChainService({ db: k, now, ...(deps.blockIntervalMs ? { intervalMs: deps.blockIntervalMs } : {}) });
+  const fleet = createFleetService({ db: k, chain, channels, now, ...(deps.fleet ? { options: deps.fleet } : {}) });
   const metrics = createHttpMetrics();
 
   const app = new OpenAPIHono<AppEnv>();
@@ -75,6 +86,8 @@ export function createApp(deps: AppDeps) {
   api.route('/', modelsRoutes(models));
   api.route('/', versionsRoutes(versions, blobs, metrics));
   api.route('/', channelsRoutes(channels));
+  api.route('/', chainRoutes(chain));
+  api.route('/', fleetRoutes(fleet));
   api.route('/', blobsRoutes(blobs, metrics));
   api.route('/', tokensRoutes(tokens, deps.signingKey));
   app.route('/api/v1', api);
@@ -91,5 +104,5 @@ export function createApp(deps: AppDeps) {
     ),
   );
 
-  return { app, services: { tokens, models, versions, channels, blobs, versionStore } };
+  return { app, services: { tokens, models, versions, channels, blobs, chain, fleet, versionStore } };
 }

@@ -49,6 +49,9 @@ export async function startServer(flags: ConfigInput = {}, env: NodeJS.ProcessEn
     services.versionStore.sweepExpiredDrafts(new Date().toISOString()).catch((err) => console.error('draft sweep failed', err));
   }, SWEEP_EVERY_MS);
   sweeper.unref();
+  // Seal past blocks of the audit log and re-check fleet quorums once per block.
+  await services.chain.start();
+  await services.fleet.start();
 
   const server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolveServer(s));
@@ -64,6 +67,8 @@ export async function startServer(flags: ConfigInput = {}, env: NodeJS.ProcessEn
     ...(adminToken ? { adminToken } : {}),
     async close() {
       clearInterval(sweeper);
+      await services.fleet.stop();
+      await services.chain.stop();
       await new Promise<void>((r) => server.close(() => r()));
       await objects.close?.();
       await db.close();

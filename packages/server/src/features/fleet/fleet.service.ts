@@ -1,0 +1,200 @@
+import type { Kysely } from 'kysely';
+import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError, compareStable } from '@steward/core';
+import type { Database } from '../../db/schema.ts';
+import type { Principal } from '../../lib/context.ts';
+import type { ChainService } from '../chain/chain.service.ts';
+import type { ChannelService } from '../channels/channels.service.ts';
+import type { RoutingTable } from '../channels/channels.types.ts';
+import { type ChannelDesired, desiredFor } from './desired-tables.ts';
+import { createFleetController } from './fleet-controller.ts';
+import { DEFAULT_FLEET_OPTIONS, type FleetOptions, toBlocks } from './fleet.options.ts';
+import type { FleetNode, HeartbeatInput, InstalledVersion } from './fleet.types.ts';
+import { createDigestLookup } from './manifest-digest.ts';
+import { createNodeStoreSql } from './nodes.store.sql.ts';
+import { createRateLimiter } from './rate-limit.ts';
+import { versionsOf } from './table-versions.ts';
+import { createTransitionStoreSql } from './transitions.store.sql.ts';
+
+export interface FleetDeps {
+  db: Kysely<Database>;
+  chain: ChainService;
+  channels: ChannelService;
+  now: () => Date;
+  options?: Partial<FleetOptions>;
+}
+
+const chKey = (model: string, channel: string) => `${model}\u0000${channel}`;
+
+/**
+ * Nodes, heartbeats and fleet transitions. Listens to every channel change (transitions are
+ * created there) and refuses, as a channel guard, a non-rollback move to a lower version of a
+ * channel that has registered nodes: quorum never decides a downgrade (DESIGN, Fleet 6).
+ */
+export function createFleetService(deps: FleetDeps) {
+  const options: FleetOptions = { ...DEFAULT_FLEET_OPTIONS, ...deps.options };
+  const nodes = createNodeStoreSql(deps.db);
+  const transitions = createTransitionStoreSql(deps.db);
+  const digestOf = createDigestLookup(deps.db);
+  const limiter = createRateLimiter({ burst: options.heartbeatBurst, perSecond: options.heartbeatPerSecond, now: () => deps.now().getTime() });
+  const intervalMs = async () => (await deps.chain.clock()).intervalMs;
+  /** Per-channel answer cache, valid for one block; dropped on any change this process makes. */
+  const desiredCache = new Map<string, { block: number; value: ChannelDesired }>();
+  /** Channels with registered nodes (refreshed each tick; guards cannot query inside the channel transaction). */
+  const subscribed = new Set<string>();
+  const controller = createFleetController({
+    transitions,
+    nodes,
+    digestOf,
+    currentBlock: deps.chain.currentBlock,
+    intervalMs,
+    now: deps.now,
+    options,
+    changed: (m, c) => desiredCache.delete(chKey(m, c)),
+  });
+
+  deps.channels.addGuard(async (c) => {
+    if (c.kind === 'rollback' || !c.from || !subscribed.has(chKey(c.model, c.channel))) return;
+    let dir: string;
+    try {
+      dir = compareStable(c.from, c.to);
+    } catch {
+      return;
+    }
+    if (dir === 'down') {
+      throw new ConflictError(
+        `${c.model}/${c.channel} has registered nodes: moving ${c.from.stable} → ${c.to.stable} lowers the version, which needs an explicit rollback (steward channel rollback ${c.model} ${c.channel} --to ${c.to.stable})`,
+        { from: c.from.stable, to: c.to.stable },
+        'downgrade_requires_rollback',
+      );
+    }
+  });
+  deps.channels.onChange((c) => controller.onChange(c));
+
+  async function desired(model: string, channel: string, block: number): Promise<ChannelDesired> {
+    const hit = desiredCache.get(chKey(model, channel));
+    if (hit && hit.block === block) return hit.value;
+    const rows = await transitions.forChannel(model, channel, ['pending', 'scheduled']);
+    let fallback: RoutingTable | null = null;
+    if (rows.length === 0) fallback = await deps.channels.get(model, channel).then((ch) => ch.table, () => null);
+    const value = desiredFor(model, channel, rows, block, fallback);
+    desiredCache.set(chKey(model, channel), { block, value });
+    return value;
+  }
+
+  async function validate(hb: HeartbeatInput): Promise<InstalledVersion[]> {
+    if (hb.clockMs !== undefined && Math.abs(hb.clockMs - deps.now().getTime()) > options.maxClockSkewMs) {
+      throw new InvalidInputError(
+        `the node's clock (${new Date(hb.clockMs).toISOString()}) is more than ${options.maxClockSkewMs / 1000} s from the server's (${deps.now().toISOString()}); fix the node's time sync`,
+        { clockMs: hb.clockMs, serverMs: deps.now().getTime() },
+        'clock_skew',
+      );
+    }
+    const models = [...new Set([...hb.channels.map((c) => c.model), ...hb.installed.map((i) => i.model)])];
+    if (models.length > 0) {
+      const found = new Set((await deps.db.selectFrom('models').select('name').where('name', 'in', models).execute()).map((r) => r.name));
+      const missing = models.find((m) => !found.has(m));
+      if (missing) throw new NotFoundError(`model "${missing}" not found`, { model: missing }, 'model_not_found');
+    }
+    const flagged: InstalledVersion[] = [];
+    for (const i of hb.installed) {
+      const d = await digestOf(i.model, i.version);
+      if (!d) throw new NotFoundError(`version ${i.model}@${i.version} not found: a node can only report committed versions`, { model: i.model, version: i.version }, 'version_not_found');
+      if (d !== i.digest) flagged.push(i);
+    }
+    return flagged;
+  }
+
+  let lastTick = -1;
+  let ticking: Promise<void> | undefined;
+  /** Once per block: re-evaluate quorums (liveness changes), prune departed nodes, refresh the guard cache. */
+  async function tick(): Promise<void> {
+    const block = await deps.chain.currentBlock();
+    if (block === lastTick) return;
+    lastTick = block;
+    await controller.evaluateAll();
+    await nodes.pruneBefore(block - toBlocks(options.pruneAfterMs, await intervalMs()));
+    subscribed.clear();
+    for (const c of await nodes.subscribedChannels()) subscribed.add(chKey(c.model, c.channel));
+  }
+  const tickOnce = () =>
+    (ticking ??= tick().finally(() => {
+      ticking = undefined;
+    }));
+  let timer: ReturnType<typeof setInterval> | undefined;
+
+  return {
+    options,
+    tick: tickOnce,
+    evaluate: controller.evaluate,
+
+    /**
+     * Records a heartbeat and answers with what the node should serve. Bad input (unknown model or
+     * version, clock skew, another token's node id) throws before anything is written.
+     */
+    async heartbeat(nodeId: string, hb: HeartbeatInput, by: Principal) {
+      limiter.take(nodeId);
+      const flagged = await validate(hb);
+      const prev = await nodes.get(nodeId);
+      if (prev && prev.tokenId !== by.id && by.role !== 'admin') {
+        throw new ForbiddenError(`node ${nodeId} belongs to another token; each node heartbeats with its own token`, { nodeId });
+      }
+      const prevChannels = prev ? await nodes.channelsOf(nodeId) : [];
+      const block = await deps.chain.currentBlock();
+      await nodes.record({ id: nodeId, tokenId: by.id, tokenName: by.name, at: deps.now().toISOString(), block, flagged }, hb, { exists: !!prev, channels: prevChannels });
+      for (const c of hb.channels) subscribed.add(chKey(c.model, c.channel));
+      if (block !== lastTick) await tickOnce();
+      const changed = !prev || JSON.stringify(prev.installed) !== JSON.stringify(hb.installed) || prevChannels.length !== hb.channels.length;
+      if (changed) {
+        // New installs may complete a quorum: decide now rather than at the next tick.
+        for (const c of hb.channels) await controller.evaluate(c.model, c.channel);
+      }
+      const good = new Set(hb.installed.filter((i) => !flagged.includes(i)).map((i) => `${i.model}@${i.version}`));
+      const channels = [];
+      for (const c of hb.channels) {
+        const d = await desired(c.model, c.channel, block);
+        const need = (t: RoutingTable | null | undefined) => (t ? versionsOf(t).filter((v) => !good.has(`${c.model}@${v}`)) : []);
+        const lagging = need(d.inForce).length > 0;
+        const missing = [...new Set([...d.history.flatMap((h) => (h.usableFromBlock >= block || h.table === d.inForce ? need(h.table) : [])), ...need(d.pending?.table)])];
+        channels.push({ ...d, lagging, missing });
+      }
+      const clock = await deps.chain.clock();
+      return {
+        nodeId,
+        currentBlock: block,
+        genesisMs: clock.genesisMs,
+        intervalMs: clock.intervalMs,
+        heartbeatIntervalMs: options.heartbeatIntervalMs,
+        lagging: channels.some((c) => c.lagging),
+        flagged,
+        channels,
+      };
+    },
+
+    async listNodes(opts: { model?: string; limit?: number }): Promise<FleetNode[]> {
+      const block = await deps.chain.currentBlock();
+      const ttl = toBlocks(options.livenessTtlMs, await intervalMs());
+      const rows = await nodes.list({ ...(opts.model ? { model: opts.model } : {}), limit: opts.limit ?? 1000 });
+      return rows.map(({ tokenId: _t, ...n }) => ({ ...n, live: block - n.lastBlock <= ttl }));
+    },
+
+    async listTransitions(model: string, channel?: string) {
+      await tickOnce();
+      const exists = await deps.db.selectFrom('models').select('name').where('name', '=', model).executeTakeFirst();
+      if (!exists) throw new NotFoundError(`model "${model}" not found`, { model }, 'model_not_found');
+      return { currentBlock: await deps.chain.currentBlock(), items: await transitions.forModel(model, channel) };
+    },
+
+    async start(log: (msg: string, err: unknown) => void = console.error) {
+      const ms = await intervalMs();
+      timer ??= setInterval(() => void tickOnce().catch((err: unknown) => log('fleet tick failed', err)), Math.max(ms, 250));
+      timer.unref?.();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await ticking?.catch(() => undefined);
+    },
+  };
+}
+
+export type FleetService = ReturnType<typeof createFleetService>;
