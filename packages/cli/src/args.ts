@@ -20,7 +20,8 @@ export function parseKeyValues(pairs: string[], what = 'value'): Record<string, 
     const key = pair.slice(0, i).trim();
     if (!key) throw new UsageError(`expected key=value for ${what}, got "${pair}"`);
     if (Object.hasOwn(out, key)) throw new UsageError(`${what} "${key}" given twice`);
-    out[key] = pair.slice(i + 1);
+    // defineProperty: a key named "__proto__" must stay data, not replace the prototype.
+    Object.defineProperty(out, key, { value: pair.slice(i + 1), enumerable: true, writable: true, configurable: true });
   }
   return out;
 }
@@ -43,7 +44,7 @@ export function parseMetrics(pairs: string[]): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(parseKeyValues(pairs, 'metric'))) {
     if (!NUMBER.test(v.trim())) throw new UsageError(`metric ${k} must be a number, got "${v}"`);
-    out[k] = Number(v);
+    Object.defineProperty(out, k, { value: Number(v), enumerable: true, writable: true, configurable: true });
   }
   return out;
 }

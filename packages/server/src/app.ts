@@ -21,6 +21,7 @@ import { createFleetService } from './features/fleet/fleet.service.ts';
 import type { FleetOptions } from './features/fleet/fleet.options.ts';
 import { createChannelService } from './features/channels/channels.service.ts';
 import { createChannelStoreSql } from './features/channels/channels.store.sql.ts';
+import { createGatesFeature } from './features/gates/gates.feature.ts';
 import type { SigningKey } from './features/keys/signing-key.ts';
 import { modelsRoutes } from './features/models/models.routes.ts';
 import { createModelService } from './features/models/models.service.ts';
@@ -56,6 +57,7 @@ export function createApp(deps: AppDeps) {
   const models = createModelService({ modelStore, now });
   const channels = createChannelService({ modelStore, versionStore, channelStore, now });
   const versions = createVersionService({ modelStore, versionStore, blobs, signingKey: deps.signingKey, now, channelStable: channels.stableOf });
+  const gates = createGatesFeature({ db: deps.db, versions, channels, blobs, signingKey: deps.signingKey, now });
   const chain = createChainService({ db: k, now, ...(deps.blockIntervalMs ? { intervalMs: deps.blockIntervalMs } : {}) });
   const fleet = createFleetService({ db: k, chain, channels, now, ...(deps.fleet ? { options: deps.fleet } : {}) });
   const metrics = createHttpMetrics();
@@ -86,6 +88,7 @@ export function createApp(deps: AppDeps) {
   api.route('/', modelsRoutes(models));
   api.route('/', versionsRoutes(versions, blobs, metrics));
   api.route('/', channelsRoutes(channels));
+  api.route('/', gates.routes);
   api.route('/', chainRoutes(chain));
   api.route('/', fleetRoutes(fleet));
   api.route('/', blobsRoutes(blobs, metrics));
@@ -104,5 +107,5 @@ export function createApp(deps: AppDeps) {
     ),
   );
 
-  return { app, services: { tokens, models, versions, channels, blobs, chain, fleet, versionStore } };
+  return { app, services: { tokens, models, versions, channels, blobs, chain, fleet, versionStore, gates: gates.services } };
 }

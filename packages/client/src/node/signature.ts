@@ -1,6 +1,6 @@
 import { createPublicKey, verify } from 'node:crypto';
 import { StewardError } from '@steward/core';
-import { canonicalJson } from '../canonical-json.ts';
+import { canonicalJson } from '@steward/core';
 import type { SigningKey, Version } from '../types.ts';
 
 /**

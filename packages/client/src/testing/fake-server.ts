@@ -6,7 +6,7 @@
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { canonicalJson } from '../canonical-json.ts';
+import { canonicalJson } from '@steward/core';
 import type { Channel, ChannelEvent, Draft, Model, Version, VersionInput } from '../types.ts';
 
 export interface FakeState {

@@ -5,7 +5,12 @@ export const ErrorSchema = z
   .object({ error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }) })
   .openapi('Error');
 
-const KEY = z.string().min(1).max(128).regex(/^[A-Za-z0-9_.\-/:]+$/, 'keys use letters, digits and _ . - / :');
+const KEY = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9_.\-/:]+$/, 'keys use letters, digits and _ . - / :')
+  .refine((k) => !['__proto__', 'constructor', 'prototype'].includes(k), 'reserved key name');
 export const TagsSchema = z.record(KEY, z.string().max(256)).refine((t) => Object.keys(t).length <= 64, 'at most 64 tags');
 export const TagsPatchSchema = z.record(KEY, z.string().max(256).nullable()).refine((t) => Object.keys(t).length <= 64, 'at most 64 tags');
 export const Sha256Schema = z.string().regex(/^[0-9a-f]{64}$/, 'expected 64 lowercase hex characters');

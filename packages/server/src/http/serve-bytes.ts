@@ -1,4 +1,5 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { nodeToWeb } from './node-streams.ts';
 import type { Context } from 'hono';
 
 export type RangeResult = { start: number; end: number } | 'unsatisfiable' | undefined;
@@ -48,10 +49,10 @@ export async function serveBytes(
     const h = { ...headers, 'Content-Length': String(len), 'Content-Range': `bytes ${range.start}-${range.end}/${file.size}` };
     if (head) return new Response(null, { status: 206, headers: h });
     onBytes?.(len);
-    return new Response(Readable.toWeb(await open(range)) as ReadableStream, { status: 206, headers: h });
+    return new Response(nodeToWeb(await open(range)), { status: 206, headers: h });
   }
   const h = { ...headers, 'Content-Length': String(file.size) };
   if (head || file.size === 0) return new Response(head ? null : new Uint8Array(0), { status: 200, headers: h });
   onBytes?.(file.size);
-  return new Response(Readable.toWeb(await open()) as ReadableStream, { status: 200, headers: h });
+  return new Response(nodeToWeb(await open()), { status: 200, headers: h });
 }

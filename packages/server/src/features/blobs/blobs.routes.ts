@@ -1,4 +1,5 @@
-import { Readable, Transform } from 'node:stream';
+import { Transform } from 'node:stream';
+import { requestBody } from '../../http/node-streams.ts';
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { InvalidInputError, isStewardError } from '@steward/core';
 import type { AppEnv } from '../../http/env.ts';
@@ -27,14 +28,13 @@ export function blobsRoutes(blobs: BlobService, metrics: HttpMetrics) {
         done(null, chunk);
       },
     });
-    let body: Readable = Readable.from([]);
-    if (c.req.raw.body) {
-      const src = Readable.fromWeb(c.req.raw.body as never);
-      src.on('error', (err) => counter.destroy(err)); // a client that hangs up fails the put
-      body = src.pipe(counter);
-    }
+    const src = requestBody(c);
+    src.on('error', (err) => counter.destroy(err)); // a client that hangs up fails the put
+    src.on('aborted', () => counter.destroy(new Error('client aborted the upload')));
+    const body = src.pipe(counter);
     try {
-      const res = await blobs.put(sha256, body, size, c.req.raw.signal);
+      // No c.req.raw here: touching it makes @hono/node-server buffer the body (see node-streams.ts).
+      const res = await blobs.put(sha256, body, size);
       return c.json(res, res.created ? 201 : 200);
     } catch (err) {
       if (isStewardError(err) && err.code === 'size_mismatch') {

@@ -7,6 +7,8 @@ import type { ChannelService } from './channels.service.ts';
 
 const ChannelParams = ModelParam.extend({ channel: z.string().openapi({ param: { name: 'channel', in: 'path' }, example: 'production' }) });
 const Reason = z.string().max(2048);
+/** Admin override of a protected channel's gates; needs a reason and is audited (see docs/gates.md). */
+const Force = z.boolean().optional();
 
 export function channelsRoutes(channels: ChannelService) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: defaultHook as never });
@@ -31,13 +33,13 @@ export function channelsRoutes(channels: ChannelService) {
       path: '/models/{name}/channels/{channel}',
       tags,
       middleware: pub,
-      request: { params: ChannelParams, ...jsonBody(z.strictObject({ version: z.string().max(128), reason: Reason.optional() })) },
+      request: { params: ChannelParams, ...jsonBody(z.strictObject({ version: z.string().max(128), reason: Reason.optional(), force: Force })) },
       responses: { 200: json(ChannelSchema, 'new state'), ...errorResponses },
     }),
     async (c) => {
       const p = c.req.valid('param');
       const b = c.req.valid('json');
-      return c.json((await channels.set(p.name, p.channel, b.version, b.reason ?? '', c.get('principal'))).channel, 200);
+      return c.json((await channels.set(p.name, p.channel, b.version, b.reason ?? '', c.get('principal'), b.force ? { force: true } : {})).channel, 200);
     },
   );
   app.openapi(
@@ -75,7 +77,7 @@ export function channelsRoutes(channels: ChannelService) {
       path: '/models/{name}/channels/{channel}/rollback',
       tags,
       middleware: pub,
-      request: { params: ChannelParams, ...jsonBody(z.strictObject({ to: z.string().max(128).optional(), reason: Reason.optional(), dryRun: z.boolean().optional() })) },
+      request: { params: ChannelParams, ...jsonBody(z.strictObject({ to: z.string().max(128).optional(), reason: Reason.optional(), dryRun: z.boolean().optional(), force: Force })) },
       responses: {
         200: json(z.object({ from: RoutingTableSchema, to: RoutingTableSchema, applied: z.boolean(), event: ChannelEventSchema.optional() }), 'the change (applied unless dryRun)'),
         ...errorResponses,

@@ -40,9 +40,11 @@ export function createChannelStoreSql(db: Kysely<Database>) {
       return rows.map((r) => toChannel(model.name, r));
     },
     /**
-     * Moves the channel to `decide(current)` and appends the event, in one transaction. Two racing
-     * writers collide on the (model, channel, seq) key; the loser re-reads and decides again, so
-     * every event's `from` is exactly the table it replaced.
+     * Moves the channel to `decide(current)` and appends the event. `decide` runs outside the write
+     * transaction (it may read the database or call guards: on SQLite a read inside would wait
+     * forever for the one connection the transaction holds); the write then commits only if the
+     * channel is still at the sequence number `decide` saw. A racing writer makes the loser
+     * re-read and decide again, so every event's `from` is exactly the table it replaced.
      */
     async transition(
       model: { id: string; name: string },
@@ -52,17 +54,29 @@ export function createChannelStoreSql(db: Kysely<Database>) {
       audit: (from: RoutingTable | null, to: RoutingTable) => AuditEntry,
     ): Promise<{ channel: Channel; event: ChannelEvent }> {
       for (let attempt = 0; ; attempt++) {
+        const cur = await db.selectFrom('channels').selectAll().where('model_id', '=', model.id).where('name', '=', name).executeTakeFirst();
+        const current = cur ? toChannel(model.name, cur) : undefined;
+        const events = async () =>
+          (await db.selectFrom('channel_events').selectAll().where('model_id', '=', model.id).where('channel', '=', name).orderBy('seq', 'asc').execute()).map((r) =>
+            toEvent(model.name, r),
+          );
+        const { to, kind } = await decide(current, events);
+        const seq = (current?.seq ?? 0) + 1;
+        const tableJson = JSON.stringify(to);
+        const ev = {
+          id: newId('chev'),
+          model_id: model.id,
+          channel: name,
+          seq,
+          kind,
+          from_json: current ? JSON.stringify(current.table) : null,
+          to_json: tableJson,
+          author: meta.author,
+          reason: meta.reason,
+          at: meta.at,
+        };
         try {
-          return await db.transaction().execute(async (trx) => {
-            const cur = await trx.selectFrom('channels').selectAll().where('model_id', '=', model.id).where('name', '=', name).executeTakeFirst();
-            const current = cur ? toChannel(model.name, cur) : undefined;
-            const events = async () =>
-              (await trx.selectFrom('channel_events').selectAll().where('model_id', '=', model.id).where('channel', '=', name).orderBy('seq', 'asc').execute()).map((r) =>
-                toEvent(model.name, r),
-              );
-            const { to, kind } = await decide(current, events);
-            const seq = (current?.seq ?? 0) + 1;
-            const tableJson = JSON.stringify(to);
+          await db.transaction().execute(async (trx) => {
             if (cur) {
               const res = await trx
                 .updateTable('channels')
@@ -70,34 +84,22 @@ export function createChannelStoreSql(db: Kysely<Database>) {
                 .where('id', '=', cur.id)
                 .where('seq', '=', cur.seq)
                 .executeTakeFirst();
-              if (Number(res.numUpdatedRows) !== 1) throw Object.assign(new Error('raced'), { code: '23505' });
+              if (Number(res.numUpdatedRows) !== 1) throw Object.assign(new Error('channel moved meanwhile'), { code: '23505' });
             } else {
               await trx.insertInto('channels').values({ id: newId('chn'), model_id: model.id, name, table_json: tableJson, seq, updated_at: meta.at, updated_by: meta.author }).execute();
             }
-            const ev = {
-              id: newId('chev'),
-              model_id: model.id,
-              channel: name,
-              seq,
-              kind,
-              from_json: current ? JSON.stringify(current.table) : null,
-              to_json: tableJson,
-              author: meta.author,
-              reason: meta.reason,
-              at: meta.at,
-            };
             await trx.insertInto('channel_events').values(ev).execute();
             await recordAudit(trx, meta.at, audit(current?.table ?? null, to));
-            return {
-              channel: { model: model.name, name, table: to, seq, updatedAt: meta.at, updatedBy: meta.author },
-              event: toEvent(model.name, ev),
-            };
           });
         } catch (err) {
-          if (isUniqueViolation(err) && attempt < 5) continue;
+          if (isUniqueViolation(err) && attempt < 8) continue;
           if (isUniqueViolation(err)) throw new ConflictError(`channel ${name} is being changed concurrently; retry`, { channel: name }, 'channel_busy');
           throw err;
         }
+        return {
+          channel: { model: model.name, name, table: to, seq, updatedAt: meta.at, updatedBy: meta.author },
+          event: toEvent(model.name, ev),
+        };
       }
     },
     async history(model: { id: string; name: string }, name: string, limit: number, beforeSeq?: number): Promise<ChannelEvent[]> {

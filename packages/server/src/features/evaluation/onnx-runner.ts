@@ -24,6 +24,11 @@ export interface OnnxRunner {
    * → NaN, which the exported graphs impute), string cells as they are.
    */
   score(table: RowTable, options?: { batchSize?: number }): Promise<Float64Array>;
+  /**
+   * Every output value per row, row-major: `width` 1 for a regression value or a probability,
+   * k for k class probabilities. For multiclass and regression evaluation.
+   */
+  scoreMatrix(table: RowTable, options?: { batchSize?: number }): Promise<{ data: Float64Array; width: number }>;
   close(): Promise<void>;
 }
 
@@ -67,15 +72,14 @@ export async function createOnnxRunner(model: Uint8Array, options: OnnxRunnerOpt
   }
   const defaultBatch = options.batchSize ?? DEFAULT_BATCH;
 
-  async function score(table: RowTable, scoreOptions: { batchSize?: number } = {}): Promise<Float64Array> {
-    const batchSize = scoreOptions.batchSize ?? defaultBatch;
+  /** Runs the model batch by batch; `sink` gets each batch's output tensor and its first row. */
+  async function run(table: RowTable, batchSize: number, sink: (tensor: ort.Tensor | undefined, rows: number, start: number) => void): Promise<void> {
     const columns = inputs.map((input) => {
       const j = table.header.indexOf(input.name);
       if (j < 0) throw new InvalidInputError(`table has no column "${input.name}" that the model needs`, { missing: input.name });
       return j;
     });
     const n = table.rows.length;
-    const out = new Float64Array(n);
     for (let start = 0; start < n; start += batchSize) {
       const rows = table.rows.slice(start, Math.min(n, start + batchSize));
       const feeds: Record<string, ort.Tensor> = {};
@@ -90,12 +94,32 @@ export async function createOnnxRunner(model: Uint8Array, options: OnnxRunnerOpt
         }
       });
       const result = await session.run(feeds, [outputName as string]);
-      copyPositiveColumn(result[outputName as string], rows.length, out, start);
+      sink(result[outputName as string], rows.length, start);
     }
+  }
+
+  async function score(table: RowTable, scoreOptions: { batchSize?: number } = {}): Promise<Float64Array> {
+    const out = new Float64Array(table.rows.length);
+    await run(table, scoreOptions.batchSize ?? defaultBatch, (tensor, rows, start) => copyPositiveColumn(tensor, rows, out, start));
     return out;
   }
 
-  return { inputs, outputName, score, close: () => session.release() };
+  async function scoreMatrix(table: RowTable, scoreOptions: { batchSize?: number } = {}): Promise<{ data: Float64Array; width: number }> {
+    let out = new Float64Array(0);
+    let width = 0;
+    await run(table, scoreOptions.batchSize ?? defaultBatch, (tensor, rows, start) => {
+      if (!tensor || (tensor.type !== 'float32' && tensor.type !== 'float64')) throw new InvalidInputError('model output is not a float tensor');
+      const data = tensor.data as Float32Array | Float64Array;
+      if (width === 0) {
+        width = data.length / rows;
+        out = new Float64Array(table.rows.length * width);
+      }
+      out.set(data, start * width);
+    });
+    return { data: out, width: Math.max(width, 1) };
+  }
+
+  return { inputs, outputName, score, scoreMatrix, close: () => session.release() };
 }
 
 /** Accepts [N], [N, 1] (probability) or [N, 2] (per-class probabilities: column 1 is positive). */

@@ -128,10 +128,14 @@ for (const target of testDbTargets()) {
       const rb = await h.call('POST', 'models/fraud/channels/production/rollback', { json: {} });
       expect(rb.data.applied).toBe(true);
       expect((await h.call('GET', 'models/fraud/channels/production')).data.table.stable).toBe('1.0.0');
+      // An explicit target (what the CLI sends after showing the change) must not deadlock.
+      const to = await h.call('POST', 'models/fraud/channels/production/rollback', { json: { to: '1.1.0', reason: 'undo' } });
+      expect(to.data.to.stable).toBe('1.1.0');
+      expect((await h.call('POST', 'models/fraud/channels/production/rollback', { json: { to: '1.0.0' } })).data.applied).toBe(true);
       const none = await h.call('POST', 'models/fraud/channels/production/rollback', { json: {} });
       expect(none.data.error.code).toBe('nothing_to_roll_back');
       const hist2 = await h.call('GET', 'models/fraud/channels/production/history');
-      expect(hist2.data.items).toHaveLength(3);
+      expect(hist2.data.items).toHaveLength(5);
       expect(hist2.data.items[0].kind).toBe('rollback');
     });
 

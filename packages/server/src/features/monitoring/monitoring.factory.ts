@@ -1,0 +1,60 @@
+import type { Kysely } from 'kysely';
+import type { Registry } from 'prom-client';
+import { mulberry32, NotFoundError } from '@steward/core';
+import type { Database } from '../../db/schema.ts';
+import type { ObjectStore } from '../../storage/object-store.ts';
+import { blobKey } from '../blobs/blobs.service.ts';
+import type { VersionService } from '../versions/versions.service.ts';
+import { createMonitoringCounters } from './monitoring.metrics.ts';
+import type { MonitoringTables } from './monitoring.migration.ts';
+import { createMonitoringService, type MonitoringConfig } from './monitoring.service.ts';
+import { createMonitoringStoreSql } from './monitoring.store.sql.ts';
+
+async function readText(objects: ObjectStore, key: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of await objects.get(key)) chunks.push(Buffer.from(c as Uint8Array));
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * Wires monitoring into the app. `start()` begins the periodic flush (unref'd timer), `stop()`
+ * clears it and flushes what is left — call it before closing the database.
+ */
+export function createMonitoring(deps: {
+  db: Kysely<Database>;
+  objects: ObjectStore;
+  versions: Pick<VersionService, 'get'>;
+  registry?: Registry;
+  now: () => Date;
+  config?: Partial<MonitoringConfig>;
+  log?: (msg: string, err?: unknown) => void;
+}) {
+  const store = createMonitoringStoreSql(deps.db as unknown as Kysely<MonitoringTables>, mulberry32(0xc0ffee));
+  const service = createMonitoringService({
+    store,
+    now: deps.now,
+    ...(deps.config ? { config: deps.config } : {}),
+    ...(deps.registry ? { counters: createMonitoringCounters(deps.registry) } : {}),
+    versionExists: async (model, version) => {
+      const v = await deps.versions.get(model, version);
+      if (v.version !== version) throw new NotFoundError(`${model}@${version} is not a version`, {}, 'version_not_found');
+    },
+    datasetsOf: async (model, version) => (await deps.versions.get(model, version)).datasets ?? [],
+    readBlob: (sha256) => readText(deps.objects, blobKey(sha256)),
+  });
+  let timer: ReturnType<typeof setInterval> | undefined;
+  return {
+    service,
+    store,
+    start() {
+      if (timer) return;
+      timer = setInterval(() => void service.flush().catch((e) => deps.log?.('monitoring flush failed', e)), service.config.flushIntervalMs);
+      timer.unref?.();
+    },
+    async stop() {
+      if (timer) clearInterval(timer);
+      timer = undefined;
+      await service.flush();
+    },
+  };
+}

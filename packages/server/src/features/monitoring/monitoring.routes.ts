@@ -1,0 +1,117 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { ForbiddenError, InvalidInputError } from '@steward/core';
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv } from '../../http/env.ts';
+import { errorResponses, json, jsonBody, ModelParam } from '../../http/schemas.ts';
+import { defaultHook } from '../../http/validation.ts';
+import { requireRole } from '../auth/auth.middleware.ts';
+import { allows } from '../auth/roles.ts';
+import type { MonitoringService } from './monitoring.service.ts';
+import { parseRange } from './range.ts';
+
+const VersionParams = ModelParam.extend({ version: z.string().max(128).openapi({ param: { name: 'version', in: 'path' }, example: '1.0.0' }) });
+const RangeQuery = z.object({
+  since: z.string().max(64).optional().openapi({ example: '1d', description: 'duration before now (30m, 1h, 7d) or ISO time; default 1d' }),
+  until: z.string().max(64).optional(),
+});
+const Loose = z.record(z.string(), z.unknown());
+const IngestResultSchema = z.object({
+  accepted: z.number(), rejected: z.number(), predictions: z.number(), feedback: z.number(),
+  reasons: z.record(z.string(), z.number()), errors: z.array(z.object({ line: z.number(), code: z.string(), message: z.string() })),
+}).openapi('IngestResult');
+const ReferenceOptionsSchema = z.strictObject({
+  label: z.string().max(128).optional(), positiveClass: z.string().max(128).optional(), score: z.string().max(128).optional(),
+  categorical: z.array(z.string().max(128)).max(512).optional(), features: z.array(z.string().max(128)).max(512).optional(),
+});
+
+/** Event senders are services (publisher tokens) or agents (node tokens). */
+const reporter: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const p = c.get('principal');
+  if (!allows(p.role, 'node') && !allows(p.role, 'publish')) throw new ForbiddenError(`token "${p.name}" (role ${p.role}) may not report events; use a node or publisher token`, { role: p.role });
+  return next();
+};
+
+export function monitoringRoutes(monitoring: MonitoringService, now: () => Date) {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: defaultHook as never });
+  const tags = ['monitoring'];
+  const read = requireRole('read');
+  const pub = requireRole('publish');
+
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/events', tags, middleware: reporter,
+      description: 'NDJSON batch of prediction and feedback events (one JSON object per line). Bad lines are rejected and counted; the rest are accepted.',
+      request: { body: { content: { 'application/x-ndjson': { schema: z.string() } }, required: true } },
+      responses: { 200: json(IngestResultSchema, 'what was accepted and why the rest was not'), 413: json(z.unknown(), 'batch too large'), ...errorResponses },
+    }),
+    async (c) => c.json(await monitoring.ingest(await c.req.text()), 200),
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get', path: '/models/{name}/monitor', tags, middleware: read,
+      request: { params: ModelParam, query: RangeQuery.extend({ version: z.string().max(128).optional(), window: z.enum(['1m', '1h', '1d']).optional() }) },
+      responses: { 200: json(z.object({ items: z.array(Loose) }), 'metrics per window, oldest first'), ...errorResponses },
+    }),
+    async (c) => {
+      const q = c.req.valid('query');
+      const items = await monitoring.metrics(c.req.valid('param').name, q.version, q.window ?? '1h', parseRange(q, now()));
+      return c.json({ items }, 200);
+    },
+  );
+
+  const versionRoute = (path: string, description: string, query = RangeQuery) =>
+    createRoute({ method: 'get', path: `/models/{name}/versions/{version}/${path}`, tags, middleware: read, description, request: { params: VersionParams, query }, responses: { 200: json(Loose, description), ...errorResponses } });
+
+  app.openapi(versionRoute('drift', 'Evidently-default drift of each feature against the reference profile'), async (c) => {
+    const p = c.req.valid('param');
+    return c.json(await monitoring.drift(p.name, p.version, parseRange(c.req.valid('query'), now())), 200);
+  });
+  app.openapi(versionRoute('performance', 'realized metrics from joined labels and CBPE estimates without labels'), async (c) => {
+    const p = c.req.valid('param');
+    return c.json(await monitoring.performance(p.name, p.version, parseRange(c.req.valid('query'), now())), 200);
+  });
+  app.openapi(
+    versionRoute('fairness', 'Fairlearn group metrics with bootstrap CIs', RangeQuery.extend({ attr: z.string().min(1).max(128), minGroupSize: z.coerce.number().int().min(1).optional() }) as never),
+    async (c) => {
+      const p = c.req.valid('param');
+      const q = c.req.valid('query') as { attr: string; minGroupSize?: number; since?: string; until?: string };
+      return c.json(await monitoring.fairness(p.name, p.version, q.attr, parseRange(q, now()), { ...(q.minGroupSize ? { minGroupSize: q.minGroupSize } : {}) }), 200);
+    },
+  );
+
+  app.openapi(createRoute({ method: 'get', path: '/models/{name}/versions/{version}/reference', tags, middleware: read, request: { params: VersionParams }, responses: { 200: json(Loose, 'the reference profile'), ...errorResponses } }), async (c) => {
+    const p = c.req.valid('param');
+    return c.json(await monitoring.reference(p.name, p.version), 200);
+  });
+  app.openapi(
+    createRoute({
+      method: 'post', path: '/models/{name}/versions/{version}/reference', tags, middleware: pub,
+      description: 'Build the reference profile from a dataset registered on the version (by name or sha256)',
+      request: { params: VersionParams, ...jsonBody(ReferenceOptionsSchema.extend({ dataset: z.string().min(1).max(128) })) },
+      responses: { 200: json(Loose, 'profile summary'), ...errorResponses },
+    }),
+    async (c) => {
+      const p = c.req.valid('param');
+      const { dataset, ...o } = c.req.valid('json');
+      return c.json(await monitoring.setReferenceFromDataset(p.name, p.version, dataset, o), 200);
+    },
+  );
+  app.openapi(
+    createRoute({
+      method: 'put', path: '/models/{name}/versions/{version}/reference', tags, middleware: pub,
+      description: 'Upload a CSV (text/csv body, within the JSON size limit) as the reference; options in the query',
+      request: { params: VersionParams, query: z.object({ label: z.string().optional(), positiveClass: z.string().optional(), score: z.string().optional(), categorical: z.string().optional() }), body: { content: { 'text/csv': { schema: z.string() } }, required: true } },
+      responses: { 200: json(Loose, 'profile summary'), ...errorResponses },
+    }),
+    async (c) => {
+      const p = c.req.valid('param');
+      const q = c.req.valid('query');
+      const csv = await c.req.text();
+      if (!csv.trim()) throw new InvalidInputError('empty CSV body', {}, 'empty_dataset');
+      const o = { ...(q.label ? { label: q.label } : {}), ...(q.positiveClass ? { positiveClass: q.positiveClass } : {}), ...(q.score ? { score: q.score } : {}), ...(q.categorical ? { categorical: q.categorical.split(',') } : {}) };
+      return c.json(await monitoring.setReferenceCsv(p.name, p.version, csv, o, 'upload'), 200);
+    },
+  );
+  return app;
+}

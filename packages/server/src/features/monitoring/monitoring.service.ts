@@ -1,0 +1,293 @@
+/**
+ * Monitoring: NDJSON ingest into per-minute sketches, periodic flush into stored 1m/1h/1d windows,
+ * and the queries (metrics per window, drift, performance, fairness) that the CLI, the API, the
+ * maintenance rules and rollout analysis read. Queries flush first, so they see every accepted event.
+ */
+import {
+  InvalidInputError, NotFoundError, PayloadTooLargeError, buildReferenceProfile, cbpeFromHistogram, driftFromSketches, emptyWindowSummary,
+  groupFairnessWithCi, mergeWindowSummaries, mulberry32, parseCsv, windowMetrics,
+  type DriftOptions, type Random, type ReferenceOptions, type ReferenceProfile, type WindowMetrics, type WindowSummary,
+} from '@steward/core';
+import { iso } from '../../lib/context.ts';
+import { Aggregator, type Delta } from './aggregator.ts';
+import { EventRejected, forEachLine, type MonitoringEvent, type RejectCode } from './events.parse.ts';
+import type { MonitoringCounters } from './monitoring.metrics.ts';
+import { GRANULARITY_MS, type Granularity, type MonitoringStore, type StoredWindow } from './monitoring.store.sql.ts';
+
+export interface MonitoringConfig {
+  labelHorizonMs: number;
+  maxPending: number;
+  reservoir: number;
+  threshold: number;
+  maxEventsPerBatch: number;
+  /** Events with a time further in the future than this are rejected (bad_time). */
+  maxFutureSkewMs: number;
+  retentionMs: Record<Granularity, number>;
+  flushIntervalMs: number;
+}
+
+export const DEFAULT_MONITORING_CONFIG: MonitoringConfig = {
+  labelHorizonMs: 7 * 86_400_000,
+  maxPending: 200_000,
+  reservoir: 200,
+  threshold: 0.5,
+  maxEventsPerBatch: 50_000,
+  maxFutureSkewMs: 5 * 60_000,
+  retentionMs: { '1m': 7 * 86_400_000, '1h': 90 * 86_400_000, '1d': 730 * 86_400_000 },
+  flushIntervalMs: 10_000,
+};
+
+export interface IngestResult {
+  accepted: number;
+  rejected: number;
+  predictions: number;
+  feedback: number;
+  reasons: Partial<Record<RejectCode, number>>;
+  /** The first few rejected lines, to fix the sender. */
+  errors: Array<{ line: number; code: RejectCode; message: string }>;
+}
+
+export interface WindowView {
+  model: string;
+  version: string;
+  start: string;
+  end: string;
+  metrics: WindowMetrics;
+}
+
+export interface Range {
+  since: Date;
+  until: Date;
+}
+
+interface Deps {
+  store: MonitoringStore;
+  /** Resolves a committed version; throws NotFoundError (code model_not_found / version_not_found) otherwise. */
+  versionExists: (model: string, version: string) => Promise<void>;
+  /** Bytes of a registered blob, for reference datasets. */
+  readBlob: (sha256: string) => Promise<string>;
+  datasetsOf: (model: string, version: string) => Promise<Array<{ name: string; sha256: string }>>;
+  counters?: MonitoringCounters;
+  now: () => Date;
+  config?: Partial<MonitoringConfig>;
+  random?: Random;
+}
+
+const MAX_ERRORS_SHOWN = 20;
+
+/** Granularity whose windows cover a range with few rows but enough precision at its edges. */
+export function granularityFor(r: Range): Granularity {
+  const span = r.until.getTime() - r.since.getTime();
+  return span <= 6 * 3_600_000 ? '1m' : span <= 7 * 86_400_000 ? '1h' : '1d';
+}
+
+export function createMonitoringService(deps: Deps) {
+  const config: MonitoringConfig = { ...DEFAULT_MONITORING_CONFIG, ...deps.config };
+  const random = deps.random ?? mulberry32(0x5eed);
+  const agg = new Aggregator({ labelHorizonMs: config.labelHorizonMs, maxPending: config.maxPending, reservoir: config.reservoir, threshold: config.threshold, random });
+  const known = new Map<string, { ok: RejectCode | undefined; until: number }>();
+  let flushing: Promise<void> = Promise.resolve();
+  let lastPrune = 0;
+
+  async function check(model: string, version: string | undefined, now: number): Promise<RejectCode | undefined> {
+    const key = `${model}\0${version ?? ''}`;
+    const hit = known.get(key);
+    if (hit && hit.until > now) return hit.ok;
+    let ok: RejectCode | undefined;
+    try {
+      if (version !== undefined) await deps.versionExists(model, version);
+    } catch (e) {
+      if (!(e instanceof NotFoundError)) throw e;
+      ok = e.code === 'model_not_found' ? 'unknown_model' : 'unknown_version';
+    }
+    // Known versions stay known; unknown ones are re-checked after 5 s (a push may land meanwhile).
+    known.set(key, { ok, until: ok ? now + 5000 : Number.POSITIVE_INFINITY });
+    return ok;
+  }
+
+  async function ingest(text: string): Promise<IngestResult> {
+    const nowMs = deps.now().getTime();
+    const res: IngestResult = { accepted: 0, rejected: 0, predictions: 0, feedback: 0, reasons: {}, errors: [] };
+    const rejectLine = (line: number, code: RejectCode, message: string) => {
+      res.rejected++;
+      res.reasons[code] = (res.reasons[code] ?? 0) + 1;
+      if (res.errors.length < MAX_ERRORS_SHOWN) res.errors.push({ line, code, message });
+    };
+    const events: Array<[number, MonitoringEvent]> = [];
+    forEachLine(text, nowMs, (line, ev) => {
+      if (events.length + res.rejected >= config.maxEventsPerBatch) {
+        throw new PayloadTooLargeError(`a batch holds at most ${config.maxEventsPerBatch} events; split it`, { maxEvents: config.maxEventsPerBatch });
+      }
+      if (ev instanceof EventRejected) rejectLine(line, ev.code, ev.message);
+      else if (ev.t > nowMs + config.maxFutureSkewMs || ev.t < nowMs - config.retentionMs['1m']) rejectLine(line, 'bad_time', 'time is in the future or older than the retention');
+      else events.push([line, ev]);
+    });
+    // Resolve each distinct model/version once per batch (cached across batches).
+    const verdicts = new Map<string, RejectCode | undefined>();
+    for (const [, ev] of events) {
+      const version = ev.type === 'prediction' ? ev.version : undefined;
+      const key = `${ev.model}\0${version ?? ''}`;
+      if (!verdicts.has(key)) verdicts.set(key, await check(ev.model, version, nowMs));
+    }
+    for (const [line, ev] of events) {
+      const bad = verdicts.get(`${ev.model}\0${ev.type === 'prediction' ? ev.version : ''}`);
+      const code = bad ?? (ev.type === 'prediction' ? agg.addPrediction(ev) : agg.addFeedback(ev));
+      if (code) rejectLine(line, code, messageFor(code, ev));
+      else {
+        res.accepted++;
+        if (ev.type === 'prediction') res.predictions++;
+        else res.feedback++;
+      }
+    }
+    deps.counters?.record(res);
+    return res;
+  }
+
+  async function doFlush(): Promise<void> {
+    const nowMs = deps.now().getTime();
+    agg.expire(nowMs);
+    const deltas = agg.takeDeltas();
+    if (deltas.length === 0) return;
+    const rolled = new Map<string, StoredWindow>();
+    for (const d of deltas) {
+      for (const g of ['1m', '1h', '1d'] as const) {
+        const start = iso(new Date(d.start - (d.start % GRANULARITY_MS[g])));
+        const key = `${d.model}\0${d.version}\0${g}\0${start}`;
+        const cur = rolled.get(key);
+        rolled.set(key, { model: d.model, version: d.version, granularity: g, start, summary: cur ? mergeWindowSummaries(cur.summary, d.summary, random) : d.summary });
+      }
+    }
+    try {
+      await deps.store.mergeWindows([...rolled.values()], iso(new Date(nowMs)));
+    } catch (e) {
+      agg.restore(deltas, (a, b) => mergeWindowSummaries(a, b, random));
+      throw e;
+    }
+    if (nowMs - lastPrune > 3_600_000) {
+      lastPrune = nowMs;
+      for (const g of ['1m', '1h', '1d'] as const) await deps.store.prune(g, iso(new Date(nowMs - config.retentionMs[g])));
+    }
+  }
+
+  /** Serialised: one flush at a time, each waiting for the previous. */
+  function flush(): Promise<void> {
+    const next = flushing.then(doFlush, doFlush);
+    flushing = next.catch(() => undefined);
+    return next;
+  }
+
+  async function windows(model: string, version: string | undefined, granularity: Granularity, range: Range): Promise<Array<StoredWindow & { end: string }>> {
+    await flush();
+    const step = GRANULARITY_MS[granularity];
+    const since = new Date(range.since.getTime() - (range.since.getTime() % step));
+    const rows = await deps.store.windows(model, version, granularity, iso(since), iso(range.until));
+    return rows.map((w) => ({ ...w, end: iso(new Date(Date.parse(w.start) + step)) }));
+  }
+
+  async function merged(model: string, version: string, range: Range): Promise<WindowSummary> {
+    const ws = await windows(model, version, granularityFor(range), range);
+    return ws.reduce((acc, w) => mergeWindowSummaries(acc, w.summary, random), emptyWindowSummary(config.reservoir));
+  }
+
+  async function requireReference(model: string, version: string): Promise<ReferenceProfile> {
+    const ref = await deps.store.reference(model, version);
+    if (!ref) {
+      throw new NotFoundError(
+        `${model}@${version} has no reference profile; set one with: steward monitor reference ${model}@${version} --dataset NAME --label COLUMN`,
+        { model, version }, 'reference_not_found',
+      );
+    }
+    return ref.profile;
+  }
+
+  return {
+    config,
+    ingest,
+    flush,
+    get pending() {
+      return { pending: agg.pendingCount, evicted: agg.evicted, expired: agg.expired };
+    },
+
+    /**
+     * Metrics per stored window, oldest first: the function rollout analysis and rules call.
+     * @example await monitoring.metrics('adult', '1.0.0', '1h', { since, until })
+     */
+    async metrics(model: string, version: string | undefined, granularity: Granularity, range: Range): Promise<WindowView[]> {
+      const ws = await windows(model, version, granularity, range);
+      return ws.map((w) => ({ model: w.model, version: w.version, start: w.start, end: w.end, metrics: windowMetrics(w.summary, config.threshold) }));
+    },
+    windows,
+    merged,
+
+    async drift(model: string, version: string, range: Range, options: DriftOptions = {}) {
+      const profile = await requireReference(model, version);
+      const cur = await merged(model, version, range);
+      return { model, version, since: iso(range.since), until: iso(range.until), rows: cur.count, ...driftFromSketches(profile, cur.features, options) };
+    },
+
+    async performance(model: string, version: string, range: Range) {
+      const ref = (await deps.store.reference(model, version))?.profile;
+      const cur = await merged(model, version, range);
+      const m = windowMetrics(cur, config.threshold);
+      const est = cbpeFromHistogram(cur.scores, config.threshold);
+      const calibrated = ref?.performance?.calibrated ?? null;
+      return {
+        model, version, since: iso(range.since), until: iso(range.until), rows: cur.count,
+        realized: { labelled: m.labelled, accuracy: m.accuracy, precision: m.precision, recall: m.recall, f1: m.f1, logLoss: m.logLoss },
+        estimated: { method: 'cbpe', rows: est.rows, accuracy: est.accuracy, f1: est.f1, rocAuc: est.rocAuc, calibrated, trustworthy: calibrated === true },
+        reference: ref?.performance ?? null,
+      };
+    },
+
+    async fairness(model: string, version: string, attr: string, range: Range, opts: { minGroupSize?: number; iterations?: number } = {}) {
+      const cur = await merged(model, version, range);
+      const groups = cur.groups[attr];
+      if (!groups) throw new NotFoundError(`no events of ${model}@${version} carry group attribute "${attr}" in that range`, { attr, known: Object.keys(cur.groups) }, 'attribute_not_found');
+      const report = groupFairnessWithCi(groups, { random: mulberry32(1), minGroupSize: opts.minGroupSize ?? 30, iterations: opts.iterations ?? 200 });
+      return { model, version, attribute: attr, since: iso(range.since), until: iso(range.until), minGroupSize: opts.minGroupSize ?? 30, ...report };
+    },
+
+    async setReferenceCsv(model: string, version: string, csv: string, options: ReferenceOptions, source: string) {
+      await check(model, version, deps.now().getTime()).then((bad) => {
+        if (bad) throw new NotFoundError(`${model}@${version} is not a committed version`, { model, version }, bad === 'unknown_model' ? 'model_not_found' : 'version_not_found');
+      });
+      const table = parseCsv(csv);
+      if (table.rows.length === 0) throw new InvalidInputError('the reference dataset has no rows', {}, 'empty_dataset');
+      for (const c of [options.label, options.score]) {
+        if (c !== undefined && !table.header.includes(c)) throw new InvalidInputError(`column "${c}" is not in the dataset (columns: ${table.header.join(', ')})`, { column: c }, 'unknown_column');
+      }
+      const profile = buildReferenceProfile(table, options);
+      const at = iso(deps.now());
+      await deps.store.putReference(model, version, profile, source, at);
+      return { model, version, source, createdAt: at, rows: profile.rows, columns: Object.keys(profile.columns), performance: profile.performance ?? null };
+    },
+
+    /** From a dataset registered on the version (by name or digest). */
+    async setReferenceFromDataset(model: string, version: string, dataset: string, options: ReferenceOptions) {
+      const ds = await deps.datasetsOf(model, version);
+      const d = ds.find((x) => x.name === dataset || x.sha256 === dataset);
+      if (!d) throw new NotFoundError(`${model}@${version} has no dataset "${dataset}" (has: ${ds.map((x) => x.name).join(', ') || 'none'})`, { dataset }, 'dataset_not_found');
+      return this.setReferenceCsv(model, version, await deps.readBlob(d.sha256), options, `dataset:${d.name}@${d.sha256}`);
+    },
+
+    async reference(model: string, version: string) {
+      const r = await deps.store.reference(model, version);
+      if (!r) await requireReference(model, version);
+      return { model, version, ...r! };
+    },
+  };
+}
+
+function messageFor(code: RejectCode, ev: MonitoringEvent): string {
+  switch (code) {
+    case 'unknown_model': return `model "${ev.model}" is not registered`;
+    case 'unknown_version': return `version ${ev.model}@${ev.type === 'prediction' ? ev.version : '?'} is not committed`;
+    case 'duplicate_request': return `request id "${ev.requestId}" was already reported`;
+    case 'unknown_request': return `no prediction with request id "${ev.requestId}" within the label horizon`;
+    case 'feature_type_changed': return 'a feature changed type (number vs string) within the window';
+    default: return code;
+  }
+}
+
+export type MonitoringService = ReturnType<typeof createMonitoringService>;
+export type { Delta };
