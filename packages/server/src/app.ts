@@ -88,6 +88,8 @@ export function createApp(deps: AppDeps) {
   api.route('/', modelsRoutes(models));
   api.route('/', versionsRoutes(versions, blobs, metrics));
   api.route('/', channelsRoutes(channels));
+  api.route('/', chainRoutes(chain));
+  api.route('/', fleetRoutes(fleet));
   api.route('/', gates.routes);
   api.route('/', chainRoutes(chain));
   api.route('/', fleetRoutes(fleet));
