@@ -26,6 +26,8 @@ import type { SigningKey } from './features/keys/signing-key.ts';
 import { modelsRoutes } from './features/models/models.routes.ts';
 import { createModelService } from './features/models/models.service.ts';
 import { createModelStoreSql } from './features/models/models.store.sql.ts';
+import { createMonitoring } from './features/monitoring/monitoring.factory.ts';
+import { monitoringRoutes } from './features/monitoring/monitoring.routes.ts';
 import { versionsRoutes } from './features/versions/versions.routes.ts';
 import { createVersionService } from './features/versions/versions.service.ts';
 import { createVersionStoreSql } from './features/versions/versions.store.sql.ts';
@@ -61,6 +63,7 @@ export function createApp(deps: AppDeps) {
   const chain = createChainService({ db: k, now, ...(deps.blockIntervalMs ? { intervalMs: deps.blockIntervalMs } : {}) });
   const fleet = createFleetService({ db: k, chain, channels, now, ...(deps.fleet ? { options: deps.fleet } : {}) });
   const metrics = createHttpMetrics();
+  const monitoring = createMonitoring({ db: k, objects: deps.objects, versions, registry: metrics.registry, now, log });
 
   const app = new OpenAPIHono<AppEnv>();
   app.onError((err, c) => toErrorResponse(err, c, log));
@@ -88,13 +91,12 @@ export function createApp(deps: AppDeps) {
   api.route('/', modelsRoutes(models));
   api.route('/', versionsRoutes(versions, blobs, metrics));
   api.route('/', channelsRoutes(channels));
-  api.route('/', chainRoutes(chain));
-  api.route('/', fleetRoutes(fleet));
   api.route('/', gates.routes);
   api.route('/', chainRoutes(chain));
   api.route('/', fleetRoutes(fleet));
   api.route('/', blobsRoutes(blobs, metrics));
   api.route('/', tokensRoutes(tokens, deps.signingKey));
+  api.route('/', monitoringRoutes(monitoring.service, now));
   app.route('/api/v1', api);
 
   api.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
@@ -109,5 +111,5 @@ export function createApp(deps: AppDeps) {
     ),
   );
 
-  return { app, services: { tokens, models, versions, channels, blobs, chain, fleet, versionStore, gates: gates.services } };
+  return { app, services: { tokens, models, versions, channels, blobs, chain, fleet, versionStore, gates: gates.services, monitoring } };
 }
