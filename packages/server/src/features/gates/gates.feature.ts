@@ -14,7 +14,6 @@ import type { VersionService } from '../versions/versions.service.ts';
 import { createGatesGuard, createOverrideAuditor } from './gates.guard.ts';
 import { gatesRoutes } from './gates.routes.ts';
 import { gatesDb } from './gates.tables.ts';
-import { createGuardReader } from './guard-reader.ts';
 import { createValidationService } from './validation.service.ts';
 
 /**
@@ -29,13 +28,13 @@ export function createGatesFeature(deps: { db: Db; versions: VersionService; cha
   const evaluations = createEvaluationService({ db, versions, blobs, datasets, now });
   const approvals = createApprovalService({ db, versions, now });
   const validations = createValidationService({ db, versions, blobs, datasets, evaluations, policies, signingKey: deps.signingKey, channelStable: deps.channels.stableOf, now, ...(deps.env ? { env: deps.env } : {}) });
-  const reader = createGuardReader(deps.db);
-  deps.channels.addGuard(createGatesGuard(reader.db));
+  // Guards run before the channel's write transaction (channels.store.sql), so plain reads are safe.
+  deps.channels.addGuard(createGatesGuard(db));
   deps.channels.onChange(createOverrideAuditor(db, now));
 
   const routes = new OpenAPIHono<AppEnv>();
   routes.route('/', policyRoutes(policies));
   routes.route('/', datasetsRoutes(datasets));
   routes.route('/', gatesRoutes({ evaluations, validations, approvals }));
-  return { routes, services: { policies, datasets, evaluations, approvals, validations }, close: reader.close };
+  return { routes, services: { policies, datasets, evaluations, approvals, validations } };
 }

@@ -25,7 +25,7 @@ async function modelRow(db: GatesDb, name: string) {
   return m;
 }
 
-/** Reads a model's policy; `db` may be a separate read connection (the channel guard's). */
+/** Reads a model's policy (also used by the channel guard). */
 export async function readPolicy(db: GatesDb, modelName: string): Promise<PolicyRecord | undefined> {
   const r = await db
     .selectFrom('policies')
