@@ -2,6 +2,7 @@ import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely
 import { rolloutsMigration } from '../features/rollouts/rollouts.migration.ts';
 import { fleetMigration } from '../features/fleet/fleet.migration.ts';
 import { gatesMigration } from '../features/gates/gates.migration.ts';
+import { monitoringMigration } from '../features/monitoring/monitoring.migration.ts';
 
 type Dialect = 'sqlite' | 'postgres';
 
@@ -144,5 +145,5 @@ function registry(dialect: Dialect): Migration {
 }
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
-  return { getMigrations: async () => ({ '0001_registry': registry(dialect), '0002_gates': gatesMigration(), '0003_rollouts': rolloutsMigration, '0004_fleet': fleetMigration }) };
+  return { getMigrations: async () => ({ '0001_registry': registry(dialect), '0002_gates': gatesMigration(), '0003_rollouts': rolloutsMigration, '0004_fleet': fleetMigration, '0005_monitoring': monitoringMigration }) };
 }

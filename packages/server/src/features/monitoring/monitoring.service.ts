@@ -139,6 +139,7 @@ export function createMonitoringService(deps: Deps) {
         else res.feedback++;
       }
     }
+    res.errors.sort((x, y) => x.line - y.line);
     deps.counters?.record(res);
     return res;
   }
