@@ -2,12 +2,17 @@ import { Command, CommanderError } from 'commander';
 import { isStewardError } from '@steward/core';
 import { App, DEFAULT_URL, type CliIo } from './app.ts';
 import { UsageError } from './args.ts';
+import { registerApproveCommands } from './commands/approve.ts';
 import { registerChannelCommands } from './commands/channels.ts';
+import { registerDatasetCommands } from './commands/datasets.ts';
+import { registerEvaluateCommand } from './commands/evaluate.ts';
 import { registerModelCommands } from './commands/models.ts';
+import { registerPolicyCommands } from './commands/policy.ts';
 import { registerPullCommands } from './commands/pull.ts';
 import { registerPushCommand } from './commands/push.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerTokenCommands } from './commands/tokens.ts';
+import { registerValidateCommand } from './commands/validate.ts';
 import { registerVersionCommands } from './commands/versions.ts';
 
 export type { CliIo } from './app.ts';
@@ -32,6 +37,11 @@ export function buildProgram(app: App): Command {
   registerChannelCommands(program, app);
   registerPullCommands(program, app);
   registerTokenCommands(program, app);
+  registerPolicyCommands(program, app);
+  registerDatasetCommands(program, app);
+  registerEvaluateCommand(program, app);
+  registerValidateCommand(program, app);
+  registerApproveCommands(program, app);
   return program;
 }
 

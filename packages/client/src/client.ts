@@ -1,4 +1,9 @@
 import { BlobsApi } from './api/blobs.ts';
+import { ApprovalsApi } from './api/approvals.ts';
+import { DatasetsApi } from './api/datasets.ts';
+import { EvaluationsApi } from './api/evaluations.ts';
+import { PolicyApi } from './api/policy.ts';
+import { ValidationsApi } from './api/validations.ts';
 import { ChannelsApi } from './api/channels.ts';
 import { DraftsApi } from './api/drafts.ts';
 import { ModelsApi } from './api/models.ts';
@@ -35,6 +40,11 @@ export class StewardClient {
   readonly versions: VersionsApi;
   readonly channels: ChannelsApi;
   readonly tokens: TokensApi;
+  readonly policy: PolicyApi;
+  readonly datasets: DatasetsApi;
+  readonly evaluations: EvaluationsApi;
+  readonly validations: ValidationsApi;
+  readonly approvals: ApprovalsApi;
   readonly #http: HttpTransport;
 
   constructor(opts: StewardClientOptions) {
@@ -47,6 +57,11 @@ export class StewardClient {
     this.versions = new VersionsApi(this.#http);
     this.channels = new ChannelsApi(this.#http);
     this.tokens = new TokensApi(this.#http);
+    this.policy = new PolicyApi(this.#http);
+    this.datasets = new DatasetsApi(this.#http);
+    this.evaluations = new EvaluationsApi(this.#http);
+    this.validations = new ValidationsApi(this.#http);
+    this.approvals = new ApprovalsApi(this.#http);
   }
 
   /** Who the token belongs to. */

@@ -175,6 +175,8 @@ export interface RollbackRequest {
   reason?: string;
   /** Report what would happen without changing anything. */
   dryRun?: boolean;
+  /** Admin override of a protected channel's gates; needs `reason`, recorded in the audit log. */
+  force?: boolean;
 }
 
 export interface RollbackResult {

@@ -20,8 +20,9 @@ export function registerChannelCommands(program: Command, app: App): void {
     .command('set <name> <channel> <version>')
     .description('point a channel at a version')
     .option('--reason <text>', 'why (kept in the history)')
-    .action(async (name: string, ch: string, version: string, o: { reason?: string }, cmd: Command) => {
-      const c = await app.client(cmd).channels.set(name, ch, { version, reason: o.reason });
+    .option('--force', "admin only, with --reason: override a protected channel's gates and approvals (audited)")
+    .action(async (name: string, ch: string, version: string, o: { reason?: string; force?: boolean }, cmd: Command) => {
+      const c = await app.client(cmd).channels.set(name, ch, { version, reason: o.reason, ...(o.force ? { force: true } : {}) });
       app.print(cmd, c, () => channelLine(c));
     });
 
@@ -65,7 +66,8 @@ export function registerChannelCommands(program: Command, app: App): void {
     .option('--to <version>', 'target version')
     .option('--reason <text>', 'why (kept in the history)')
     .option('-y, --yes', 'do not ask for confirmation')
-    .action(async (name: string, ch: string, o: { to?: string; reason?: string; yes?: boolean }, cmd: Command) => {
+    .option('--force', "admin only, with --reason: override a protected channel's gates and approvals (audited)")
+    .action(async (name: string, ch: string, o: { to?: string; reason?: string; yes?: boolean; force?: boolean }, cmd: Command) => {
       const client = app.client(cmd);
       const plan = await client.channels.rollback(name, ch, { to: o.to, reason: o.reason, dryRun: true });
       const line = `${ch}: ${stable(plan.from)} -> ${stable(plan.to)}`;
@@ -79,7 +81,7 @@ export function registerChannelCommands(program: Command, app: App): void {
         }
       }
       // Pin the confirmed target so a concurrent change cannot make us roll back somewhere else.
-      const res = await client.channels.rollback(name, ch, { to: plan.to.stable, reason: o.reason });
+      const res = await client.channels.rollback(name, ch, { to: plan.to.stable, reason: o.reason, ...(o.force ? { force: true } : {}) });
       app.print(cmd, res, () => `rolled back ${name} ${ch}: ${stable(res.from)} -> ${stable(res.to)}`);
     });
 }

@@ -3,6 +3,7 @@ import { paginate, type Comparison, type Version } from '@steward/client';
 import type { App } from '../app.ts';
 import { parseModelRef, parsePositiveInt, parseTime, UsageError } from '../args.ts';
 import { formatBytes, kv, short, table } from '../format.ts';
+import { describeReport } from './validate.ts';
 
 interface ListFlags {
   filter?: string;
@@ -51,8 +52,16 @@ export function registerVersionCommands(program: Command, app: App): void {
     .description('show a version (ref: semver, latest or a channel)')
     .action(async (target: string, _o: unknown, cmd: Command) => {
       const { model, ref } = parseModelRef(target, 'latest');
-      const v = await app.client(cmd).versions.get(model, ref);
-      app.print(cmd, v, () => describeVersion(v));
+      const client = app.client(cmd);
+      const v = await client.versions.get(model, ref);
+      // The latest validation report (any channel), if there is one: 404 just means none yet.
+      const found = await client.validations.latest(model, v.version).catch((err: { status?: number }) => {
+        if (err?.status === 404) return null;
+        throw err;
+      });
+      // Servers without the gates feature answer something else on that path: show no report.
+      const validation = found && Array.isArray(found.gates) ? found : null;
+      app.print(cmd, { ...v, validation }, () => describeVersion(v) + (validation ? `\n\nlatest validation: ${describeReport(validation)}` : ''));
     });
 
   program

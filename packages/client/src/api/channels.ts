@@ -18,8 +18,10 @@ export class ChannelsApi {
    * Points the channel's stable version at `version`.
    * @example
    * await client.channels.set('fraud', 'production', { version: '1.2.0', reason: 'better recall' });
+   * // On a protected channel this throws `gate_failed` (422) unless the version passed validation and
+   * // is approved; `force: true` overrides that for an admin token with a reason (audited).
    */
-  set(model: string, channel: string, body: { version: string; reason?: string }): Promise<Channel> {
+  set(model: string, channel: string, body: { version: string; reason?: string; force?: boolean }): Promise<Channel> {
     return this.http.json('PUT', this.#path(model, channel), body);
   }
 
