@@ -1,0 +1,123 @@
+import { GEAR } from './gear-table.ts';
+import { GEAR_WINDOW, resolveChunkerParams, type ChunkerOptions } from './chunker-options.ts';
+
+/** A chunk as a byte range of the whole stream (absolute offset, not relative to a push). */
+export interface ChunkBoundary {
+  offset: number;
+  length: number;
+}
+
+/**
+ * Streaming content-defined chunker. Feed any split of the input; boundaries are identical to
+ * `chunkBuffer` on the concatenation. It keeps no bytes, only a hash and two counters, so memory
+ * stays constant however large the file is.
+ */
+export interface Chunker {
+  /** Consume `bytes`; returns the chunks that end inside them (possibly none). */
+  push(bytes: Uint8Array): ChunkBoundary[];
+  /** End of input: returns the last, possibly short, chunk (none if it would be empty). */
+  finish(): ChunkBoundary[];
+}
+
+/**
+ * Gear-hash the bytes in [from, to) and stop after the first byte whose hash passes
+ * `(h & mask) === 0`. Returns the index just past that byte, or -1 if none did; the hash is left
+ * in `state.h`. Kept small and monomorphic: this loop is the chunker's whole cost.
+ */
+function scan(bytes: Uint8Array, from: number, to: number, mask: number, state: { h: number }): number {
+  const gear = GEAR;
+  let h = state.h;
+  for (let i = from; i < to; i++) {
+    h = ((h << 1) + gear[bytes[i]!]!) | 0;
+    if ((h & mask) === 0) {
+      state.h = h;
+      return i + 1;
+    }
+  }
+  state.h = h;
+  return -1;
+}
+
+/** Gear-hash [from, to) without testing for a cut. */
+function warm(bytes: Uint8Array, from: number, to: number, state: { h: number }): void {
+  let h = state.h;
+  for (let i = from; i < to; i++) h = ((h << 1) + GEAR[bytes[i]!]!) | 0;
+  state.h = h;
+}
+
+/**
+ * FastCDC-style chunker (Xia et al., USENIX ATC 2016, and the 2020 TPDS follow-up): gear rolling
+ * hash, cut-point skipping below `minSize`, normalised chunking level 2 (harder mask before
+ * `avgSize`, easier after), forced cut at `maxSize`. Hashing starts `GEAR_WINDOW` bytes before
+ * the first allowed cut so every cut test sees a full window.
+ *
+ * @example
+ * const chunker = createChunker();
+ * const chunks = [...chunker.push(piece1), ...chunker.push(piece2), ...chunker.finish()];
+ */
+export function createChunker(opts?: ChunkerOptions): Chunker {
+  const { minSize, avgSize, maxSize, maskSmall, maskLarge } = resolveChunkerParams(opts);
+  const hashFrom = minSize - GEAR_WINDOW; // chunk-relative index of the first hashed byte
+  const state = { h: 0 };
+  let chunkStart = 0; // absolute offset of the current chunk
+  let consumed = 0; // absolute offset of the next byte
+  let finished = false;
+
+  function push(bytes: Uint8Array): ChunkBoundary[] {
+    if (finished) throw new Error('chunker: push() after finish()');
+    const out: ChunkBoundary[] = [];
+    const base = consumed;
+    const n = bytes.length;
+    let i = 0;
+    while (i < n) {
+      const len = base + i - chunkStart; // bytes of the current chunk consumed so far
+      let cut = -1;
+      if (len < hashFrom) {
+        i += Math.min(n - i, hashFrom - len); // skipped: cannot influence any cut test
+        continue;
+      } else if (len < minSize - 1) {
+        // Warm-up: hash without testing until the byte that would make the chunk minSize long.
+        const to = i + Math.min(n - i, minSize - 1 - len);
+        warm(bytes, i, to, state);
+        i = to;
+        continue;
+      } else if (len < avgSize - 1) {
+        // The byte at chunk index len yields length len+1; lengths < avgSize use the hard mask.
+        const to = i + Math.min(n - i, avgSize - 1 - len);
+        cut = scan(bytes, i, to, maskSmall, state);
+        if (cut < 0) i = to;
+      } else {
+        const to = i + Math.min(n - i, maxSize - len);
+        cut = scan(bytes, i, to, maskLarge, state);
+        if (cut < 0) {
+          i = to;
+          if (base + i - chunkStart === maxSize) cut = i;
+        }
+      }
+      if (cut >= 0) {
+        i = cut;
+        out.push({ offset: chunkStart, length: base + i - chunkStart });
+        chunkStart = base + i;
+        state.h = 0;
+      }
+    }
+    consumed = base + n;
+    return out;
+  }
+
+  function finish(): ChunkBoundary[] {
+    if (finished) return [];
+    finished = true;
+    return consumed > chunkStart ? [{ offset: chunkStart, length: consumed - chunkStart }] : [];
+  }
+
+  return { push, finish };
+}
+
+/** Boundaries of a whole buffer; same result as streaming it through `createChunker`. */
+export function chunkBuffer(bytes: Uint8Array, opts?: ChunkerOptions): ChunkBoundary[] {
+  const chunker = createChunker(opts);
+  const out = chunker.push(bytes);
+  for (const last of chunker.finish()) out.push(last);
+  return out;
+}

@@ -1,0 +1,9 @@
+export { chunkBuffer, createChunker, type ChunkBoundary, type Chunker } from './chunker.ts';
+export {
+  DEFAULT_CHUNKER_OPTIONS,
+  resolveChunkerParams,
+  type ChunkerOptions,
+  type ChunkerParams,
+} from './chunker-options.ts';
+export { identifyChunks, type ChunkHasher, type ChunkRef } from './chunk-ids.ts';
+export { seededBytes } from './seeded-bytes.ts';
