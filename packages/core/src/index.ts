@@ -11,3 +11,4 @@ export * from './stats/index.ts';
 export * from './sketches/index.ts';
 export * from './detectors/index.ts';
 export * from './monitoring-math/index.ts';
+export * from './chunking/index.ts';
