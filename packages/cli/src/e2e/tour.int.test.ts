@@ -94,7 +94,7 @@ describe('the README tour', () => {
     expect(v.version).toBe('1.1.0');
     expect(v.parent).toBe('1.0.0');
     expect((await steward(['channel', 'get', 'fraud', 'production', '--json'])).stdout).toMatch(/"stable": "1.0.0"/);
-  });
+  }, 240_000); // ~25 CLI processes, each starting Node + tsx
 
   it('prints one clear line and a non-zero exit for bad input', async () => {
     const r = await steward(['push', 'fraud', 'not-semver', './model.onnx']);
@@ -105,5 +105,5 @@ describe('the README tour', () => {
     const unreachable = await run(process.execPath, [bin, 'whoami', '--url', 'http://127.0.0.1:9'], { cwd: dir }).catch((e) => e);
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toMatch(/cannot reach Steward/);
-  });
+  }, 60_000);
 });
