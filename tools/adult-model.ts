@@ -1,10 +1,12 @@
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { readFileSync } from 'node:fs';
 import { exportLogisticRegressionToOnnx, parseCsv, trainLogisticRegression, type RawTable } from '@steward/core';
 
-/** The Adult census data shipped with the repo's shared datasets. */
-export const ADULT_DIR = new URL('../../shared/datasets/adult/', import.meta.url);
+/** The Adult census data next to the repo (`../shared/datasets/adult`), or `$STEWARD_ADULT_DIR`. */
+export const ADULT_DIR = process.env.STEWARD_ADULT_DIR ?? fileURLToPath(new URL('../../shared/datasets/adult/', import.meta.url));
 
-export const loadAdult = (split: 'train' | 'test'): RawTable => parseCsv(readFileSync(new URL(`adult-${split}.csv`, ADULT_DIR), 'utf8'));
+export const loadAdult = (split: 'train' | 'test'): RawTable => parseCsv(readFileSync(join(ADULT_DIR, `adult-${split}.csv`), 'utf8'));
 
 export interface AdultModelOptions {
   /** Columns to leave out (a weaker model for regression demos: e.g. everything but age). */
