@@ -4,6 +4,8 @@ import { App, DEFAULT_URL, type CliIo } from './app.ts';
 import { UsageError } from './args.ts';
 import { registerApproveCommands } from './commands/approve.ts';
 import { registerChannelCommands } from './commands/channels.ts';
+import { registerAuditCommands } from './commands/audit.ts';
+import { registerFleetCommands } from './commands/fleet.ts';
 import { registerDatasetCommands } from './commands/datasets.ts';
 import { registerEvaluateCommand } from './commands/evaluate.ts';
 import { registerModelCommands } from './commands/models.ts';
@@ -35,6 +37,8 @@ export function buildProgram(app: App): Command {
   registerPushCommand(program, app);
   registerVersionCommands(program, app);
   registerChannelCommands(program, app);
+  registerFleetCommands(program, app);
+  registerAuditCommands(program, app);
   registerPullCommands(program, app);
   registerTokenCommands(program, app);
   registerPolicyCommands(program, app);

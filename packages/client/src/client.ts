@@ -5,6 +5,8 @@ import { EvaluationsApi } from './api/evaluations.ts';
 import { PolicyApi } from './api/policy.ts';
 import { ValidationsApi } from './api/validations.ts';
 import { ChannelsApi } from './api/channels.ts';
+import { ChainApi } from './api/chain.ts';
+import { FleetApi } from './api/fleet.ts';
 import { DraftsApi } from './api/drafts.ts';
 import { ModelsApi } from './api/models.ts';
 import { TokensApi } from './api/tokens.ts';
@@ -40,6 +42,8 @@ export class StewardClient {
   readonly versions: VersionsApi;
   readonly channels: ChannelsApi;
   readonly tokens: TokensApi;
+  readonly fleet: FleetApi;
+  readonly chain: ChainApi;
   readonly policy: PolicyApi;
   readonly datasets: DatasetsApi;
   readonly evaluations: EvaluationsApi;
@@ -57,6 +61,8 @@ export class StewardClient {
     this.versions = new VersionsApi(this.#http);
     this.channels = new ChannelsApi(this.#http);
     this.tokens = new TokensApi(this.#http);
+    this.fleet = new FleetApi(this.#http);
+    this.chain = new ChainApi(this.#http);
     this.policy = new PolicyApi(this.#http);
     this.datasets = new DatasetsApi(this.#http);
     this.evaluations = new EvaluationsApi(this.#http);

@@ -164,6 +164,7 @@ export function createFleetService(deps: FleetDeps) {
         genesisMs: clock.genesisMs,
         intervalMs: clock.intervalMs,
         heartbeatIntervalMs: options.heartbeatIntervalMs,
+        activationDelay: options.activationDelay,
         lagging: channels.some((c) => c.lagging),
         flagged,
         channels,

@@ -1,0 +1,73 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import Sqlite from 'better-sqlite3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// A real server in-process (test-only reach into the server package).
+import { startServer, type RunningServer } from '../../../server/src/server.ts';
+import { runCli } from '../run.ts';
+
+let server: RunningServer;
+let dir: string;
+
+async function cli(argv: string[], token = server.adminToken!) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(argv, {
+    env: { STEWARD_URL: server.url, STEWARD_TOKEN: token },
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s), isTTY: false },
+    stdin: Object.assign(new PassThrough(), { isTTY: false }),
+    cwd: dir,
+  });
+  return { code, stdout, stderr };
+}
+
+describe('steward audit verify / log and steward fleet against a real server', () => {
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'steward-audit-cli-'));
+    server = await startServer({ port: 0, host: '127.0.0.1', dataDir: join(dir, 'data'), quiet: true }, {});
+  });
+  afterAll(async () => {
+    await server?.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('verifies the chain, then fails on a row edited with SQL', async () => {
+    expect((await cli(['model', 'create', 'fraud'])).code).toBe(0);
+    expect((await cli(['model', 'create', 'ranker'])).code).toBe(0);
+    await new Promise((r) => setTimeout(r, 1100)); // let the block with these events end (1 s blocks)
+    const ok = await cli(['audit', 'verify']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toMatch(/^ok: \d+ blocks, \d+ events verified; head [0-9a-f]{64}/);
+    const head = /head ([0-9a-f]{64})/.exec(ok.stdout)![1]!;
+
+    const log = await cli(['audit', 'log', '--action', 'model.create', '--json']);
+    const events = JSON.parse(log.stdout) as { target: string; block: number | null }[];
+    expect(events.map((e) => e.target)).toEqual(['ranker', 'fraud']);
+    expect(events.every((e) => Number.isInteger(e.block))).toBe(true);
+
+    const db = new Sqlite(join(dir, 'data', 'steward.db'));
+    db.prepare("update audit_events set actor = 'mallory' where target = 'fraud'").run();
+    const bad = await cli(['audit', 'verify']);
+    expect(bad.code).toBe(1);
+    expect(bad.stdout).toMatch(/TAMPERED: block \d+: events do not match the events root/);
+    expect(bad.stderr).toMatch(/chain_tampered/);
+    db.prepare("update audit_events set actor = 'admin' where target = 'fraud'").run();
+    expect((await cli(['audit', 'verify', '--expect-head', head])).code).toBe(0);
+    // Dropping the newest block is caught only against a recorded head.
+    const last = db.prepare('select max(height) as h from blocks').get() as { h: number };
+    db.prepare('delete from blocks where height = ?').run(last.h);
+    db.close();
+    expect((await cli(['audit', 'verify', '--expect-head', head])).code).toBe(1);
+  });
+
+  it('lists nodes with version drift and a model\'s transitions', async () => {
+    expect((await cli(['fleet', 'nodes'])).stdout).toMatch(/no nodes registered/);
+    const t = await cli(['fleet', 'transitions', 'fraud']);
+    expect(t.code).toBe(0);
+    expect(t.stdout).toMatch(/no transitions for fraud/);
+    expect((await cli(['fleet', 'transitions', 'nope'])).code).toBe(1);
+  });
+});

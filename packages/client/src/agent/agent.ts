@@ -1,0 +1,282 @@
+import { StewardError, resolve, tableAt, type RoutingTable, type UnitContext } from '@steward/core';
+import type { FleetTable, HeartbeatAnswer } from '../api/fleet.ts';
+import { StewardClient } from '../client.ts';
+import { createStorageInstaller } from './storage-installer.ts';
+import { type History, mergeHistory, versionsToKeep } from './served-tables.ts';
+import { createTelemetryBuffer } from './telemetry.ts';
+import type { AgentOptions, Installed, Installer, Ticket } from './types.ts';
+
+export interface SubmitOptions {
+  /** Sticky routing key (user, session, device). */
+  unit?: string;
+  context?: UnitContext;
+}
+
+export interface AgentStatus {
+  block: number | null;
+  lagging: boolean;
+  loaded: string[];
+  channels: { model: string; channel: string; history: History; pending: FleetTable | null }[];
+}
+
+const key = (model: string, version: string) => `${model}@${version}`;
+
+/**
+ * The agent that runs inside a service or app: it heartbeats, pulls and verifies the versions its
+ * channels need, loads them through `loader`, and serves each request with the table in force at
+ * the block the request was submitted in (DESIGN, Fleet transitions 4).
+ *
+ * @example
+ * const agent = createAgent({ url, token, nodeId: 'api-1', channels: [{ model: 'fraud', channel: 'production' }],
+ *   cacheDir: './.steward-cache', loader: await createOnnxLoader() });
+ * await agent.start();
+ * const scores = await agent.run('fraud', { input: tensor }, { unit: userId });
+ */
+export function createAgent<H = unknown, I = unknown, O = unknown>(opts: AgentOptions<H, I, O>) {
+  const now = opts.now ?? (() => Date.now());
+  const drainBlocks = opts.drainBlocks ?? 2;
+  const client = new StewardClient({ url: opts.url, ...(opts.token ? { token: opts.token } : {}), ...(opts.fetch ? { fetch: opts.fetch } : {}) });
+  const onError = opts.onError ?? ((err: unknown) => console.error('steward agent:', err));
+  const tel = createTelemetryBuffer();
+  const channels = new Map<string, { channel: string; history: History; pending: FleetTable | null }>();
+  for (const c of opts.channels) channels.set(c.model, { channel: c.channel, history: [], pending: null });
+  const installed = new Map<string, Installed>();
+  const loaded = new Map<string, H>();
+  const loading = new Map<string, Promise<H>>();
+  const inflight = new Map<string, number[]>();
+  let clock: { genesisMs: number; intervalMs: number } | undefined;
+  let lagging = false;
+  /** Block of the last answer and the server's activation delay: knowledge older than that may miss a switch. */
+  let syncedAt = -Infinity;
+  let staleAfter = 10;
+  let health: 'ok' | 'degraded' | 'failing' = 'ok';
+
+  let installerP: Promise<Installer> | undefined;
+  const installer = () =>
+    (installerP ??= (async () => {
+      if (opts.installer) return opts.installer;
+      if (opts.storage) return createStorageInstaller(client, opts.storage);
+      if (opts.cacheDir) {
+        // Node only; kept out of browser bundles by the variable specifier.
+        const mod = './node/fs-installer.ts';
+        const { createFsInstaller } = (await import(/* @vite-ignore */ mod)) as typeof import('./node/fs-installer.ts');
+        return createFsInstaller(client, { cacheDir: opts.cacheDir, ...(opts.home ? { home: opts.home } : {}) });
+      }
+      throw new StewardError('agent_misconfigured', 'createAgent needs cacheDir (Node), storage (browsers) or installer', 0);
+    })());
+
+  function currentBlock(): number {
+    if (!clock) throw new StewardError('agent_not_synced', 'the agent has not heartbeated yet: call agent.sync() or agent.start() first', 0);
+    return Math.max(0, Math.floor((now() - clock.genesisMs) / clock.intervalMs));
+  }
+
+  /** Installs (verify + store) and loads one version once; concurrent callers share the work. */
+  function ensure(model: string, version: string): Promise<H> {
+    const k = key(model, version);
+    const have = loaded.get(k);
+    if (have !== undefined) return Promise.resolve(have);
+    let p = loading.get(k);
+    if (!p) {
+      p = (async () => {
+        const inst = await (await installer()).install(model, version);
+        const handle = await opts.loader.load({ model, version, files: inst.files });
+        installed.set(k, inst);
+        loaded.set(k, handle);
+        return handle;
+      })().finally(() => loading.delete(k));
+      loading.set(k, p);
+    }
+    return p;
+  }
+
+  async function heartbeat(): Promise<HeartbeatAnswer> {
+    const telemetry = tel.drain();
+    try {
+      return await client.fleet.heartbeat(opts.nodeId, {
+        channels: opts.channels,
+        installed: [...installed.values()].filter((i) => loaded.has(key(i.model, i.version))).map((i) => ({ model: i.model, version: i.version, digest: i.digest })),
+        ...(opts.profile ? { profile: opts.profile } : {}),
+        ...(opts.appVersion ? { appVersion: opts.appVersion } : {}),
+        health,
+        ...(telemetry.length ? { telemetry } : {}),
+        clockMs: Math.round(now()),
+      });
+    } catch (err) {
+      tel.restore(telemetry);
+      throw err;
+    }
+  }
+
+  function apply(answer: HeartbeatAnswer) {
+    clock = { genesisMs: answer.genesisMs, intervalMs: answer.intervalMs };
+    syncedAt = answer.currentBlock;
+    staleAfter = answer.activationDelay;
+    lagging = answer.lagging;
+    for (const ch of answer.channels) {
+      const st = channels.get(ch.model);
+      if (!st) continue;
+      st.history = mergeHistory(st.history, ch.history);
+      st.pending = ch.pending?.table ?? null;
+    }
+  }
+
+  /** Unloads versions no table, pending change or in-flight request needs any more. */
+  async function gc(): Promise<string[]> {
+    if (!clock) return [];
+    const block = currentBlock();
+    const dropped: string[] = [];
+    for (const [model, st] of channels) {
+      const keep = versionsToKeep(st.history, block, inflight.get(model) ?? [], drainBlocks, st.pending);
+      for (const [k, handle] of loaded) {
+        if (!k.startsWith(`${model}@`) || keep.has(k.slice(model.length + 1))) continue;
+        loaded.delete(k);
+        installed.delete(k);
+        dropped.push(k);
+        await opts.loader.unload?.(handle);
+      }
+    }
+    return dropped;
+  }
+
+  /**
+   * One sync round: heartbeat, fetch and load what is missing, report it at once, unload what
+   * drained. Resolves to the last answer; `caughtUp` says the node lagged and no longer does.
+   */
+  async function sync(): Promise<HeartbeatAnswer & { caughtUp: boolean }> {
+    let answer = await heartbeat();
+    const lagged = answer.lagging;
+    apply(answer);
+    const wanted = answer.channels.flatMap((c) => c.missing.map((v) => ({ model: c.model, version: v })));
+    if (wanted.length > 0) {
+      const results = await Promise.allSettled(wanted.map((w) => ensure(w.model, w.version)));
+      const failed = results.filter((r) => r.status === 'rejected');
+      health = failed.length === 0 ? 'ok' : 'degraded';
+      for (const f of failed) onError((f as PromiseRejectedResult).reason);
+      if (failed.length < results.length) {
+        answer = await heartbeat(); // report the new installs now: they may complete a quorum
+        apply(answer);
+      }
+    }
+    await gc();
+    return { ...answer, caughtUp: lagged && !answer.lagging };
+  }
+
+  const isStale = () => !clock || currentBlock() >= syncedAt + staleAfter;
+
+  function stamp(model: string, o: SubmitOptions) {
+    const st = channels.get(model);
+    if (!st) throw new StewardError('model_not_served', `this agent does not serve ${model}; add it to channels`, 0, { model });
+    const block = currentBlock();
+    if (block >= syncedAt + staleAfter) {
+      // A quorum switch is announced at least activationDelay blocks ahead; past that, this node
+      // may not know the table in force. Refuse rather than serve a table that may be gone.
+      throw new StewardError('agent_stale', `no heartbeat answer since block ${syncedAt} (now ${block}): the table in force is unknown; sync first`, 503, { syncedAt, block });
+    }
+    const table = tableAt(st.history, block);
+    if (!table) throw new StewardError('no_table', `${model}/${st.channel} has no table in force at block ${block}`, 0, { model, block });
+    const decision = resolve(table as RoutingTable, o.unit, o.context ?? {});
+    const list = inflight.get(model) ?? [];
+    list.push(block);
+    inflight.set(model, list);
+    let finished = false;
+    const done = (outcome: { error?: boolean; latencyMs?: number } = {}) => {
+      if (finished) return;
+      finished = true;
+      list.splice(list.indexOf(block), 1);
+      tel.record(model, decision.version, outcome);
+      void gc().catch(onError);
+    };
+    return { block, decision, done };
+  }
+
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let running = false;
+  let loop: Promise<void> | undefined;
+
+  return {
+    client,
+    currentBlock,
+    sync,
+    gc,
+    /**
+     * Stamps a request with the current block and returns the handle of that block's table.
+     * Throws `version_not_loaded` when this node lags behind the table in force (use `run`,
+     * which waits for the load). Call `ticket.done()` when the request finishes.
+     */
+    submit(model: string, o: SubmitOptions = {}): Ticket<H> {
+      const s = stamp(model, o);
+      const handle = loaded.get(key(model, s.decision.version));
+      if (handle === undefined) {
+        s.done({ error: true });
+        void ensure(model, s.decision.version).catch(onError);
+        throw new StewardError('version_not_loaded', `${model}@${s.decision.version} is in force at block ${s.block} but not loaded yet; retry shortly`, 503, { model, version: s.decision.version, block: s.block });
+      }
+      return { model, block: s.block, ...s.decision, handle, done: s.done };
+    },
+    /** Submit + run + done: records latency and errors for the next heartbeat. */
+    async run(model: string, input: I, o: SubmitOptions = {}): Promise<O> {
+      if (isStale()) await sync();
+      const s = stamp(model, o);
+      const t0 = typeof performance !== 'undefined' ? performance.now() : Date.now();
+      try {
+        const handle = await ensure(model, s.decision.version);
+        const out = await opts.loader.run(handle, input);
+        s.done({ latencyMs: (typeof performance !== 'undefined' ? performance.now() : Date.now()) - t0 });
+        return out;
+      } catch (err) {
+        s.done({ error: true });
+        throw err;
+      }
+    },
+    /** Like `run` but also says which version served it (tests, shadow comparisons). */
+    async runTraced(model: string, input: I, o: SubmitOptions = {}): Promise<{ output: O; version: string; block: number }> {
+      if (isStale()) await sync();
+      const s = stamp(model, o);
+      try {
+        const out = await opts.loader.run(await ensure(model, s.decision.version), input);
+        s.done({});
+        return { output: out, version: s.decision.version, block: s.block };
+      } catch (err) {
+        s.done({ error: true });
+        throw err;
+      }
+    },
+    status(): AgentStatus {
+      return {
+        block: clock ? currentBlock() : null,
+        lagging,
+        loaded: [...loaded.keys()].sort(),
+        channels: [...channels].map(([model, st]) => ({ model, channel: st.channel, history: st.history, pending: st.pending })),
+      };
+    },
+    /** Syncs now and then every heartbeat interval the server suggests (errors back off, never throw). */
+    async start(): Promise<void> {
+      running = true;
+      let wait = 5000;
+      const tick = async () => {
+        try {
+          wait = (await sync()).heartbeatIntervalMs;
+        } catch (err) {
+          onError(err);
+          wait = Math.min(wait * 2, 60_000);
+        }
+        if (running) timer = setTimeout(() => void (loop = tick()), wait);
+      };
+      await (loop = tick());
+    },
+    async stop(): Promise<void> {
+      running = false;
+      if (timer) clearTimeout(timer);
+      await loop;
+    },
+    /** Stops and unloads everything. */
+    async close(): Promise<void> {
+      await this.stop();
+      for (const h of loaded.values()) await opts.loader.unload?.(h);
+      loaded.clear();
+      installed.clear();
+    },
+  };
+}
+
+export type Agent<H = unknown, I = unknown, O = unknown> = ReturnType<typeof createAgent<H, I, O>>;
