@@ -7,9 +7,10 @@ import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:cryp
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { canonicalJson } from '@steward/core';
+import { chunkRoutes, type FakeChunkState } from './fake-chunk-routes.ts';
 import type { Channel, ChannelEvent, Draft, Model, Version, VersionInput } from '../types.ts';
 
-export interface FakeState {
+export interface FakeState extends FakeChunkState {
   token: string;
   models: Map<string, Model>;
   blobs: Map<string, Buffer>;
@@ -40,12 +41,16 @@ const cmpSemver = (a: string, b: string): number => {
   return 0;
 };
 
-export async function startFakeServer(opts: { token?: string } = {}): Promise<{ url: string; state: FakeState; close: () => Promise<void> }> {
+export async function startFakeServer(opts: { token?: string; /** false: no chunk API (an older server). */ chunks?: boolean } = {}): Promise<{ url: string; state: FakeState; close: () => Promise<void> }> {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');
   const state: FakeState = {
     token: opts.token ?? 'secret-admin',
     models: new Map(),
     blobs: new Map(),
+    chunks: new Map(),
+    recipes: new Map(),
+    uploadsAccepted: 0,
+    fetchedBytes: 0,
     drafts: new Map(),
     versions: new Map(),
     channels: new Map(),
@@ -56,14 +61,14 @@ export async function startFakeServer(opts: { token?: string } = {}): Promise<{ 
     keyId: 'k1',
   };
   const server = createServer((req, res) => {
-    void handle(state, req, res).catch((err: unknown) => fail(res, 500, 'internal', String(err)));
+    void handle(state, req, res, opts).catch((err: unknown) => fail(res, 500, 'internal', String(err)));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return { url, state, close: () => new Promise((r) => server.close(() => r())) };
 }
 
-async function handle(s: FakeState, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function handle(s: FakeState, req: IncomingMessage, res: ServerResponse, opts: { chunks?: boolean }): Promise<void> {
   const u = new URL(req.url ?? '/', 'http://x');
   const path = u.pathname.replace(/^\/api\/v1/, '');
   s.log.push(`${req.method} ${path}`);
@@ -79,6 +84,7 @@ async function handle(s: FakeState, req: IncomingMessage, res: ServerResponse): 
   const m = req.method;
   if (a === 'keys') return send(res, 200, { keyId: s.keyId, publicKey: s.publicKeyPem });
   if (a === 'whoami') return send(res, 200, { id: 't1', name: 'admin', role: 'admin' });
+  if (opts.chunks !== false && (a === 'chunks' || (a === 'blobs' && b === 'recipe')) && (await chunkRoutes(s, req, res, parts, body, send, fail))) return;
   if (a === 'blobs' && name) return blobs(s, req, res, name, body);
   if (a !== 'models') return fail(res, 404, 'not_found', `no route ${path}`);
   if (!name) {

@@ -1,0 +1,102 @@
+/**
+ * The chunk wire format shared by `POST /chunks` and `POST /chunks/fetch`: a sequence of frames
+ * `[32 bytes raw SHA-256][4 bytes big-endian uint32 length][length bytes]`. Pure (no Node APIs),
+ * so browsers and agents can use it too.
+ */
+
+/** Bytes of a frame header: 32 id bytes + 4 length bytes. */
+export const FRAME_HEADER_BYTES = 36;
+/** Largest request body / answer the contract allows, in bytes. */
+export const MAX_BATCH_BYTES = 64 * 1024 * 1024;
+/** Most frames (ids) per request. */
+export const MAX_BATCH_FRAMES = 4096;
+
+export interface ChunkFrame {
+  /** Lowercase hex SHA-256 of `bytes`. */
+  id: string;
+  bytes: Uint8Array;
+}
+
+function hexToBytes(hex: string, out: Uint8Array, at: number): void {
+  if (!/^[0-9a-f]{64}$/.test(hex)) throw new Error(`not a lowercase hex SHA-256: ${hex}`);
+  for (let i = 0; i < 32; i++) out[at + i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+}
+
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+function bytesToHex(b: Uint8Array, at: number): string {
+  let s = '';
+  for (let i = 0; i < 32; i++) s += HEX[b[at + i]!]!;
+  return s;
+}
+
+/**
+ * One request body holding `frames` back to back.
+ * @example
+ * const body = encodeFrames([{ id: sha256hex(bytes), bytes }]);
+ */
+export function encodeFrames(frames: readonly ChunkFrame[]): Uint8Array {
+  const total = frames.reduce((n, f) => n + FRAME_HEADER_BYTES + f.bytes.length, 0);
+  const out = new Uint8Array(total);
+  const view = new DataView(out.buffer);
+  let at = 0;
+  for (const f of frames) {
+    hexToBytes(f.id, out, at);
+    view.setUint32(at + 32, f.bytes.length, false);
+    out.set(f.bytes, at + FRAME_HEADER_BYTES);
+    at += FRAME_HEADER_BYTES + f.bytes.length;
+  }
+  return out;
+}
+
+/**
+ * Incremental frame parser for a streamed answer: feed network pieces of any size, get whole
+ * frames out. Holds at most one partial frame (≤ 256 KiB + header), never the whole answer.
+ */
+export class FrameDecoder {
+  #buf = new Uint8Array(0);
+
+  /** Consume `piece`; returns the frames completed by it (their bytes are copies, safe to keep). */
+  push(piece: Uint8Array): ChunkFrame[] {
+    let buf = piece;
+    if (this.#buf.length > 0) {
+      buf = new Uint8Array(this.#buf.length + piece.length);
+      buf.set(this.#buf, 0);
+      buf.set(piece, this.#buf.length);
+    }
+    const out: ChunkFrame[] = [];
+    let at = 0;
+    while (buf.length - at >= FRAME_HEADER_BYTES) {
+      const len = new DataView(buf.buffer, buf.byteOffset + at + 32, 4).getUint32(0, false);
+      if (buf.length - at - FRAME_HEADER_BYTES < len) break;
+      const start = at + FRAME_HEADER_BYTES;
+      out.push({ id: bytesToHex(buf, at), bytes: buf.slice(start, start + len) });
+      at = start + len;
+    }
+    this.#buf = buf.slice(at);
+    return out;
+  }
+
+  /** Throws if the stream ended inside a frame. */
+  end(): void {
+    if (this.#buf.length > 0) throw new Error(`chunk stream truncated: ${this.#buf.length} trailing bytes`);
+  }
+}
+
+/** Splits items into batches of at most `maxBytes` (by `sizeOf` + header) and `maxFrames` each. */
+export function batchBySize<T>(items: readonly T[], sizeOf: (t: T) => number, maxBytes: number, maxFrames = MAX_BATCH_FRAMES): T[][] {
+  const out: T[][] = [];
+  let cur: T[] = [];
+  let bytes = 0;
+  for (const it of items) {
+    const n = sizeOf(it) + FRAME_HEADER_BYTES;
+    if (cur.length > 0 && (bytes + n > maxBytes || cur.length >= maxFrames)) {
+      out.push(cur);
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(it);
+    bytes += n;
+  }
+  if (cur.length > 0) out.push(cur);
+  return out;
+}

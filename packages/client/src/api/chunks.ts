@@ -1,0 +1,89 @@
+import type { HttpTransport } from '../http.ts';
+import { FrameDecoder, type ChunkFrame } from './chunk-frames.ts';
+
+/** A file as its content-defined chunks, in order (`GET /blobs/{sha256}/recipe`). */
+export interface BlobRecipe {
+  sha256: string;
+  /** Bytes of the whole file. */
+  size: number;
+  chunks: { id: string; size: number }[];
+}
+
+export interface ChunkUploadResult {
+  stored: number;
+  skipped: number;
+  bytes: number;
+}
+
+/**
+ * Chunk-level transfers (see docs/storage.md): ask which chunks the server lacks, upload framed
+ * batches, describe a blob by its recipe, fetch framed chunks. Ids are lowercase hex SHA-256.
+ */
+export class ChunksApi {
+  constructor(private readonly http: HttpTransport) {}
+
+  /**
+   * Ids the server does not store, in request order (at most 10,000 ids per call).
+   * @example
+   * const { missing } = await client.chunks.missing(ids);
+   */
+  missing(ids: string[]): Promise<{ missing: string[] }> {
+    return this.http.json('POST', '/chunks/missing', { ids });
+  }
+
+  /**
+   * Uploads one framed batch (`encodeFrames`), at most 64 MiB and 4096 frames. The server checks
+   * every frame before storing any.
+   * @example
+   * await client.chunks.upload(encodeFrames(frames));
+   */
+  async upload(body: Uint8Array, signal?: AbortSignal): Promise<ChunkUploadResult> {
+    const res = await this.http.raw('POST', '/chunks', {
+      body,
+      headers: { 'content-type': 'application/octet-stream', 'content-length': String(body.length) },
+      signal,
+    });
+    return (await res.json()) as ChunkUploadResult;
+  }
+
+  /**
+   * Declares blob `sha256` as the concatenation of stored chunks (409 `chunk_missing` if some are
+   * not stored, 422 `digest_mismatch` if they do not add up).
+   * @example
+   * await client.chunks.putRecipe(sha256, { size, chunks: ids });
+   */
+  putRecipe(sha256: string, recipe: { size: number; chunks: string[] }): Promise<{ sha256: string; size: number; created: boolean }> {
+    return this.http.json('PUT', `/blobs/${sha256}/recipe`, recipe);
+  }
+
+  /**
+   * @example
+   * const { chunks } = await client.chunks.recipe(file.sha256);
+   */
+  recipe(sha256: string): Promise<BlobRecipe> {
+    return this.http.json('GET', `/blobs/${sha256}/recipe`);
+  }
+
+  /**
+   * Streams the given chunks (at most 4096 ids / 64 MiB) as frames in request order; `onFrame`
+   * gets each as soon as it is complete, so memory stays at one chunk. Ids and bytes are NOT
+   * verified here: callers hash the bytes before trusting them.
+   * @example
+   * await client.chunks.fetch(ids, (f) => cache.put(f.id, f.bytes));
+   */
+  async fetch(ids: string[], onFrame: (f: ChunkFrame) => void | Promise<void>, signal?: AbortSignal): Promise<void> {
+    const res = await this.http.raw('POST', '/chunks/fetch', {
+      body: JSON.stringify({ ids }),
+      headers: { 'content-type': 'application/json', accept: 'application/octet-stream' },
+      signal,
+    });
+    const decoder = new FrameDecoder();
+    const reader = res.body?.getReader();
+    while (reader) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      for (const f of decoder.push(value)) await onFrame(f);
+    }
+    decoder.end();
+  }
+}

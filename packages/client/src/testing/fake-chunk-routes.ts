@@ -1,0 +1,98 @@
+/**
+ * The chunk API of docs/storage.md, in memory, for the fake server: /chunks/missing, /chunks,
+ * /chunks/fetch and /blobs/{sha}/recipe. Frames are really parsed and hashed, so client bugs in
+ * framing or ids surface here as they would on the real server.
+ */
+import { createHash } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { encodeFrames, FRAME_HEADER_BYTES } from '../api/chunk-frames.ts';
+
+export interface FakeChunkState {
+  chunks: Map<string, Buffer>;
+  recipes: Map<string, { size: number; chunks: string[] }>;
+  blobs: Map<string, Buffer>;
+  /** Test hook: after this many successful `POST /chunks`, drop the connection of every later one. */
+  dropUploadsAfter?: number;
+  uploadsAccepted: number;
+  /** Chunk bytes sent by /chunks/fetch (payload only), to measure delta pulls. */
+  fetchedBytes: number;
+}
+
+type Send = (res: ServerResponse, status: number, body?: unknown) => void;
+type Fail = (res: ServerResponse, status: number, code: string, message: string, details?: unknown) => void;
+
+const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
+const MAX_CHUNK = 256 * 1024;
+
+/** Returns true if it handled the request. */
+export async function chunkRoutes(
+  s: FakeChunkState,
+  req: IncomingMessage,
+  res: ServerResponse,
+  parts: string[],
+  body: () => Promise<Buffer>,
+  send: Send,
+  fail: Fail,
+): Promise<boolean> {
+  const [a, b, c] = parts;
+  const json = async <T>(): Promise<T> => JSON.parse((await body()).toString() || '{}') as T;
+  if (a === 'chunks' && b === 'missing' && req.method === 'POST') {
+    const { ids } = await json<{ ids: string[] }>();
+    send(res, 200, { missing: ids.filter((id) => !s.chunks.has(id)) });
+    return true;
+  }
+  if (a === 'chunks' && b === undefined && req.method === 'POST') {
+    if (s.dropUploadsAfter !== undefined && s.uploadsAccepted >= s.dropUploadsAfter) {
+      req.socket.destroy();
+      return true;
+    }
+    const bytes = await body();
+    const frames: { id: string; bytes: Buffer }[] = [];
+    for (let at = 0; at < bytes.length; ) {
+      if (bytes.length - at < FRAME_HEADER_BYTES) return fail(res, 400, 'truncated_batch', 'truncated frame header'), true;
+      const id = bytes.subarray(at, at + 32).toString('hex');
+      const len = bytes.readUInt32BE(at + 32);
+      if (len > MAX_CHUNK) return fail(res, 400, 'chunk_too_large', `chunk ${id} is ${len} bytes`), true;
+      const start = at + FRAME_HEADER_BYTES;
+      if (start + len > bytes.length) return fail(res, 400, 'truncated_batch', 'truncated frame'), true;
+      const data = bytes.subarray(start, start + len);
+      if (sha(data) !== id) return fail(res, 422, 'chunk_digest_mismatch', `chunk ${id} does not hash to its id`), true;
+      frames.push({ id, bytes: Buffer.from(data) });
+      at = start + len;
+    }
+    let stored = 0;
+    for (const f of frames) if (!s.chunks.has(f.id)) (s.chunks.set(f.id, f.bytes), stored++);
+    s.uploadsAccepted++;
+    send(res, 200, { stored, skipped: frames.length - stored, bytes: bytes.length });
+    return true;
+  }
+  if (a === 'chunks' && b === 'fetch' && req.method === 'POST') {
+    const { ids } = await json<{ ids: string[] }>();
+    const missing = ids.filter((id) => !s.chunks.has(id));
+    if (missing.length) return fail(res, 404, 'chunk_not_found', 'unknown chunks', { missing }), true;
+    const frames = ids.map((id) => ({ id, bytes: s.chunks.get(id)! }));
+    s.fetchedBytes += frames.reduce((n, f) => n + f.bytes.length, 0);
+    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    res.end(encodeFrames(frames));
+    return true;
+  }
+  if (a === 'blobs' && b && c === 'recipe') {
+    if (req.method === 'GET') {
+      const r = s.recipes.get(b);
+      if (!r) return fail(res, 404, 'recipe_not_found', `no recipe for ${b}`), true;
+      send(res, 200, { sha256: b, size: r.size, chunks: r.chunks.map((id) => ({ id, size: s.chunks.get(id)!.length })) });
+      return true;
+    }
+    const r = await json<{ size: number; chunks: string[] }>();
+    const missing = r.chunks.filter((id) => !s.chunks.has(id));
+    if (missing.length) return fail(res, 409, 'chunk_missing', 'chunks not stored', { missing }), true;
+    const bytes = Buffer.concat(r.chunks.map((id) => s.chunks.get(id)!));
+    if (bytes.length !== r.size || sha(bytes) !== b) return fail(res, 422, 'digest_mismatch', 'recipe does not match the blob'), true;
+    const existed = s.blobs.has(b);
+    s.blobs.set(b, bytes);
+    s.recipes.set(b, r);
+    send(res, existed ? 200 : 201, { sha256: b, size: r.size, created: !existed });
+    return true;
+  }
+  return false;
+}
