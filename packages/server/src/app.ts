@@ -13,6 +13,10 @@ import { createTokenService } from './features/auth/tokens.service.ts';
 import { createTokenStoreSql } from './features/auth/tokens.store.sql.ts';
 import { blobsRoutes } from './features/blobs/blobs.routes.ts';
 import { createBlobService } from './features/blobs/blobs.service.ts';
+import { chunksRoutes } from './features/storage/chunks.routes.ts';
+import { resolvePackSize } from './features/storage/pack-size.ts';
+import { createStorageService } from './features/storage/storage.service.ts';
+import { storageRoutes } from './features/storage/storage.routes.ts';
 import { channelsRoutes } from './features/channels/channels.routes.ts';
 import { chainRoutes } from './features/chain/chain.routes.ts';
 import { createChainService } from './features/chain/chain.service.ts';
@@ -44,6 +48,8 @@ export interface AppDeps {
   fleet?: Partial<FleetOptions>;
   /** Block length used only when the block clock is first created. */
   blockIntervalMs?: number;
+  /** Chunked storage tuning: target pack size in bytes (default STEWARD_PACK_SIZE or 64 MiB). */
+  storage?: { packSize?: number };
 }
 
 /** Wires stores, services and routers. Each feature factory receives only what it uses. */
@@ -55,7 +61,9 @@ export function createApp(deps: AppDeps) {
   const versionStore = createVersionStoreSql(k);
   const channelStore = createChannelStoreSql(k);
   const tokens = createTokenService({ tokenStore: createTokenStoreSql(k), now });
-  const blobs = createBlobService({ db: k, objects: deps.objects, now });
+  const packSize = resolvePackSize(deps.storage?.packSize);
+  const blobs = createBlobService({ db: k, objects: deps.objects, now, packSize });
+  const storage = createStorageService({ db: k, objects: deps.objects, now, packSize });
   const models = createModelService({ modelStore, now });
   const channels = createChannelService({ modelStore, versionStore, channelStore, now });
   const versions = createVersionService({ modelStore, versionStore, blobs, signingKey: deps.signingKey, now, channelStable: channels.stableOf });
@@ -87,7 +95,7 @@ export function createApp(deps: AppDeps) {
     },
   });
   // Blob uploads stream and are bounded by their digest check, not by the JSON limit.
-  api.use('*', async (c, next) => (c.req.path.includes('/blobs/') ? next() : limit(c, next)));
+  api.use('*', async (c, next) => (c.req.path.includes('/blobs/') || c.req.path.endsWith('/chunks') ? next() : limit(c, next)));
   api.route('/', modelsRoutes(models));
   api.route('/', versionsRoutes(versions, blobs, metrics));
   api.route('/', channelsRoutes(channels));
@@ -95,6 +103,8 @@ export function createApp(deps: AppDeps) {
   api.route('/', chainRoutes(chain));
   api.route('/', fleetRoutes(fleet));
   api.route('/', blobsRoutes(blobs, metrics));
+  api.route('/', chunksRoutes(storage.chunks, metrics.storageRejected));
+  api.route('/', storageRoutes(storage));
   api.route('/', tokensRoutes(tokens, deps.signingKey));
   api.route('/', monitoringRoutes(monitoring.service, now));
   app.route('/api/v1', api);
@@ -111,5 +121,5 @@ export function createApp(deps: AppDeps) {
     ),
   );
 
-  return { app, services: { tokens, models, versions, channels, blobs, chain, fleet, versionStore, gates: gates.services, monitoring } };
+  return { app, services: { tokens, models, versions, channels, blobs, chain, fleet, versionStore, gates: gates.services, monitoring, storage } };
 }

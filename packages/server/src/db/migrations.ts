@@ -3,6 +3,7 @@ import { rolloutsMigration } from '../features/rollouts/rollouts.migration.ts';
 import { fleetMigration } from '../features/fleet/fleet.migration.ts';
 import { gatesMigration } from '../features/gates/gates.migration.ts';
 import { monitoringMigration } from '../features/monitoring/monitoring.migration.ts';
+import { chunksMigration } from '../features/storage/storage.migration.ts';
 
 type Dialect = 'sqlite' | 'postgres';
 
@@ -145,5 +146,5 @@ function registry(dialect: Dialect): Migration {
 }
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
-  return { getMigrations: async () => ({ '0001_registry': registry(dialect), '0002_gates': gatesMigration(), '0003_rollouts': rolloutsMigration, '0004_fleet': fleetMigration, '0005_monitoring': monitoringMigration }) };
+  return { getMigrations: async () => ({ '0001_registry': registry(dialect), '0002_gates': gatesMigration(), '0003_rollouts': rolloutsMigration, '0004_fleet': fleetMigration, '0005_monitoring': monitoringMigration, '0006_chunks': chunksMigration }) };
 }

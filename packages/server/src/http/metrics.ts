@@ -6,6 +6,8 @@ export interface HttpMetrics {
   registry: Registry;
   bytesIn: Counter;
   bytesOut: Counter;
+  /** Refused storage input (blobs, chunks, recipes) by reason = error code. */
+  storageRejected: Counter;
   middleware: MiddlewareHandler;
 }
 
@@ -23,6 +25,7 @@ export function createHttpMetrics(): HttpMetrics {
   });
   const bytesIn = new Counter({ name: 'steward_http_bytes_in_total', help: 'Request body bytes received on upload routes', registers: [registry] });
   const bytesOut = new Counter({ name: 'steward_http_bytes_out_total', help: 'Body bytes sent on download routes', registers: [registry] });
+  const storageRejected = new Counter({ name: 'steward_storage_rejected_total', help: 'Refused blob/chunk/recipe uploads by reason', labelNames: ['reason'], registers: [registry] });
   const middleware: MiddlewareHandler = async (c, next) => {
     const start = performance.now();
     try {
@@ -34,5 +37,5 @@ export function createHttpMetrics(): HttpMetrics {
       latency.observe({ method: c.req.method, route }, (performance.now() - start) / 1000);
     }
   };
-  return { registry, bytesIn, bytesOut, middleware };
+  return { registry, bytesIn, bytesOut, storageRejected, middleware };
 }

@@ -8,12 +8,28 @@ import { ErrorSchema, json, Sha256Schema } from '../../http/schemas.ts';
 import type { HttpMetrics } from '../../http/metrics.ts';
 import { requireRole } from '../auth/auth.middleware.ts';
 import type { BlobService } from './blobs.service.ts';
+import { validationError } from '../../http/validation.ts';
+import { readBounded } from '../storage/frames.ts';
+import { countRejections } from '../storage/rejections.ts';
+
+/** A recipe lists at most ~1M chunks (64 GiB at the 64 KiB average); JSON is bounded accordingly. */
+const MAX_RECIPE_JSON = 80 * 1024 * 1024;
+const RecipeInput = z.strictObject({ size: z.number().int().nonnegative(), chunks: z.array(Sha256Schema).max(1_200_000) });
+
+function parseJson(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    throw new InvalidInputError(`request body is not valid JSON: ${(err as Error).message}`, {}, 'malformed_json');
+  }
+}
 
 const Params = z.object({ sha256: Sha256Schema.openapi({ param: { name: 'sha256', in: 'path' } }) });
 
 /** Content-addressed upload and download. Streaming bodies, so these are plain routes documented by hand. */
 export function blobsRoutes(blobs: BlobService, metrics: HttpMetrics) {
   const app = new OpenAPIHono<AppEnv>();
+  app.use('/blobs/*', countRejections(metrics.storageRejected));
 
   app.put('/blobs/:sha256', requireRole('publish'), async (c) => {
     const sha256 = c.req.param('sha256');
@@ -53,6 +69,31 @@ export function blobsRoutes(blobs: BlobService, metrics: HttpMetrics) {
     return serveBytes(c, { sha256, size: Number(s.size) }, async (range) => (await blobs.open(sha256, range)).stream, (n) => metrics.bytesOut.inc(n));
   };
   app.on(['GET', 'HEAD'], '/blobs/:sha256', requireRole('read'), download);
+
+  app.put('/blobs/:sha256/recipe', requireRole('publish'), async (c) => {
+    const sha256 = c.req.param('sha256');
+    const parsed = RecipeInput.safeParse(parseJson(await readBounded(requestBody(c), MAX_RECIPE_JSON)));
+    if (!parsed.success) throw validationError(parsed.error, 'json');
+    const res = await blobs.putRecipe(sha256, parsed.data.size, parsed.data.chunks);
+    return c.json(res, res.created ? 201 : 200);
+  });
+  app.get('/blobs/:sha256/recipe', requireRole('read'), async (c) => c.json(await blobs.recipe(c.req.param('sha256')), 200));
+  app.openAPIRegistry.registerPath({
+    method: 'put',
+    path: '/blobs/{sha256}/recipe',
+    tags: ['blobs'],
+    description: 'Create a blob from stored chunks, in order. 409 chunk_missing (details.missing) if any is not stored; 422 digest_mismatch if the chunks do not hash to {sha256} or their sizes do not sum to size.',
+    request: { params: Params, body: { content: { 'application/json': { schema: RecipeInput } }, required: true } },
+    responses: { 201: json(z.object({ sha256: z.string(), size: z.number(), created: z.boolean() }), 'created'), 409: json(ErrorSchema, 'chunks missing'), 422: json(ErrorSchema, 'digest mismatch') },
+  });
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/blobs/{sha256}/recipe',
+    tags: ['blobs'],
+    description: 'The ordered chunk list of a blob.',
+    request: { params: Params },
+    responses: { 200: json(z.object({ sha256: z.string(), size: z.number(), chunks: z.array(z.object({ id: z.string(), size: z.number() })) }), 'recipe'), 404: json(ErrorSchema, 'not stored') },
+  });
 
   for (const [method, description] of [
     ['put', 'Upload bytes whose SHA-256 is {sha256}; 422 digest_mismatch if they do not hash to it, 400 truncated_upload if shorter than Content-Length.'],

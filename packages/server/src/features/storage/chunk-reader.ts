@@ -1,0 +1,76 @@
+import { isStewardError } from '@steward/core';
+import type { ObjectStore } from '../../storage/object-store.ts';
+import { decodeChunk } from './chunk-codec.ts';
+import { locate, type ChunkLocation } from './chunk-index.ts';
+import { packKey } from './pack-key.ts';
+import type { StorageDb } from './storage.tables.ts';
+
+/** One getRange covers at most this many stored bytes (memory bound per reader). */
+const MAX_RUN = 8 * 1024 * 1024;
+
+async function readAll(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  for await (const p of stream) parts.push(Buffer.from(p));
+  return Buffer.concat(parts);
+}
+
+/** Group chunks that sit back to back in the same pack, so each group is one ranged read. */
+function runs(locs: ChunkLocation[]): ChunkLocation[][] {
+  const out: ChunkLocation[][] = [];
+  let cur: ChunkLocation[] = [];
+  let end = -1;
+  let bytes = 0;
+  for (const l of locs) {
+    const prev = cur[cur.length - 1];
+    if (prev && prev.pack_id === l.pack_id && l.pack_offset === end && bytes + l.stored_length <= MAX_RUN) {
+      cur.push(l);
+    } else {
+      if (cur.length) out.push(cur);
+      cur = [l];
+      bytes = 0;
+    }
+    end = l.pack_offset + l.stored_length;
+    bytes += l.stored_length;
+  }
+  if (cur.length) out.push(cur);
+  return out;
+}
+
+async function readRun(objects: ObjectStore, run: ChunkLocation[]): Promise<Buffer[]> {
+  const first = run[0]!;
+  const last = run[run.length - 1]!;
+  const buf = await readAll(await objects.getRange(packKey(first.pack_id), first.pack_offset, last.pack_offset + last.stored_length - 1));
+  return run.map((l) => decodeChunk(buf.subarray(l.pack_offset - first.pack_offset, l.pack_offset - first.pack_offset + l.stored_length), l.compression, l.raw_length));
+}
+
+const isMoved = (err: unknown) => isStewardError(err) && (err.code === 'object_not_found' || err.code === 'range_not_satisfiable');
+
+/**
+ * Raw bytes of `ids`, in order (repeats allowed), with batched ranged reads. GC may repack a
+ * chunk between our lookup and our read; then the old pack is gone, so we look the run up again
+ * once and read it from its new home.
+ */
+export async function* readChunks(db: StorageDb, objects: ObjectStore, ids: readonly string[], known?: Map<string, ChunkLocation>): AsyncGenerator<{ id: string; bytes: Buffer }> {
+  const window = 2048; // ids looked up per query round
+  for (let i = 0; i < ids.length; i += window) {
+    const part = ids.slice(i, i + window);
+    const where = known ?? (await locate(db, part));
+    const locs = part.map((id) => {
+      const l = where.get(id);
+      if (!l) throw new Error(`chunk ${id} is not in the index`);
+      return l;
+    });
+    for (const run of runs(locs)) {
+      let bytes: Buffer[];
+      try {
+        bytes = await readRun(objects, run);
+      } catch (err) {
+        if (!isMoved(err)) throw err;
+        const fresh = await locate(db, run.map((l) => l.id));
+        bytes = [];
+        for (const r of runs(run.map((l) => fresh.get(l.id) ?? l))) bytes.push(...(await readRun(objects, r)));
+      }
+      for (let k = 0; k < run.length; k++) yield { id: run[k]!.id, bytes: bytes[k]! };
+    }
+  }
+}

@@ -1,0 +1,51 @@
+import { NotFoundError, PayloadTooLargeError } from '@steward/core';
+import { iso } from '../../lib/context.ts';
+import type { ObjectStore } from '../../storage/object-store.ts';
+import { locate, touchAndFind } from './chunk-index.ts';
+import { readChunks } from './chunk-reader.ts';
+import { encodeFrame, MAX_BATCH_BYTES, MAX_FRAMES, parseFrames } from './frames.ts';
+import { createPackWriter } from './pack-writer.ts';
+import type { StorageDb } from './storage.tables.ts';
+
+/** The chunk endpoints: which chunks are missing, upload a verified batch, fetch a batch. */
+export function createChunkService(deps: { db: StorageDb; objects: ObjectStore; now: () => Date; packSize: number }) {
+  const { db, objects, now } = deps;
+  return {
+    /** Ids not stored, in request order (duplicates kept). Stored ones are touched (GC grace). */
+    async missing(ids: string[]): Promise<string[]> {
+      const have = await touchAndFind(db, ids, iso(now()));
+      return ids.filter((id) => !have.has(id));
+    },
+    /** Verifies every frame first (parseFrames throws on the first bad one), then stores the new ones in packs. */
+    async upload(body: Buffer) {
+      const frames = parseFrames(body);
+      const have = await touchAndFind(db, frames.map((f) => f.id), iso(now()));
+      const writer = createPackWriter({ db, objects, now, packSize: deps.packSize });
+      let stored = 0;
+      let bytes = 0;
+      const seen = new Set<string>();
+      for (const f of frames) {
+        if (have.has(f.id) || seen.has(f.id)) continue;
+        seen.add(f.id);
+        await writer.add(f.id, f.bytes);
+        stored++;
+        bytes += f.bytes.length;
+      }
+      await writer.flush();
+      return { stored, skipped: frames.length - stored, bytes };
+    },
+    /** Frames for `ids` in order; 404 chunk_not_found (nothing sent) if any is unknown. */
+    async fetch(ids: string[]): Promise<AsyncGenerator<Buffer>> {
+      const where = await locate(db, ids);
+      const missing = [...new Set(ids.filter((id) => !where.has(id)))];
+      if (missing.length) throw new NotFoundError(`${missing.length} chunk(s) are not stored`, { missing }, 'chunk_not_found');
+      const total = ids.reduce((s, id) => s + where.get(id)!.raw_length, 0);
+      if (ids.length > MAX_FRAMES || total > MAX_BATCH_BYTES) throw new PayloadTooLargeError(`a fetch returns at most ${MAX_FRAMES} chunks and ${MAX_BATCH_BYTES} bytes; asked for ${ids.length} chunks, ${total} bytes`, { chunks: ids.length, bytes: total });
+      return (async function* () {
+        for await (const c of readChunks(db, objects, ids, where)) yield* encodeFrame(c.id, c.bytes);
+      })();
+    },
+  };
+}
+
+export type ChunkService = ReturnType<typeof createChunkService>;

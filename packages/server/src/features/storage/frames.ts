@@ -1,0 +1,56 @@
+import { InvalidInputError, PayloadTooLargeError, StewardError } from '@steward/core';
+import { sha256Hex } from './chunk-codec.ts';
+import { MAX_CHUNK } from './chunker.ts';
+
+/** Batch limits from the chunk API contract. */
+export const MAX_BATCH_BYTES = 64 * 1024 * 1024;
+export const MAX_FRAMES = 4096;
+const HEADER = 36; // 32 bytes raw SHA-256 + 4 bytes big-endian length
+
+export interface Frame {
+  id: string;
+  bytes: Buffer;
+}
+
+/**
+ * Parses and verifies a whole batch `[sha256][u32 BE length][bytes]…` before anything is stored:
+ * the caller gets either every frame checked or an error (nothing half-stored).
+ */
+export function parseFrames(body: Buffer): Frame[] {
+  const frames: Frame[] = [];
+  let at = 0;
+  while (at < body.length) {
+    if (frames.length >= MAX_FRAMES) throw new InvalidInputError(`a batch holds at most ${MAX_FRAMES} chunks`, { max: MAX_FRAMES }, 'too_many_chunks');
+    if (body.length - at < HEADER) throw new InvalidInputError(`frame ${frames.length} is truncated: ${body.length - at} header bytes of ${HEADER}`, { frame: frames.length }, 'truncated_batch');
+    const id = body.subarray(at, at + 32).toString('hex');
+    const len = body.readUInt32BE(at + 32);
+    if (len > MAX_CHUNK) throw new InvalidInputError(`chunk ${id} is ${len} bytes, over the ${MAX_CHUNK}-byte maximum`, { id, size: len, max: MAX_CHUNK }, 'chunk_too_large');
+    at += HEADER;
+    if (body.length - at < len) throw new InvalidInputError(`chunk ${id} is truncated: ${body.length - at} of ${len} bytes`, { id, frame: frames.length }, 'truncated_batch');
+    const bytes = body.subarray(at, at + len);
+    at += len;
+    const got = sha256Hex(bytes);
+    if (got !== id) throw new StewardError('chunk_digest_mismatch', `chunk ${id} hashes to ${got}`, 422, { id, actual: got });
+    frames.push({ id, bytes });
+  }
+  return frames;
+}
+
+export function encodeFrame(id: string, bytes: Uint8Array): Buffer[] {
+  const head = Buffer.alloc(HEADER);
+  Buffer.from(id, 'hex').copy(head, 0);
+  head.writeUInt32BE(bytes.length, 32);
+  return [head, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)];
+}
+
+/** Reads a request body into memory, refusing more than `max` bytes as soon as they arrive. */
+export async function readBounded(body: AsyncIterable<Uint8Array>, max: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let n = 0;
+  for await (const p of body) {
+    n += p.length;
+    if (n > max) throw new PayloadTooLargeError(`request body is over ${max} bytes`, { max });
+    parts.push(Buffer.from(p));
+  }
+  return Buffer.concat(parts, n);
+}

@@ -1,0 +1,40 @@
+import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import type { AppEnv } from '../../http/env.ts';
+import { errorResponses, json, jsonBody } from '../../http/schemas.ts';
+import { defaultHook } from '../../http/validation.ts';
+import { requireRole } from '../auth/auth.middleware.ts';
+import type { StorageService } from './storage.service.ts';
+
+const StatsSchema = z.object({ logicalBytes: z.number(), storedBytes: z.number(), dedupRatio: z.number(), chunks: z.number(), packs: z.number(), blobs: z.number() }).openapi('StorageStats');
+const GcInput = z.strictObject({
+  graceSeconds: z.number().min(0).max(365 * 24 * 3600).optional(),
+  repackBelow: z.number().min(0).max(1).optional(),
+  dryRun: z.boolean().optional(),
+});
+const GcReportSchema = z.object({ deletedChunks: z.number(), deletedBlobs: z.number(), repackedPacks: z.number(), deletedPacks: z.number(), freedBytes: z.number() }).openapi('GcReport');
+const FsckSchema = z
+  .object({
+    ok: z.boolean(),
+    checked: z.object({ chunks: z.number(), packs: z.number(), blobs: z.number(), versions: z.number() }),
+    problems: z.array(z.object({ kind: z.string(), id: z.string(), message: z.string() })),
+  })
+  .openapi('FsckReport');
+
+/** /storage/stats, /storage/gc and /storage/fsck. */
+export function storageRoutes(storage: StorageService) {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: defaultHook as never });
+  const tags = ['storage'];
+  app.openapi(
+    createRoute({ method: 'get', path: '/storage/stats', tags, middleware: requireRole('read'), request: { query: z.object({ model: z.string().max(256).optional() }) }, responses: { 200: json(StatsSchema, 'logical vs stored bytes'), ...errorResponses } }),
+    async (c) => c.json(await storage.stats(c.req.valid('query').model), 200),
+  );
+  app.openapi(
+    createRoute({ method: 'post', path: '/storage/gc', tags, middleware: requireRole('admin'), request: jsonBody(GcInput), responses: { 200: json(GcReportSchema, 'what was (or, with dryRun, would be) removed'), ...errorResponses } }),
+    async (c) => c.json(await storage.gc(c.req.valid('json')), 200),
+  );
+  app.openapi(
+    createRoute({ method: 'post', path: '/storage/fsck', tags, middleware: requireRole('admin'), responses: { 200: json(FsckSchema, 'ok is false when any problem was found'), ...errorResponses } }),
+    async (c) => c.json(await storage.fsck(), 200),
+  );
+  return app;
+}
