@@ -15,6 +15,9 @@ import { parseNumericCell } from '../packages/core/src/learners/feature-spec.ts'
 import { evaluateBinaryClassifier } from '../packages/core/src/metrics/evaluate.ts';
 import { exportLogisticRegressionToOnnx } from '../packages/core/src/onnx/export-logistic-regression.ts';
 import { createOnnxRunner } from '../packages/server/src/features/evaluation/onnx-runner.ts';
+import { buildSchema } from '../packages/server/src/features/datasets/dataset-table.ts';
+import { evaluatePredictions } from '../packages/server/src/features/evaluation/evaluate-metrics.ts';
+import { predict } from '../packages/server/src/features/evaluation/predictions.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const RUNNER_ROWS = Number(process.env.BENCH_RUNNER_ROWS ?? 200_000);
@@ -99,20 +102,29 @@ async function benchRunner(): Promise<void> {
   const bare = async (): Promise<void> => {
     for (const feeds of batches) await session.run(feeds);
   };
+  // Full built-in evaluation path: raw cells -> tensors -> session.run -> labels -> metrics,
+  // calibration and per-column fairness (what `steward evaluate` does once the dataset is parsed).
+  const schema = buildSchema(table, { label: 'income', sensitive: ['sex', 'race'] });
+  const evaluate = async (): Promise<void> => void evaluatePredictions(await predict(runner, schema, table), schema, table);
   await bare();
   await runner.score(table);
+  await evaluate();
   // Interleaved so both see the same machine load (the cores are shared).
   const bareSamples: number[] = [];
   const runnerSamples: number[] = [];
+  const evalSamples: number[] = [];
   for (let r = 0; r < 3; r++) {
     bareSamples.push(await time(bare, 1));
     runnerSamples.push(await time(() => runner.score(table), 1));
+    evalSamples.push(await time(evaluate, 1));
   }
   const bareMs = median(bareSamples);
   const runnerMs = median(runnerSamples);
   const rate = (ms: number): string => `${Math.round((rows.length / ms) * 1000).toLocaleString('en-US')} rows/s`;
   console.log(`onnx runner, ${rows.length} adult rows, batch ${BATCH}: ${rate(runnerMs)}`);
   console.log(`  anchor: bare session.run over prebuilt tensors: ${rate(bareMs)}; runner/bare throughput ${(bareMs / runnerMs).toFixed(2)}×`);
+  const evalMs = median(evalSamples);
+  console.log(`full evaluation (score + metrics + calibration + fairness by sex, race): ${rate(evalMs)}; evaluation/bare throughput ${(bareMs / evalMs).toFixed(2)}×`);
   await runner.close();
   await session.release();
 }
