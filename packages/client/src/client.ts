@@ -1,4 +1,5 @@
 import { BlobsApi } from './api/blobs.ts';
+import { ChunksApi } from './api/chunks.ts';
 import { ApprovalsApi } from './api/approvals.ts';
 import { DatasetsApi } from './api/datasets.ts';
 import { EvaluationsApi } from './api/evaluations.ts';
@@ -39,6 +40,8 @@ export class StewardClient {
   readonly models: ModelsApi;
   readonly drafts: DraftsApi;
   readonly blobs: BlobsApi;
+  /** Chunk-level delta transfers (missing / upload / recipe / fetch). */
+  readonly chunks: ChunksApi;
   readonly versions: VersionsApi;
   readonly channels: ChannelsApi;
   readonly tokens: TokensApi;
@@ -58,6 +61,7 @@ export class StewardClient {
     this.models = new ModelsApi(this.#http);
     this.drafts = new DraftsApi(this.#http);
     this.blobs = new BlobsApi(this.#http);
+    this.chunks = new ChunksApi(this.#http);
     this.versions = new VersionsApi(this.#http);
     this.channels = new ChannelsApi(this.#http);
     this.tokens = new TokensApi(this.#http);
