@@ -110,7 +110,8 @@ export function createAgent<H = unknown, I = unknown, O = unknown>(opts: AgentOp
   function apply(answer: HeartbeatAnswer) {
     clock = { genesisMs: answer.genesisMs, intervalMs: answer.intervalMs };
     syncedAt = answer.currentBlock;
-    staleAfter = answer.activationDelay;
+    // Any switch is announced at least this many blocks ahead (quorum: activationDelay; rollback: rollbackDelay).
+    staleAfter = Math.max(1, Math.min(answer.activationDelay, answer.rollbackDelay));
     lagging = answer.lagging;
     for (const ch of answer.channels) {
       const st = channels.get(ch.model);

@@ -62,6 +62,8 @@ export interface HeartbeatAnswer {
   heartbeatIntervalMs: number;
   /** Blocks between a quorum decision and its switch: how long a node's view of the tables stays valid. */
   activationDelay: number;
+  /** Blocks between an authorized rollback and its switch. */
+  rollbackDelay: number;
   lagging: boolean;
   flagged: InstalledVersionReport[];
   channels: ChannelDesired[];

@@ -108,7 +108,9 @@ export function createFleetController(deps: ControllerDeps) {
       }
       let decision;
       try {
-        decision = decideTransition({ currentTable: current, proposedTable: p.table, requiredDigests: required, nodes: await reports(model, channel), currentBlock: block, livenessTtlBlocks: ttl, quorum: options.quorum, activationDelay: options.activationDelay, rollback });
+        // core schedules a rollback at currentBlock + 1; shifting its "now" gives rollbackDelay.
+        const at = rollback ? block + Math.max(1, options.rollbackDelay) - 1 : block;
+        decision = decideTransition({ currentTable: current, proposedTable: p.table, requiredDigests: required, nodes: await reports(model, channel), currentBlock: at, livenessTtlBlocks: ttl, quorum: options.quorum, activationDelay: options.activationDelay, rollback });
       } catch (err) {
         if (!(err instanceof ConflictError || err instanceof InvalidInputError) && !isStewardError(err)) throw err;
         await close(p.id, 'refused', (err as Error).message);

@@ -123,18 +123,21 @@ for (const target of testDbTargets()) {
       const rb = await h.call('POST', 'models/llama/channels/production/rollback', { json: { to: '2.0.0', reason: 'bad latency' } });
       expect(rb.status, rb.text).toBe(200);
       const t = (await h.call('GET', 'models/llama/transitions')).data.items;
-      expect(t.at(-1)).toMatchObject({ kind: 'rollback', state: 'scheduled', usableFromBlock: 21, basis: 'rollback', table: { stable: '2.0.0' } });
+      expect(t.at(-1)).toMatchObject({ kind: 'rollback', state: 'scheduled', usableFromBlock: 26, basis: 'rollback', table: { stable: '2.0.0' } });
     });
 
     it('holds a newer change behind the pending one', async () => {
       h.clock.toBlock(22);
       await h.call('PUT', 'models/llama/channels/production', { json: { version: '2.1.0' } });
-      // Nobody reports anything new; the quorum of three nodes already holds 2.1.0 → scheduled at once.
       await h.services.fleet.tick();
       let t = (await h.call('GET', 'models/llama/transitions')).data.items;
-      expect(t.at(-1)).toMatchObject({ state: 'scheduled', usableFromBlock: 32 });
-      h.clock.toBlock(23);
-      // gpu nodes go silent: past the TTL the channel has no live nodes → the next change is immediate.
+      expect(t.at(-1)).toMatchObject({ state: 'pending', usableFromBlock: null }); // the rollback (block 26) is ahead of it
+      // At 26 the rollback is in force; the nodes went silent at block 17 (TTL 5 blocks), so with no
+      // live node the waiting change applies at the next block.
+      h.clock.toBlock(26);
+      await h.services.fleet.tick();
+      t = (await h.call('GET', 'models/llama/transitions')).data.items;
+      expect(t.at(-1)).toMatchObject({ state: 'scheduled', usableFromBlock: 27, basis: 'no-live-nodes' });
       h.clock.toBlock(40);
       await h.call('PUT', 'models/llama/channels/production', { json: { version: '2.1.0', reason: 'noop' } });
       t = (await h.call('GET', 'models/llama/transitions')).data.items;

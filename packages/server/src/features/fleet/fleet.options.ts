@@ -6,6 +6,12 @@ export interface FleetOptions {
   quorum: number;
   /** Blocks between the quorum decision and the switch. */
   activationDelay: number;
+  /**
+   * Blocks between an authorized rollback and its switch. Not 1: a node learns of a change only at
+   * its next heartbeat, so a switch sooner than one heartbeat interval would make nodes serve new
+   * requests with a table no longer in force. Default: one heartbeat interval plus a block.
+   */
+  rollbackDelay: number;
   /** A node is live while its last heartbeat is at most this old. */
   livenessTtlMs: number;
   /** Nodes silent this long are removed. */
@@ -22,6 +28,7 @@ export interface FleetOptions {
 export const DEFAULT_FLEET_OPTIONS: FleetOptions = {
   quorum: DEFAULT_QUORUM,
   activationDelay: DEFAULT_ACTIVATION_DELAY,
+  rollbackDelay: 6,
   livenessTtlMs: 30_000,
   pruneAfterMs: 24 * 3600_000,
   heartbeatIntervalMs: 5_000,

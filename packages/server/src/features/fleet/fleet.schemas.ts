@@ -53,6 +53,7 @@ export const HeartbeatAnswerSchema = z
     intervalMs: z.number().int(),
     heartbeatIntervalMs: z.number().int(),
     activationDelay: z.number().int().openapi({ description: 'blocks between a quorum decision and its switch: how long a node may trust this answer' }),
+    rollbackDelay: z.number().int().openapi({ description: 'blocks between an authorized rollback and its switch' }),
     lagging: z.boolean(),
     flagged: z.array(z.object({ model: z.string(), version: z.string(), digest: z.string() })),
     channels: z.array(

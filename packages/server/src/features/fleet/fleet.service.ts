@@ -165,6 +165,7 @@ export function createFleetService(deps: FleetDeps) {
         intervalMs: clock.intervalMs,
         heartbeatIntervalMs: options.heartbeatIntervalMs,
         activationDelay: options.activationDelay,
+        rollbackDelay: options.rollbackDelay,
         lagging: channels.some((c) => c.lagging),
         flagged,
         channels,

@@ -88,6 +88,7 @@ describe('seed example through the server with real agents', () => {
 
     h.clock.toBlock(15);
     const a = agents[0]!;
+    await a.sync(); // agents heartbeat every few blocks; this one's latest answer is from block 15
     const old = a.runTraced('llama', 'request-15', { unit: 'u1' });
     h.clock.toBlock(16);
     await a.sync();
