@@ -78,3 +78,17 @@ describe('schema compatibility', () => {
     expect(bumpSatisfies('1.2.0', '1.2.1', 'none').ok).toBe(true);
   });
 });
+
+describe('which versions a channel move must justify', async () => {
+  const { versionsToCheck } = await import('./gates.guard.ts');
+  it('checks new versions and a changed stable, not weight changes or aborts', () => {
+    const canary = (w: number) => ({ stable: '1.0.0', candidate: { rolloutId: 'r', version: '1.1.0', weightBps: w } });
+    expect(versionsToCheck(null, { stable: '1.0.0' })).toEqual(['1.0.0']);
+    expect(versionsToCheck({ stable: '1.0.0' }, canary(100))).toEqual(['1.1.0']);
+    expect(versionsToCheck(canary(100), canary(5000))).toEqual([]);
+    expect(versionsToCheck(canary(5000), { stable: '1.0.0' })).toEqual([]);
+    expect(versionsToCheck(canary(5000), { stable: '1.1.0' })).toEqual(['1.1.0']);
+    expect(versionsToCheck({ stable: '1.0.0' }, { stable: '1.0.0', overrides: { ios: { stable: '0.9.0' } } })).toEqual(['0.9.0']);
+    expect(versionsToCheck({ stable: '1.0.0' }, { stable: '1.0.0', candidate: { rolloutId: 'r', arms: [{ version: '1.2.0' }, { version: '1.3.0' }] } })).toEqual(['1.2.0', '1.3.0']);
+  });
+});

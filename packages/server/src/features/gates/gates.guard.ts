@@ -22,6 +22,18 @@ export function versionsInTable(table: Record<string, unknown>): string[] {
   return [...out];
 }
 
+/**
+ * The versions a move must justify: those the new table serves that the old one did not, plus the
+ * new stable if it changed (promoting a candidate is checked again, under the current policy).
+ * Raising a canary's weight or aborting back to the current stable introduces nothing new.
+ */
+export function versionsToCheck(from: Record<string, unknown> | null, to: Record<string, unknown>): string[] {
+  const before = new Set(from ? versionsInTable(from) : []);
+  const out = versionsInTable(to).filter((v) => !before.has(v));
+  if (typeof to.stable === 'string' && to.stable !== from?.stable && !out.includes(to.stable)) out.push(to.stable);
+  return out;
+}
+
 export interface Blocker {
   version: string;
   /** Why: no report, a stale one (older policy), failing gates, or missing approvals. */
@@ -32,7 +44,7 @@ export interface Blocker {
 }
 
 /** What stands between `versions` and a protected channel; empty when the move may go ahead. */
-export async function blockersFor(db: GatesDb, model: string, channel: string, versions: string[]): Promise<{ protected: boolean; blockers: Blocker[] }> {
+export async function blockersFor(db: GatesDb, model: string, channel: string, versions: string[], opts: { acceptStale?: boolean } = {}): Promise<{ protected: boolean; blockers: Blocker[] }> {
   const policy = await readPolicy(db, model);
   const cp = policy?.policy.channels[channel];
   if (!policy || !cp) return { protected: false, blockers: [] };
@@ -51,7 +63,7 @@ export async function blockersFor(db: GatesDb, model: string, channel: string, v
       .executeTakeFirst();
     const report = row ? (JSON.parse(row.report_json) as ValidationReport) : undefined;
     if (!report) blockers.push({ version, reason: 'no_report', report: null, failing: [] });
-    else if (row!.policy_digest !== policy.digest) blockers.push({ version, reason: 'stale_report', report: report.id, failing: [] });
+    else if (row!.policy_digest !== policy.digest && !(opts.acceptStale && report.status === 'pass')) blockers.push({ version, reason: 'stale_report', report: report.id, failing: [] });
     else if (report.status !== 'pass') {
       blockers.push({ version, reason: 'gates_failed', report: report.id, failing: report.gates.filter((g) => g.status !== 'pass').map((g) => ({ gate: g.gate, status: g.status, message: g.message })) });
     }
@@ -78,14 +90,16 @@ function describe(model: string, channel: string, b: Blocker): string {
 }
 
 /**
- * The channel guard: a protected channel may only point at versions with a passing report under
- * the current policy and enough approvals. `force` skips that for an admin who gives a reason;
+ * The channel guard: a protected channel may only take on versions with a passing report under
+ * the current policy (any earlier policy for a rollback) and enough approvals. `force` skips that for an admin who gives a reason;
  * the channel event and audit row carry `force`, and `auditOverride` records what was bypassed.
  */
 export function createGatesGuard(reader: GatesDb) {
   return async (change: ChannelChange): Promise<void> => {
-    const versions = versionsInTable(change.to as Record<string, unknown>);
-    const { protected: isProtected, blockers } = await blockersFor(reader, change.model, change.channel, versions);
+    const versions = versionsToCheck(change.from as Record<string, unknown> | null, change.to as Record<string, unknown>);
+    if (versions.length === 0) return;
+    // A rollback returns to a version that passed before: a report under an older policy is enough.
+    const { protected: isProtected, blockers } = await blockersFor(reader, change.model, change.channel, versions, { acceptStale: change.kind === 'rollback' });
     if (!isProtected || blockers.length === 0) return;
     if (change.force) {
       if (change.by.role !== 'admin') throw new ForbiddenError(`--force on a protected channel needs an admin token; ${change.by.name} is ${change.by.role}`, { role: change.by.role, needs: 'admin' });
@@ -101,7 +115,8 @@ export function createGatesGuard(reader: GatesDb) {
 export function createOverrideAuditor(db: GatesDb, now: () => Date) {
   return async (change: ChannelChange): Promise<void> => {
     if (!change.force) return;
-    const { protected: isProtected, blockers } = await blockersFor(db, change.model, change.channel, versionsInTable(change.to as Record<string, unknown>));
+    const versions = versionsToCheck(change.from as Record<string, unknown> | null, change.to as Record<string, unknown>);
+    const { protected: isProtected, blockers } = await blockersFor(db, change.model, change.channel, versions, { acceptStale: change.kind === 'rollback' });
     if (!isProtected) return;
     await recordAudit(db, iso(now()), {
       actor: change.by.name,

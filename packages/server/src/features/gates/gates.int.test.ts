@@ -1,3 +1,4 @@
+import type { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../../testing/api-harness.ts';
 import { testDbTargets } from '../../testing/test-dbs.ts';
@@ -175,6 +176,12 @@ for (const target of testDbTargets()) {
       expect(stale.data.error.details.blockers[0].reason).toBe('stale_report');
       expect((await h.call('POST', 'models/income/versions/1.0.1/validations', { json: { channel: 'production' }, token: pub })).data.status).toBe('pass');
       expect((await h.call('PUT', 'models/income/channels/production', { json: { version: '1.0.1' }, token: pub })).status).toBe(200);
+      // Rolling back to 1.0.0, whose passing report predates this policy, is allowed: it was good when live.
+      const back = await h.call('POST', 'models/income/channels/production/rollback', { json: { to: '1.0.0' }, token: pub });
+      expect(back.status).toBe(200);
+      // …but setting it directly is a new decision under the new policy.
+      await h.call('PUT', 'models/income/channels/production', { json: { version: '1.0.1' }, token: pub });
+      expect((await h.call('PUT', 'models/income/channels/production', { json: { version: '1.0.0' }, token: pub })).data.error.details.blockers[0].reason).toBe('stale_report');
     });
 
     it('reports a gate that cannot read its input as error, never pass', async () => {
@@ -189,6 +196,9 @@ for (const target of testDbTargets()) {
     it('fails integrity when a stored blob no longer matches its digest', async () => {
       const v = await h.push('income', '1.2.0', { 'model.onnx': fx.good, 'notes.txt': 'original' }, {}, pub);
       const notes = v.data.files.find((f: { path: string }) => f.path === 'notes.txt');
+      // Corrupt the stored bytes below the API: drop the chunk recipe (chunked storage) so reads fall
+      // back to the whole-object key, and put different bytes there.
+      await (h.db.kysely as unknown as Kysely<any>).deleteFrom('blob_chunks').where('blob_sha256', '=', notes.sha256).execute().catch(() => {});
       await h.objects.put(`blobs/sha256/${notes.sha256.slice(0, 2)}/${notes.sha256}`, new TextEncoder().encode('tampered'));
       await h.call('PUT', 'models/income/policy', { json: { yaml: 'channels:\n  production:\n    gates:\n      - type: integrity\n' } });
       const r = await h.call('POST', 'models/income/versions/1.2.0/validations', { json: { channel: 'production' }, token: pub });
