@@ -1,6 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { sql } from 'kysely';
 import { bodyLimit } from 'hono/body-limit';
+import { etag } from 'hono/etag';
 import { PayloadTooLargeError } from '@steward/core';
 import type { Db } from './db/connect.ts';
 import type { AppEnv } from './http/env.ts';
@@ -31,6 +32,7 @@ import { modelsRoutes } from './features/models/models.routes.ts';
 import { createModelService } from './features/models/models.service.ts';
 import { createModelStoreSql } from './features/models/models.store.sql.ts';
 import { createMonitoring } from './features/monitoring/monitoring.factory.ts';
+import { createRolloutFeature } from './features/rollouts/rollouts.factory.ts';
 import { monitoringRoutes } from './features/monitoring/monitoring.routes.ts';
 import { versionsRoutes } from './features/versions/versions.routes.ts';
 import { createVersionService } from './features/versions/versions.service.ts';
@@ -72,6 +74,7 @@ export function createApp(deps: AppDeps) {
   const fleet = createFleetService({ db: k, chain, channels, now, ...(deps.fleet ? { options: deps.fleet } : {}) });
   const metrics = createHttpMetrics();
   const monitoring = createMonitoring({ db: k, objects: deps.objects, versions, registry: metrics.registry, now, log });
+  const rollouts = createRolloutFeature({ db: k, modelStore, versionStore, channels, now, log });
 
   const app = new OpenAPIHono<AppEnv>();
   app.onError((err, c) => toErrorResponse(err, c, log));
@@ -96,6 +99,9 @@ export function createApp(deps: AppDeps) {
   });
   // Blob uploads stream and are bounded by their digest check, not by the JSON limit.
   api.use('*', async (c, next) => (c.req.path.includes('/blobs/') || c.req.path.endsWith('/chunks') ? next() : limit(c, next)));
+  // Channel tables carry an ETag so in-process resolvers (client createResolver) poll with If-None-Match.
+  const channelEtag = etag();
+  api.use('/models/:name/channels/:channel', async (c, next) => (c.req.method === 'GET' ? channelEtag(c, next) : next()));
   api.route('/', modelsRoutes(models));
   api.route('/', versionsRoutes(versions, blobs, metrics));
   api.route('/', channelsRoutes(channels));
@@ -107,6 +113,7 @@ export function createApp(deps: AppDeps) {
   api.route('/', storageRoutes(storage));
   api.route('/', tokensRoutes(tokens, deps.signingKey));
   api.route('/', monitoringRoutes(monitoring.service, now));
+  for (const r of rollouts.routers) api.route('/', r);
   app.route('/api/v1', api);
 
   api.openAPIRegistry.registerComponent('securitySchemes', 'bearer', { type: 'http', scheme: 'bearer' });
@@ -121,5 +128,5 @@ export function createApp(deps: AppDeps) {
     ),
   );
 
-  return { app, services: { tokens, models, versions, channels, blobs, chain, fleet, versionStore, gates: gates.services, monitoring, storage } };
+  return { app, services: { tokens, models, versions, channels, blobs, chain, fleet, versionStore, gates: gates.services, monitoring, storage, rollouts } };
 }

@@ -52,6 +52,8 @@ export async function startServer(flags: ConfigInput = {}, env: NodeJS.ProcessEn
   // Seal past blocks of the audit log and re-check fleet quorums once per block.
   await services.chain.start();
   await services.fleet.start();
+  // Advance rollout steps, run analyses, start scheduled rollouts (STEWARD_ROLLOUT_INTERVAL_MS, default 1 s).
+  const stopRollouts = services.rollouts.controller.start(Number(env.STEWARD_ROLLOUT_INTERVAL_MS) > 0 ? Number(env.STEWARD_ROLLOUT_INTERVAL_MS) : 1000);
 
   const server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolveServer(s));
@@ -67,6 +69,7 @@ export async function startServer(flags: ConfigInput = {}, env: NodeJS.ProcessEn
     ...(adminToken ? { adminToken } : {}),
     async close() {
       clearInterval(sweeper);
+      stopRollouts();
       await services.fleet.stop();
       await services.chain.stop();
       await new Promise<void>((r) => server.close(() => r()));

@@ -12,6 +12,8 @@ export interface ControllerDeps {
   sources: readonly AnalysisMetricSource[];
   clock: (nowMs: number) => Promise<BlockClockConfig>;
   log: (msg: string, err?: unknown) => void;
+  /** The clock that stamps `updatedAt` (the engine's); a claim is stale by this clock, not by `tick`'s. */
+  wallNow?: () => Date;
 }
 
 /** Values for an analysis: candidate = the new version, stable = the previous stable, same window. */
@@ -37,11 +39,12 @@ export async function analysisValues(sources: readonly AnalysisMetricSource[], r
  */
 export function createController(deps: ControllerDeps) {
   const { rolloutStore, engine, sources, clock, log } = deps;
+  const wallNow = deps.wallNow ?? (() => new Date());
 
   async function step(r: Rollout, now: Date): Promise<void> {
     const nowMs = now.getTime();
     if (!r.applied) {
-      if (nowMs - Date.parse(r.updatedAt) >= STALE_CLAIM_MS) await engine.reapply(r);
+      if (wallNow().getTime() - Date.parse(r.updatedAt) >= STALE_CLAIM_MS) await engine.reapply(r);
       return;
     }
     if (r.deadline !== null && !r.overdue && nowMs > Date.parse(r.deadline)) {

@@ -158,7 +158,8 @@ export function createRolloutStoreSql(kysely: Kysely<Database>) {
 
     /** Every scheduled, running or paused rollout (the controller's work list). */
     async allActive(): Promise<Rollout[]> {
-      const rows = await db.selectFrom('rollouts').selectAll().where('active_key', 'is not', null).orderBy('created_at').execute();
+      // Also finished rollouts whose last channel write never landed (applied = 0): the controller re-applies them.
+      const rows = await db.selectFrom('rollouts').selectAll().where((eb) => eb.or([eb('active_key', 'is not', null), eb('applied', '=', 0)])).orderBy('created_at').execute();
       return rows.map(toRollout);
     },
 

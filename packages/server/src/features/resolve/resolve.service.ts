@@ -1,0 +1,98 @@
+import { bucketOf, downloadConditionsFor, NotFoundError, resolve, type DownloadConditions, type RoutingTable, type Scalar, type UnitContext } from '@steward/core';
+import type { ChannelService } from '../channels/channels.service.ts';
+import type { ModelStore } from '../models/models.store.ts';
+import type { RolloutService } from '../rollouts/rollouts.service.ts';
+import type { VersionStore } from '../versions/versions.store.sql.ts';
+import { filesOfVariant, type FileEntry } from './variants.ts';
+
+export interface ResolvedFile extends FileEntry {
+  /** Server path of the file: `/api/v1/models/{name}/versions/{version}/files/{path}` (Range and ETag work). */
+  url: string;
+}
+
+export interface Resolution {
+  model: string;
+  channel: string;
+  /** Channel event sequence the answer was computed from (changes whenever the table does). */
+  seq: number;
+  version: string;
+  variant: string;
+  /** `stable`, `candidate`, or an A/B arm name (`a`, `b`). */
+  arm: string;
+  files: ResolvedFile[];
+  /** When the client may download in the background; null = no conditions. */
+  download: DownloadConditions | null;
+  /** A critical change (security fix, forced rollback): download conditions do not apply. */
+  critical: boolean;
+  rolloutId: string | null;
+  /** Shadow rollouts: also run this version on the request, discard its answer, report agreement. */
+  shadow?: { version: string; variant: string; files: ResolvedFile[] };
+}
+
+const encodePath = (p: string) => p.split('/').map(encodeURIComponent).join('/');
+
+/**
+ * Resolve for thin clients: the channel's routing table plus the unit's context give a version,
+ * a variant and its files. Committed versions never change their files, so file lists are cached
+ * (bounded); the channel table and the rollout are read fresh on every call.
+ */
+export function createResolveService(deps: { modelStore: ModelStore; versionStore: VersionStore; channels: ChannelService; rollouts: RolloutService }) {
+  const { modelStore, versionStore, channels, rollouts } = deps;
+  const fileCache = new Map<string, FileEntry[]>();
+
+  async function filesOf(model: string, version: string, variant: string): Promise<ResolvedFile[]> {
+    const key = `${model}\u0000${version}`;
+    let files = fileCache.get(key);
+    if (!files) {
+      const m = await modelStore.findRow(model);
+      const row = m && (await versionStore.findCommitted(m.id, version));
+      if (!row) throw new NotFoundError(`version ${model}@${version} not found`, { version }, 'version_not_found');
+      files = (await versionStore.files([row.id])).get(row.id) ?? [];
+      if (fileCache.size >= 1000) fileCache.clear();
+      fileCache.set(key, files);
+    }
+    const base = `/api/v1/models/${encodeURIComponent(model)}/versions/${encodeURIComponent(version)}/files/`;
+    return filesOfVariant(files, variant).map((f) => ({ ...f, url: base + encodePath(f.path) }));
+  }
+
+  return {
+    async resolve(model: string, channel: string, unit: string | undefined, context: UnitContext): Promise<Resolution> {
+      const ch = await channels.get(model, channel);
+      const table = ch.table as unknown as RoutingTable;
+      const d = resolve(table, unit, context);
+      const active = await rollouts.active(model, channel);
+      let critical = active?.critical ?? false;
+      if (!active) {
+        const last = await rollouts.lastSucceeded(model, channel);
+        critical = last !== undefined && last.critical && last.version === table.stable;
+      }
+      const out: Resolution = {
+        model,
+        channel,
+        seq: ch.seq,
+        version: d.version,
+        variant: d.variant,
+        arm: d.arm,
+        files: await filesOf(model, d.version, d.variant),
+        download: downloadConditionsFor(table, context.platform) ?? null,
+        critical,
+        rolloutId: active?.id ?? null,
+      };
+      const share = active?.spec.shadowBps;
+      if (active && active.strategy === 'shadow' && share !== undefined && unit && bucketOf(`${active.id}:shadow`, unit) < share) {
+        const variant = active.spec.variant ?? 'default';
+        out.shadow = { version: active.version, variant, files: await filesOf(model, active.version, variant) };
+      }
+      return out;
+    },
+  };
+}
+
+/** `attr.tier=gold&attr.beta=true` → `{ tier: 'gold', beta: 'true' }` (compared as strings by constraints). */
+export function attributesFromQuery(query: Record<string, string>): Record<string, Scalar> {
+  const out: Record<string, Scalar> = {};
+  for (const [k, v] of Object.entries(query)) if (k.startsWith('attr.') && k.length > 5) out[k.slice(5)] = v;
+  return out;
+}
+
+export type ResolveService = ReturnType<typeof createResolveService>;
