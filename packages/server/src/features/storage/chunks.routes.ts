@@ -18,7 +18,7 @@ const octet = (description: string) => ({ description, content: { 'application/o
 export function chunksRoutes(chunks: ChunkService, rejected?: Counter) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: defaultHook as never });
   const tags = ['chunks'];
-  app.use('/chunks', countRejections(rejected));
+  // '/chunks/*' also matches '/chunks' itself.
   app.use('/chunks/*', countRejections(rejected));
 
   app.openapi(

@@ -71,13 +71,15 @@ export async function collectGarbage(deps: { db: StorageDb; objects: ObjectStore
     if (legacy) await objects.delete(blobKey(sha)); // a pre-chunking whole object
   }
 
-  // 2. Chunks no recipe references, untouched for the grace period.
+  // 2. Chunks no recipe references, untouched for the grace period. A dry run also counts the
+  // chunks that only the blobs it would have deleted reference.
   const unreferenced = (eb: any) => eb.not(eb.exists(eb.selectFrom('blob_chunks').select('blob_chunks.seq').whereRef('blob_chunks.chunk_id', '=', 'chunks.id')));
-  const dead = await db.selectFrom('chunks').select(['id', 'stored_length']).where('touched_at', '<', cutoffIso).where(unreferenced).execute();
+  const dead = dry ? await deadChunksDry(db, cutoffIso, new Set(candidates)) : await db.selectFrom('chunks').select(['id', 'stored_length', 'pack_id']).where('touched_at', '<', cutoffIso).where(unreferenced).execute();
+  const deadByPack = new Map<string, number>();
   for (const part of batches(dead)) {
     if (dry) {
       report.deletedChunks += part.length;
-      report.freedBytes += part.reduce((s, c) => s + Number(c.stored_length), 0);
+      for (const c of part) deadByPack.set(c.pack_id, (deadByPack.get(c.pack_id) ?? 0) + Number(c.stored_length));
       continue;
     }
     const del = await db.deleteFrom('chunks').where('id', 'in', part.map((c) => c.id)).where('touched_at', '<', cutoffIso).where(unreferenced).executeTakeFirst();
@@ -94,7 +96,7 @@ export async function collectGarbage(deps: { db: StorageDb; objects: ObjectStore
   const known = new Set(packs.map((p) => p.id));
   for (const p of packs) {
     const size = Number(p.size);
-    const liveBytes = Number(p.live);
+    const liveBytes = Number(p.live) - (deadByPack.get(p.id) ?? 0);
     if (p.created_at >= cutoffIso) continue; // a pack this young may still gain its first references
     if (liveBytes === 0) {
       if (!dry && !(await dropPack(db, objects, p.id))) continue;
@@ -137,4 +139,16 @@ async function dropPack(db: StorageDb, objects: ObjectStore, id: string): Promis
   if (Number(del.numDeletedRows) === 0) return false;
   await objects.delete(packKey(id));
   return true;
+}
+
+/** Dry run: chunks that would be unreferenced once the `doomed` blobs are gone. */
+async function deadChunksDry(db: StorageDb, cutoffIso: string, doomed: Set<string>) {
+  const old = await db.selectFrom('chunks').select(['id', 'stored_length', 'pack_id']).where('touched_at', '<', cutoffIso).execute();
+  const out = [];
+  for (const part of batches(old)) {
+    const refs = await db.selectFrom('blob_chunks').select(['chunk_id', 'blob_sha256']).where('chunk_id', 'in', part.map((c) => c.id)).execute();
+    const kept = new Set(refs.filter((r) => !doomed.has(r.blob_sha256)).map((r) => r.chunk_id));
+    out.push(...part.filter((c) => !kept.has(c.id)));
+  }
+  return out;
 }

@@ -1,0 +1,41 @@
+import { randomBytes } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { sha256Hex } from './chunk-codec.ts';
+import { encodeFrame, parseFrames } from './frames.ts';
+
+const batch = (chunks: Uint8Array[]) => Buffer.concat(chunks.flatMap((c) => encodeFrame(sha256Hex(c), c)));
+const codeOf = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (err) {
+    return (err as { code?: string }).code;
+  }
+  return 'no error';
+};
+
+describe('chunk batch frames', () => {
+  it('round-trips any list of chunks, in order', () => {
+    fc.assert(
+      fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 20 }), (chunks) => {
+        const frames = parseFrames(batch(chunks));
+        expect(frames.map((f) => Buffer.from(f.bytes).toString('hex'))).toEqual(chunks.map((c) => Buffer.from(c).toString('hex')));
+      }),
+    );
+  });
+
+  it('refuses every strict prefix of a batch as truncated (never a silent short batch)', () => {
+    const whole = batch([randomBytes(100), randomBytes(50)]);
+    for (const cut of [1, 35, 36, 100, 137, 171, whole.length - 1]) expect(codeOf(() => parseFrames(whole.subarray(0, cut)))).toBe('truncated_batch');
+  });
+
+  it('refuses a frame whose bytes do not hash to its id, and an oversized frame', () => {
+    const good = randomBytes(64);
+    const frame = Buffer.concat(encodeFrame(sha256Hex(good), good));
+    frame[40] = frame[40]! ^ 1;
+    expect(codeOf(() => parseFrames(Buffer.concat([batch([randomBytes(10)]), frame])))).toBe('chunk_digest_mismatch');
+    const head = Buffer.concat(encodeFrame(sha256Hex(good), good)).subarray(0, 36);
+    head.writeUInt32BE(256 * 1024 + 1, 32);
+    expect(codeOf(() => parseFrames(head))).toBe('chunk_too_large');
+  });
+});

@@ -1,0 +1,44 @@
+import { createHash } from 'node:crypto';
+import type { Harness } from '../../testing/api-harness.ts';
+import { encodeFrame } from './frames.ts';
+
+export const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+/** A batch body for POST /chunks. */
+export const frames = (chunks: Uint8Array[]) => new Uint8Array(Buffer.concat(chunks.flatMap((c) => encodeFrame(sha(c), c))));
+
+/** Parse a POST /chunks/fetch answer. */
+export function parseFetched(body: Buffer): { id: string; bytes: Buffer }[] {
+  const out = [];
+  let at = 0;
+  while (at < body.length) {
+    const id = body.subarray(at, at + 32).toString('hex');
+    const len = body.readUInt32BE(at + 32);
+    out.push({ id, bytes: body.subarray(at + 36, at + 36 + len) });
+    at += 36 + len;
+  }
+  return out;
+}
+
+export async function getBytes(h: Harness, path: string, headers: Record<string, string> = {}) {
+  const res = await h.app.request(`/api/v1/${path}`, { headers: { authorization: `Bearer ${h.admin}`, ...headers } });
+  return { status: res.status, bytes: Buffer.from(await res.arrayBuffer()) };
+}
+
+export async function rejected(h: Harness, reason: string): Promise<number> {
+  const text = (await h.call('GET', '/metrics')).text;
+  const m = new RegExp(`steward_storage_rejected_total\\{reason="${reason}"\\} (\\d+)`).exec(text);
+  return m ? Number(m[1]) : 0;
+}
+
+/** Mutates `base` in a few places (as a fine-tune would), returning a copy. */
+export function edited(base: Buffer, edits: number, seed: number): Buffer {
+  const out = Buffer.from(base);
+  let x = seed;
+  for (let i = 0; i < edits; i++) {
+    x = (x * 1103515245 + 12345) % 2 ** 31;
+    const at = x % (out.length - 100);
+    for (let k = 0; k < 100; k++) out[at + k] = (out[at + k]! + 1) & 255;
+  }
+  return out;
+}
