@@ -31,6 +31,8 @@ import type { SigningKey } from './features/keys/signing-key.ts';
 import { modelsRoutes } from './features/models/models.routes.ts';
 import { createModelService } from './features/models/models.service.ts';
 import { createModelStoreSql } from './features/models/models.store.sql.ts';
+import { createMaintenanceService } from './features/maintenance/maintenance.service.ts';
+import { maintenanceRoutes } from './features/maintenance/maintenance.routes.ts';
 import { createMonitoring } from './features/monitoring/monitoring.factory.ts';
 import { createRolloutFeature } from './features/rollouts/rollouts.factory.ts';
 import { monitoringRoutes } from './features/monitoring/monitoring.routes.ts';
@@ -73,7 +75,8 @@ export function createApp(deps: AppDeps) {
   const chain = createChainService({ db: k, now, ...(deps.blockIntervalMs ? { intervalMs: deps.blockIntervalMs } : {}) });
   const fleet = createFleetService({ db: k, chain, channels, now, ...(deps.fleet ? { options: deps.fleet } : {}) });
   const metrics = createHttpMetrics();
-  const monitoring = createMonitoring({ db: k, objects: deps.objects, versions, registry: metrics.registry, now, log });
+  const monitoring = createMonitoring({ db: k, blobs, versions, registry: metrics.registry, now, log });
+  const maintenance = createMaintenanceService({ db: k, monitoring: monitoring.service, channels, modelExists: models.get, now, log });
   const rollouts = createRolloutFeature({ db: k, modelStore, versionStore, channels, now, log });
 
   const app = new OpenAPIHono<AppEnv>();
@@ -113,6 +116,7 @@ export function createApp(deps: AppDeps) {
   api.route('/', storageRoutes(storage));
   api.route('/', tokensRoutes(tokens, deps.signingKey));
   api.route('/', monitoringRoutes(monitoring.service, now));
+  api.route('/', maintenanceRoutes(maintenance));
   for (const r of rollouts.routers) api.route('/', r);
   app.route('/api/v1', api);
 
@@ -128,5 +132,5 @@ export function createApp(deps: AppDeps) {
     ),
   );
 
-  return { app, services: { tokens, models, versions, channels, blobs, chain, fleet, versionStore, gates: gates.services, monitoring, storage, rollouts } };
+  return { app, services: { tokens, models, versions, channels, blobs, chain, fleet, versionStore, gates: gates.services, monitoring, storage, maintenance, rollouts } };
 }

@@ -13,13 +13,14 @@ import { addCategory, emptyCategorical, type CategoricalState } from '../sketche
 import { KllSketch, type KllJSON } from '../sketches/kll.ts';
 import { momentsOf, momentsToJSON } from '../sketches/moments.ts';
 import { decileEdges } from '../stats/binning.ts';
+import { addToLogHistogram, emptyLogHistogram, type LogHistogram } from './log-histogram.ts';
 
 export const REFERENCE_KLL_K = 2048;
 /** Reference scores count as calibrated when ECE (10 equal bins) is at most this. */
 export const DEFAULT_MAX_ECE = 0.05;
 
 export type ReferenceColumn =
-  | { kind: 'numeric'; rows: number; missing: number; kll: KllJSON; moments: Record<string, number | null>; edges: number[] }
+  | { kind: 'numeric'; rows: number; missing: number; kll: KllJSON; moments: Record<string, number | null>; edges: number[]; hist: LogHistogram }
   | { kind: 'categorical'; rows: number; counts: CategoricalState };
 
 export interface ReferencePerformance {
@@ -70,11 +71,15 @@ export function buildReferenceProfile(table: RawTable, o: ReferenceOptions = {})
       const values = cells.map(parseNumericCell);
       const present = values.filter((v) => !Number.isNaN(v));
       const kll = new KllSketch(REFERENCE_KLL_K);
-      for (const v of present) kll.update(v);
+      const hist = emptyLogHistogram();
+      for (const v of present) {
+        kll.update(v);
+        addToLogHistogram(hist, v);
+      }
       const sorted = Float64Array.from(present).sort();
       columns[name] = {
         kind: 'numeric', rows: present.length, missing: values.length - present.length, kll: kll.toJSON(),
-        moments: momentsToJSON(momentsOf(values)), edges: sorted.length ? decileEdges(sorted) : [],
+        moments: momentsToJSON(momentsOf(values)), edges: sorted.length ? decileEdges(sorted) : [], hist,
       };
     } else {
       const counts = emptyCategorical();

@@ -1,7 +1,7 @@
 /**
  * Evidently-default drift between a reference profile and a (merged) window summary.
- * Both sides are sketches, so each numeric side is replayed as its quantile sample: m points at
- * the (i + ½)/m quantiles of its KLL, m = min(rows, MAX_REPLAY). The method is chosen from the
+ * Both sides are sketches, so each numeric side is replayed from its log histogram (values within
+ * ±1%, bucket masses exact) as a sample of m = min(rows, MAX_REPLAY) points. The method is chosen from the
  * *real* reference row count and distinct-value count (Evidently's rule in stats/drift-method.ts)
  * and passed explicitly, so capping the replay never changes which test runs. Categorical sides
  * are replayed as category codes from their counts (scaled down past MAX_REPLAY, proportions kept).
@@ -10,6 +10,7 @@
 import { type CategoricalState } from '../sketches/categorical.ts';
 import { KllSketch } from '../sketches/kll.ts';
 import { binCounts } from '../stats/binning.ts';
+import { replayLogHistogram } from './log-histogram.ts';
 import { selectDriftMethod } from '../stats/drift-method.ts';
 import { datasetDrift, type DatasetDrift, type DriftColumn, type DriftOptions } from '../stats/drift.ts';
 import { psiFromCounts } from '../stats/psi.ts';
@@ -56,9 +57,9 @@ export function driftFromSketches(reference: ReferenceProfile, current: Readonly
   const missingColumns: string[] = [];
   for (const [name, ref] of Object.entries(reference.columns)) {
     const cur = current[name];
-    if (ref.kind === 'numeric' && cur?.kind === 'numeric' && cur.kll.n > 0 && ref.rows > 0) {
-      const r = replayKll(KllSketch.fromJSON(ref.kll));
-      const c = replayKll(cur.kll);
+    if (ref.kind === 'numeric' && cur?.kind === 'numeric' && cur.moments.count > 0 && ref.rows > 0) {
+      const r = replayLogHistogram(ref.hist, MAX_REPLAY);
+      const c = replayLogHistogram(cur.hist, MAX_REPLAY);
       const method = selectDriftMethod('numeric', ref.rows, distinctCapped(r, c, 5));
       cols.push({ name, kind: 'numeric', reference: r, current: c, method });
       psi[name] = psiFromCounts(binCounts(ref.edges, r), binCounts(ref.edges, c));

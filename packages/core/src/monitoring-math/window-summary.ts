@@ -9,6 +9,7 @@ import { KllSketch, type KllJSON } from '../sketches/kll.ts';
 import { addMoment, emptyMoments, mergeMoments, momentsFromJSON, momentsToJSON, type MomentsState } from '../sketches/moments.ts';
 import type { Random } from '../sketches/prng.ts';
 import { addToReservoir, emptyReservoir, mergeReservoirs, type ReservoirState } from '../sketches/reservoir.ts';
+import { addToLogHistogram, emptyLogHistogram, mergeLogHistograms, type LogHistogram } from './log-histogram.ts';
 import { addScore, emptyScoreHistogram, mergeScoreHistograms, type ScoreHistogram } from './cbpe.ts';
 import { emptyGroupCounts, mergeGroupCounts, type GroupCounts } from './group-fairness.ts';
 
@@ -22,7 +23,7 @@ const FEATURE_KLL_K = 128;
 export type FeatureValue = number | string | null;
 
 export type FeatureSketch =
-  | { kind: 'numeric'; kll: KllSketch; moments: MomentsState }
+  | { kind: 'numeric'; kll: KllSketch; moments: MomentsState; hist: LogHistogram }
   | { kind: 'categorical'; counts: CategoricalState };
 
 /** A raw row kept in the reservoir (for label queues and inspection). */
@@ -113,13 +114,18 @@ export function addPrediction(s: WindowSummary, e: PredictionInput, threshold: n
   }
   for (const [name, v] of Object.entries(e.features)) {
     let f = s.features[name];
+    // A feature's kind comes from its first typed value in the window; nulls before it are not counted.
+    if (!f && v === null) continue;
     if (!f) {
-      f = typeof v === 'string' ? { kind: 'categorical', counts: emptyCategorical() } : { kind: 'numeric', kll: new KllSketch(FEATURE_KLL_K), moments: emptyMoments() };
+      f = typeof v === 'string' ? { kind: 'categorical', counts: emptyCategorical() } : { kind: 'numeric', kll: new KllSketch(FEATURE_KLL_K), moments: emptyMoments(), hist: emptyLogHistogram() };
       s.features[name] = f;
     }
     if (f.kind === 'numeric') {
       addMoment(f.moments, v as number | null);
-      if (v !== null) f.kll.update(v as number);
+      if (v !== null) {
+        f.kll.update(v as number);
+        addToLogHistogram(f.hist, v as number);
+      }
     } else addCategory(f.counts, v as string | null);
   }
   if (e.score !== undefined) {
@@ -170,8 +176,8 @@ function cloneKll(k: KllSketch): KllSketch {
 }
 
 function mergeFeature(a: FeatureSketch | undefined, b: FeatureSketch): FeatureSketch {
-  if (!a) return b.kind === 'numeric' ? { kind: 'numeric', kll: cloneKll(b.kll), moments: { ...b.moments } } : { kind: 'categorical', counts: mergeCategorical(b.counts, emptyCategorical(b.counts.capacity)) };
-  if (a.kind === 'numeric' && b.kind === 'numeric') return { kind: 'numeric', kll: cloneKll(a.kll).merge(b.kll), moments: mergeMoments(a.moments, b.moments) };
+  if (!a) return b.kind === 'numeric' ? { kind: 'numeric', kll: cloneKll(b.kll), moments: { ...b.moments }, hist: mergeLogHistograms(b.hist, {}) } : { kind: 'categorical', counts: mergeCategorical(b.counts, emptyCategorical(b.counts.capacity)) };
+  if (a.kind === 'numeric' && b.kind === 'numeric') return { kind: 'numeric', kll: cloneKll(a.kll).merge(b.kll), moments: mergeMoments(a.moments, b.moments), hist: mergeLogHistograms(a.hist, b.hist) };
   if (a.kind === 'categorical' && b.kind === 'categorical') return { kind: 'categorical', counts: mergeCategorical(a.counts, b.counts) };
   return a; // a type clash across windows keeps the earlier kind; ingest rejects such rows within a window
 }
@@ -202,12 +208,12 @@ export function mergeWindowSummaries(a: WindowSummary, b: WindowSummary, random:
   };
 }
 
-type FeatureJSON = { kind: 'numeric'; kll: KllJSON; moments: Record<string, number | null> } | { kind: 'categorical'; counts: CategoricalState };
+type FeatureJSON = { kind: 'numeric'; kll: KllJSON; moments: Record<string, number | null>; hist: LogHistogram } | { kind: 'categorical'; counts: CategoricalState };
 
 export function windowSummaryToJSON(s: WindowSummary): unknown {
   const features: Record<string, FeatureJSON> = {};
   for (const [k, f] of Object.entries(s.features)) {
-    features[k] = f.kind === 'numeric' ? { kind: 'numeric', kll: f.kll.toJSON(), moments: momentsToJSON(f.moments) } : { kind: 'categorical', counts: f.counts };
+    features[k] = f.kind === 'numeric' ? { kind: 'numeric', kll: f.kll.toJSON(), moments: momentsToJSON(f.moments), hist: f.hist } : { kind: 'categorical', counts: f.counts };
   }
   return { ...s, latencyMoments: momentsToJSON(s.latencyMoments), scoreKll: s.scoreKll.toJSON(), features };
 }
@@ -216,7 +222,7 @@ export function windowSummaryFromJSON(j: unknown): WindowSummary {
   const o = j as WindowSummary & { latencyMoments: Record<string, number | null>; scoreKll: KllJSON; features: Record<string, FeatureJSON> };
   const features: Record<string, FeatureSketch> = {};
   for (const [k, f] of Object.entries(o.features)) {
-    features[k] = f.kind === 'numeric' ? { kind: 'numeric', kll: KllSketch.fromJSON(f.kll), moments: momentsFromJSON(f.moments) } : { kind: 'categorical', counts: { ...f.counts, counts: Object.assign(Object.create(null) as Record<string, number>, f.counts.counts) } };
+    features[k] = f.kind === 'numeric' ? { kind: 'numeric', kll: KllSketch.fromJSON(f.kll), moments: momentsFromJSON(f.moments), hist: mergeLogHistograms(f.hist ?? {}, {}) } : { kind: 'categorical', counts: { ...f.counts, counts: Object.assign(Object.create(null) as Record<string, number>, f.counts.counts) } };
   }
   return { ...o, latencyMoments: momentsFromJSON(o.latencyMoments), scoreKll: KllSketch.fromJSON(o.scoreKll), features };
 }

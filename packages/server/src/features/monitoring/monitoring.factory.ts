@@ -2,17 +2,16 @@ import type { Kysely } from 'kysely';
 import type { Registry } from 'prom-client';
 import { mulberry32, NotFoundError } from '@steward/core';
 import type { Database } from '../../db/schema.ts';
-import type { ObjectStore } from '../../storage/object-store.ts';
-import { blobKey } from '../blobs/blobs.service.ts';
+import type { BlobService } from '../blobs/blobs.service.ts';
 import type { VersionService } from '../versions/versions.service.ts';
 import { createMonitoringCounters } from './monitoring.metrics.ts';
 import type { MonitoringTables } from './monitoring.migration.ts';
 import { createMonitoringService, type MonitoringConfig } from './monitoring.service.ts';
 import { createMonitoringStoreSql } from './monitoring.store.sql.ts';
 
-async function readText(objects: ObjectStore, key: string): Promise<string> {
+async function readText(blobs: Pick<BlobService, 'open'>, sha256: string): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const c of await objects.get(key)) chunks.push(Buffer.from(c as Uint8Array));
+  for await (const c of (await blobs.open(sha256)).stream) chunks.push(Buffer.from(c as Uint8Array));
   return Buffer.concat(chunks).toString('utf8');
 }
 
@@ -22,7 +21,7 @@ async function readText(objects: ObjectStore, key: string): Promise<string> {
  */
 export function createMonitoring(deps: {
   db: Kysely<Database>;
-  objects: ObjectStore;
+  blobs: Pick<BlobService, 'open'>;
   versions: Pick<VersionService, 'get'>;
   registry?: Registry;
   now: () => Date;
@@ -40,7 +39,7 @@ export function createMonitoring(deps: {
       if (v.version !== version) throw new NotFoundError(`${model}@${version} is not a version`, {}, 'version_not_found');
     },
     datasetsOf: async (model, version) => (await deps.versions.get(model, version)).datasets ?? [],
-    readBlob: (sha256) => readText(deps.objects, blobKey(sha256)),
+    readBlob: (sha256) => readText(deps.blobs, sha256),
   });
   let timer: ReturnType<typeof setInterval> | undefined;
   return {

@@ -271,6 +271,8 @@ export function createMonitoringService(deps: Deps) {
       return this.setReferenceCsv(model, version, await deps.readBlob(d.sha256), options, `dataset:${d.name}@${d.sha256}`);
     },
 
+    referenceOrUndefined: (model: string, version: string) => deps.store.reference(model, version),
+
     async reference(model: string, version: string) {
       const r = await deps.store.reference(model, version);
       if (!r) await requireReference(model, version);
