@@ -72,6 +72,7 @@ for (const target of testDbTargets()) {
       expect((await h.call('PUT', 'models/income/policy', { json: { yaml: POLICY }, token: pub })).status).toBe(403);
       const ok = await h.call('PUT', 'models/income/policy', { json: { yaml: POLICY } });
       expect(ok.status).toBe(200);
+      expect(Object.keys((await h.call('GET', '/openapi.json')).data.paths)).toContain('/models/{name}/versions/{ref}/validations');
       const got = await h.call('GET', 'models/income/policy', { token: viewer });
       expect(got.data.yaml).toBe(POLICY);
       expect(got.data.policy.channels.production.gates).toHaveLength(8);

@@ -86,5 +86,3 @@ export type GateSpec = z.infer<typeof GateSpecSchema>;
 export type ChannelPolicy = z.infer<typeof ChannelPolicySchema>;
 export type Policy = z.infer<typeof PolicySchema>;
 
-export const gateName = (g: GateSpec, i: number): string =>
-  ('name' in g && g.name) || (g.type === 'metric' || g.type === 'regression' ? `${g.type}:${g.metric}` : `${g.type}${i > 0 ? '' : ''}`);
