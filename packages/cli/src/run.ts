@@ -12,6 +12,7 @@ import { registerModelCommands } from './commands/models.ts';
 import { registerPolicyCommands } from './commands/policy.ts';
 import { registerPullCommands } from './commands/pull.ts';
 import { registerPushCommand } from './commands/push.ts';
+import { registerRolloutCommands } from './commands/rollouts.ts';
 import { registerServeCommand } from './commands/serve.ts';
 import { registerTokenCommands } from './commands/tokens.ts';
 import { registerValidateCommand } from './commands/validate.ts';
@@ -37,6 +38,7 @@ export function buildProgram(app: App): Command {
   registerPushCommand(program, app);
   registerVersionCommands(program, app);
   registerChannelCommands(program, app);
+  registerRolloutCommands(program, app);
   registerFleetCommands(program, app);
   registerAuditCommands(program, app);
   registerPullCommands(program, app);

@@ -6,6 +6,9 @@ import { EvaluationsApi } from './api/evaluations.ts';
 import { PolicyApi } from './api/policy.ts';
 import { ValidationsApi } from './api/validations.ts';
 import { ChannelsApi } from './api/channels.ts';
+import { RolloutsApi } from './api/rollouts.ts';
+import { resolveVia, type ResolveContext, type Resolution } from './api/resolve.ts';
+import { TelemetryApi } from './api/telemetry.ts';
 import { ChainApi } from './api/chain.ts';
 import { FleetApi } from './api/fleet.ts';
 import { DraftsApi } from './api/drafts.ts';
@@ -44,6 +47,10 @@ export class StewardClient {
   readonly chunks: ChunksApi;
   readonly versions: VersionsApi;
   readonly channels: ChannelsApi;
+  /** Canary / A/B / shadow / blue-green / scheduled rollouts of a channel. */
+  readonly rollouts: RolloutsApi;
+  /** Per-version counters that rollout analyses read. */
+  readonly telemetry: TelemetryApi;
   readonly tokens: TokensApi;
   readonly fleet: FleetApi;
   readonly chain: ChainApi;
@@ -64,6 +71,8 @@ export class StewardClient {
     this.chunks = new ChunksApi(this.#http);
     this.versions = new VersionsApi(this.#http);
     this.channels = new ChannelsApi(this.#http);
+    this.rollouts = new RolloutsApi(this.#http);
+    this.telemetry = new TelemetryApi(this.#http);
     this.tokens = new TokensApi(this.#http);
     this.fleet = new FleetApi(this.#http);
     this.chain = new ChainApi(this.#http);
@@ -72,6 +81,15 @@ export class StewardClient {
     this.evaluations = new EvaluationsApi(this.#http);
     this.validations = new ValidationsApi(this.#http);
     this.approvals = new ApprovalsApi(this.#http);
+  }
+
+  /**
+   * Which version, variant and files the server routes this unit to (`GET /resolve`).
+   * @example
+   * const r = await client.resolve('fraud', 'production', 'user-42', { platform: 'android', attributes: { tier: 'gold' } });
+   */
+  resolve(model: string, channel: string, unit?: string, context: ResolveContext = {}): Promise<Resolution> {
+    return resolveVia(this.#http, model, channel, unit, context);
   }
 
   /** Who the token belongs to. */

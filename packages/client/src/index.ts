@@ -6,3 +6,7 @@ export type { ByteRange, Download, DownloadOptions } from './api/download.ts';
 export type { BlobPutOptions } from './api/blobs.ts';
 export type { ModelListQuery } from './api/models.ts';
 export type * from './types.ts';
+export type * from './api/rollouts.ts';
+export type { ResolveContext, ResolvedFile, Resolution } from './api/resolve.ts';
+export type { TelemetryWindow } from './api/telemetry.ts';
+export { createResolver, type Resolver, type ResolverOptions } from './resolver/index.ts';

@@ -4,6 +4,7 @@ import { paginate, type Channel, type ChannelEvent, type RoutingTable } from '@s
 import type { App } from '../app.ts';
 import { parseTime, UsageError } from '../args.ts';
 import { short, table } from '../format.ts';
+import { rollbackActiveRollout } from './rollouts.ts';
 
 const stable = (t: RoutingTable | null | undefined): string => t?.stable ?? '-';
 const channelLine = (c: Channel): string => `${c.name}: ${c.table.stable} (seq ${c.seq}, ${short(c.updatedAt)} by ${c.updatedBy})`;
@@ -69,6 +70,8 @@ export function registerChannelCommands(program: Command, app: App): void {
     .option('--force', "admin only, with --reason: override a protected channel's gates and approvals (audited)")
     .action(async (name: string, ch: string, o: { to?: string; reason?: string; yes?: boolean; force?: boolean }, cmd: Command) => {
       const client = app.client(cmd);
+      // An active rollout owns the channel: rolling back means aborting it (restores its previous table).
+      if (await rollbackActiveRollout(app, cmd, name, ch, o, (q) => confirm(app, q))) return;
       const plan = await client.channels.rollback(name, ch, { to: o.to, reason: o.reason, dryRun: true });
       const line = `${ch}: ${stable(plan.from)} -> ${stable(plan.to)}`;
       if (app.globals(cmd).json) app.note(line);

@@ -1,0 +1,1 @@
+export { createResolver, type Resolver, type ResolverOptions } from './resolver.ts';
