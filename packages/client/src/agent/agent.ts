@@ -139,17 +139,40 @@ export function createAgent<H = unknown, I = unknown, O = unknown>(opts: AgentOp
     return dropped;
   }
 
+  let reporting: Promise<void> | undefined;
+  /** A heartbeat in the background (coalesced): reports installs that finished between rounds. */
+  const report = () =>
+    (reporting ??= heartbeat()
+      .then(apply)
+      .catch(onError)
+      .finally(() => {
+        reporting = undefined;
+      }));
+
   /**
-   * One sync round: heartbeat, fetch and load what is missing, report it at once, unload what
-   * drained. Resolves to the last answer; `caughtUp` says the node lagged and no longer does.
+   * One sync round: heartbeat, fetch and load what is missing, report it, unload what drained.
+   * With `wait` (default) the round waits for the installs and reports them before resolving;
+   * without it (the `start` loop) installs continue in the background and each is reported by a
+   * heartbeat as soon as it completes, so a slow download never silences the node's heartbeats.
+   * Resolves to the last answer; `caughtUp` says the node lagged and no longer does.
    */
-  async function sync(): Promise<HeartbeatAnswer & { caughtUp: boolean }> {
+  async function sync(o: { wait?: boolean } = {}): Promise<HeartbeatAnswer & { caughtUp: boolean }> {
     let answer = await heartbeat();
     const lagged = answer.lagging;
     apply(answer);
     const wanted = answer.channels.flatMap((c) => c.missing.map((v) => ({ model: c.model, version: v })));
-    if (wanted.length > 0) {
-      const results = await Promise.allSettled(wanted.map((w) => ensure(w.model, w.version)));
+    const started = wanted.map((w) => ({ fresh: !loading.has(key(w.model, w.version)), p: ensure(w.model, w.version) }));
+    const installs = started.map((x) => x.p);
+    if (o.wait === false) {
+      // Only the installs this round started get a report handler; ones already running have theirs.
+      for (const { p } of started.filter((x) => x.fresh)) {
+        p.then(() => void report(), (err: unknown) => {
+          health = 'degraded';
+          onError(err);
+        });
+      }
+    } else if (installs.length > 0) {
+      const results = await Promise.allSettled(installs);
       const failed = results.filter((r) => r.status === 'rejected');
       health = failed.length === 0 ? 'ok' : 'degraded';
       for (const f of failed) onError((f as PromiseRejectedResult).reason);
@@ -160,6 +183,13 @@ export function createAgent<H = unknown, I = unknown, O = unknown>(opts: AgentOp
     }
     await gc();
     return { ...answer, caughtUp: lagged && !answer.lagging };
+  }
+
+  /** Resolves when no install or background report is in flight (tests, graceful shutdown). */
+  async function settled(): Promise<void> {
+    while (loading.size > 0 || reporting) {
+      await Promise.allSettled([...loading.values(), reporting]);
+    }
   }
 
   const isStale = () => !clock || currentBlock() >= syncedAt + staleAfter;
@@ -198,6 +228,7 @@ export function createAgent<H = unknown, I = unknown, O = unknown>(opts: AgentOp
     client,
     currentBlock,
     sync,
+    settled,
     gc,
     /**
      * Stamps a request with the current block and returns the handle of that block's table.
@@ -256,7 +287,7 @@ export function createAgent<H = unknown, I = unknown, O = unknown>(opts: AgentOp
       let wait = 5000;
       const tick = async () => {
         try {
-          wait = (await sync()).heartbeatIntervalMs;
+          wait = (await sync({ wait: false })).heartbeatIntervalMs;
         } catch (err) {
           onError(err);
           wait = Math.min(wait * 2, 60_000);
