@@ -194,7 +194,7 @@ export function createMonitoringService(deps: Deps) {
     const ref = await deps.store.reference(model, version);
     if (!ref) {
       throw new NotFoundError(
-        `${model}@${version} has no reference profile; set one with: steward monitor reference ${model}@${version} --dataset NAME --label COLUMN`,
+        `${model}@${version} has no reference profile; set one with: steward reference ${model}@${version} --dataset NAME --label COLUMN --score COLUMN`,
         { model, version }, 'reference_not_found',
       );
     }
