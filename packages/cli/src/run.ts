@@ -17,6 +17,11 @@ import { registerServeCommand } from './commands/serve.ts';
 import { registerTokenCommands } from './commands/tokens.ts';
 import { registerValidateCommand } from './commands/validate.ts';
 import { registerVersionCommands } from './commands/versions.ts';
+import { registerMonitorCommands } from './commands/monitor.ts';
+import { registerDriftCommand } from './commands/drift.ts';
+import { registerFairnessCommand } from './commands/fairness.ts';
+import { registerRulesCommands } from './commands/rules.ts';
+import { registerLabelCommands } from './commands/labels.ts';
 
 export type { CliIo } from './app.ts';
 
@@ -48,6 +53,11 @@ export function buildProgram(app: App): Command {
   registerEvaluateCommand(program, app);
   registerValidateCommand(program, app);
   registerApproveCommands(program, app);
+  registerMonitorCommands(program, app);
+  registerDriftCommand(program, app);
+  registerFairnessCommand(program, app);
+  registerRulesCommands(program, app);
+  registerLabelCommands(program, app);
   return program;
 }
 
