@@ -15,6 +15,10 @@ import { DraftsApi } from './api/drafts.ts';
 import { ModelsApi } from './api/models.ts';
 import { TokensApi } from './api/tokens.ts';
 import { VersionsApi } from './api/versions.ts';
+import { EventsApi } from './api/events.ts';
+import { LabelsApi } from './api/labels.ts';
+import { MonitoringApi } from './api/monitoring.ts';
+import { RulesApi } from './api/rules.ts';
 import { HttpTransport, type FetchLike } from './http.ts';
 import type { Page, SigningKey, WhoAmI } from './types.ts';
 
@@ -59,6 +63,10 @@ export class StewardClient {
   readonly evaluations: EvaluationsApi;
   readonly validations: ValidationsApi;
   readonly approvals: ApprovalsApi;
+  readonly events: EventsApi;
+  readonly monitoring: MonitoringApi;
+  readonly rules: RulesApi;
+  readonly labels: LabelsApi;
   readonly #http: HttpTransport;
 
   constructor(opts: StewardClientOptions) {
@@ -81,6 +89,10 @@ export class StewardClient {
     this.evaluations = new EvaluationsApi(this.#http);
     this.validations = new ValidationsApi(this.#http);
     this.approvals = new ApprovalsApi(this.#http);
+    this.events = new EventsApi(this.#http);
+    this.monitoring = new MonitoringApi(this.#http);
+    this.rules = new RulesApi(this.#http);
+    this.labels = new LabelsApi(this.#http);
   }
 
   /**

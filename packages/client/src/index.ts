@@ -10,3 +10,7 @@ export type * from './api/rollouts.ts';
 export type { ResolveContext, ResolvedFile, Resolution } from './api/resolve.ts';
 export type { TelemetryWindow } from './api/telemetry.ts';
 export { createResolver, type Resolver, type ResolverOptions } from './resolver/index.ts';
+export type * from './api/events.ts';
+export type { WindowView, WindowSize, RangeQuery, ReferenceRequest } from './api/monitoring.ts';
+export type { QueuedLabel } from './api/labels.ts';
+export { EventSender, type EventSenderOptions, type EventSenderStats } from './telemetry/event-sender.ts';
