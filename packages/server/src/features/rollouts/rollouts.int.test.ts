@@ -226,6 +226,27 @@ for (const target of testDbTargets()) {
       expect((await h.call('GET', `${ch('sched')}/rollout`)).data.state).toBe('aborted');
     });
 
+    it('switches blue-green after its checks, immediate at once, and re-applies a step a crashed server claimed but never wrote', async () => {
+      await setup('bg');
+      const bg = await h.call('POST', `${ch('bg')}/rollouts`, { json: { version: '1.1.0', strategy: 'blue-green', analysis: { failureCondition: 'errorRate > 0.1', interval: '1m' } } });
+      expect(bg.data.table.candidate).toMatchObject({ version: '1.1.0', weightBps: 0 }); // published, nobody routed
+      await report('bg', '1.1.0', 20, 0);
+      await tick(MIN + 1000);
+      expect(await table('bg')).toEqual({ stable: '1.1.0' });
+      const imm = await h.call('POST', `${ch('bg')}/rollouts`, { json: { version: '1.0.0', strategy: 'immediate', reason: 'back' } });
+      expect(imm.data.state).toBe('succeeded');
+      expect(await table('bg')).toEqual({ stable: '1.0.0' });
+
+      // A claim (applied = 0) whose channel write never happened, 31 s old: the next tick writes it.
+      const r = await h.call('POST', `${ch('bg')}/rollouts`, { json: { version: '1.1.0', steps: [{ weight: 10 }, { pause: null }] } });
+      const wanted = { ...r.data.table, candidate: { ...r.data.table.candidate, weightBps: 2000 } };
+      const k = h.db.kysely as any;
+      await k.updateTable('rollouts').set({ applied: 0, table_json: JSON.stringify(wanted), updated_at: new Date(Date.now() - 31_000).toISOString() }).where('id', '=', r.data.id).execute();
+      await tick(0);
+      expect((await table('bg')).candidate.weightBps).toBe(2000);
+      expect((await h.call('GET', `rollouts/${r.data.id}`)).data.applied).toBe(true);
+    });
+
     it('refuses telemetry that does not add up', async () => {
       const bad = await h.call('POST', 'telemetry', { json: { windows: [{ model: 'x', version: '1.0.0', start: new Date(Date.now() - 1000).toISOString(), end: new Date().toISOString(), requests: 1, errors: 2 }] } });
       expect(bad.status).toBe(400);
