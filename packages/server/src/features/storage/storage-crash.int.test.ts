@@ -18,7 +18,7 @@ const client = (url: string, token: string): Api => async (method, path, body) =
   const res = await fetch(`${url}/api/v1/${path}`, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': raw ? 'application/octet-stream' : 'application/json' }) },
-    ...(body === undefined ? {} : { body: raw ? body : JSON.stringify(body) }),
+    ...(body === undefined ? {} : { body: (raw ? body : JSON.stringify(body)) as BodyInit }),
   });
   const bytes = Buffer.from(await res.arrayBuffer());
   let data: any = null;
