@@ -22,6 +22,19 @@ export function logHistKey(x: number): string {
   return x > 0 ? `p${k}` : `n${k}`;
 }
 
+// Interned key strings for the common bucket range, so the hot path allocates no string per value.
+const KEY_RANGE = 2048;
+const POS_KEYS = Array.from({ length: 2 * KEY_RANGE + 1 }, (_, i) => `p${i - KEY_RANGE}`);
+const NEG_KEYS = Array.from({ length: 2 * KEY_RANGE + 1 }, (_, i) => `n${i - KEY_RANGE}`);
+
+function fastKey(x: number): string {
+  const a = x < 0 ? -x : x;
+  if (a < ZERO) return 'z';
+  const k = Math.ceil(Math.log(a) / LN_GAMMA);
+  if (k < -KEY_RANGE || k > KEY_RANGE) return x > 0 ? `p${k}` : `n${k}`;
+  return (x > 0 ? POS_KEYS : NEG_KEYS)[k + KEY_RANGE] as string;
+}
+
 /** The value a bucket stands for: 2γᵏ/(γ + 1), within ±1% of every value in it. */
 export function logHistValue(key: string): number {
   if (key === 'z') return 0;
@@ -30,7 +43,7 @@ export function logHistValue(key: string): number {
 }
 
 export function addToLogHistogram(h: LogHistogram, x: number): void {
-  const k = logHistKey(x);
+  const k = fastKey(x);
   h[k] = (h[k] ?? 0) + 1;
 }
 

@@ -71,7 +71,8 @@ export interface PredictionInput {
   score?: number;
   prediction?: string | number | null;
   groups?: Record<string, string>;
-  sample?: SampleRow;
+  /** The raw row for the reservoir; a function is called only if the reservoir keeps the row. */
+  sample?: SampleRow | (() => SampleRow);
 }
 
 export function emptyWindowSummary(reservoir = DEFAULT_RESERVOIR): WindowSummary {
@@ -142,7 +143,17 @@ export function addPrediction(s: WindowSummary, e: PredictionInput, threshold: n
       if (positive) g.predictedPositive++;
     }
   }
-  if (e.sample) addToReservoir(s.reservoir, e.sample, random);
+  if (e.sample) {
+    const r = s.reservoir;
+    if (typeof e.sample !== 'function') addToReservoir(r, e.sample, random);
+    else if (r.items.length < r.capacity) addToReservoir(r, e.sample(), random);
+    else {
+      // Algorithm R's decision, made before building the row (most rows are not kept).
+      r.seen++;
+      const j = Math.floor(random.next() * r.seen);
+      if (j < r.capacity) r.items[j] = e.sample();
+    }
+  }
   return true;
 }
 

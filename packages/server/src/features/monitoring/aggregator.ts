@@ -8,7 +8,7 @@
  */
 import {
   Adwin, Ddm, PageHinkley, addAlarm, addLabel, addPrediction, emptyWindowSummary, isPositive,
-  type Random, type WindowSummary,
+  type PredictionInput, type Random, type SampleRow, type WindowSummary,
 } from '@steward/core';
 import type { FeedbackEvent, PredictionEvent, RejectCode } from './events.parse.ts';
 
@@ -84,18 +84,19 @@ export class Aggregator {
     if (this.#pending.has(pkey)) return 'duplicate_request';
     const start = ev.t - (ev.t % MINUTE_MS);
     const s = this.#delta(ev.model, ev.version, start);
-    const sample = {
-      requestId: ev.requestId, time: new Date(ev.t).toISOString(), features: ev.features,
-      ...(ev.score !== undefined ? { score: ev.score } : {}), ...(ev.probabilities ? { probabilities: ev.probabilities } : {}),
-      ...(ev.prediction !== undefined ? { prediction: ev.prediction } : {}),
+    const sample = (): SampleRow => {
+      const row: SampleRow = { requestId: ev.requestId, time: new Date(ev.t).toISOString(), features: ev.features };
+      if (ev.score !== undefined) row.score = ev.score;
+      if (ev.probabilities) row.probabilities = ev.probabilities;
+      if (ev.prediction !== undefined) row.prediction = ev.prediction;
+      return row;
     };
-    const input = {
-      features: ev.features, sample,
-      ...(ev.latencyMs !== undefined ? { latencyMs: ev.latencyMs } : {}), ...(ev.error ? { error: true } : {}),
-      ...(ev.score !== undefined ? { score: ev.score } : {}), ...(ev.prediction !== undefined ? { prediction: ev.prediction } : {}),
-      ...(ev.groups ? { groups: ev.groups } : {}),
-    };
-    if (!addPrediction(s, input, this.o.threshold, this.o.random)) return 'feature_type_changed';
+    // PredictionEvent carries every PredictionInput field under the same names: no copy per event.
+    const input = ev as PredictionInput;
+    input.sample = sample;
+    const ok = addPrediction(s, input, this.o.threshold, this.o.random);
+    delete input.sample;
+    if (!ok) return 'feature_type_changed';
     if (ev.score !== undefined && this.#detectorsOf(ev.model, ev.version).pageHinkley.update(ev.score)) addAlarm(s, 'pageHinkley');
     const predicted = ev.prediction ?? (ev.score !== undefined ? (ev.score >= this.o.threshold ? 1 : 0) : null);
     if (this.#pending.size >= this.o.maxPending) {
@@ -103,10 +104,10 @@ export class Aggregator {
       this.#pending.delete(oldest);
       this.evicted++;
     }
-    this.#pending.set(pkey, {
-      model: ev.model, version: ev.version, start, t: ev.t, predictedPositive: isPositive(predicted),
-      ...(ev.score !== undefined ? { score: ev.score } : {}), ...(ev.groups ? { groups: ev.groups } : {}),
-    });
+    const pending: Pending = { model: ev.model, version: ev.version, start, t: ev.t, predictedPositive: isPositive(predicted) };
+    if (ev.score !== undefined) pending.score = ev.score;
+    if (ev.groups) pending.groups = ev.groups;
+    this.#pending.set(pkey, pending);
     return undefined;
   }
 

@@ -76,17 +76,20 @@ function time(o: Record<string, unknown>, now: number): number {
   return t;
 }
 
+/** Validates an object's values in place (no copy per event); `check` may normalise a value. */
 function record<T>(o: Record<string, unknown>, k: string, check: (v: unknown, key: string) => T): Record<string, T> | undefined {
   const v = o[k];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'object' || Array.isArray(v)) return reject('wrong_type', `"${k}" must be an object`);
-  const out: Record<string, T> = {};
+  const obj = v as Record<string, unknown>;
   let n = 0;
-  for (const key in v as Record<string, unknown>) {
+  for (const key in obj) {
     if (++n > MAX_FEATURES) reject('too_many_features', `"${k}" has more than ${MAX_FEATURES} keys`);
-    out[key] = check((v as Record<string, unknown>)[key], `${k}.${key}`);
+    const x = obj[key];
+    const y = check(x, key);
+    if (y !== x) obj[key] = y;
   }
-  return out;
+  return obj as Record<string, T>;
 }
 
 const featureValue = (v: unknown, key: string): FeatureValue => {

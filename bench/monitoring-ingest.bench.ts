@@ -1,0 +1,68 @@
+/**
+ * Monitoring ingest benchmark: prediction events with 15 features (10 numeric, 5 categorical) as
+ * NDJSON batches, ingested end to end (parse, validate, version check, sketches, label-join
+ * bookkeeping, and the flush into SQLite) against the anchor of the same NDJSON parsed with
+ * JSON.parse and discarded, in the same run. Target: >= 100k events/s end to end.
+ * Run: node --import tsx bench/monitoring-ingest.bench.ts [events=200000] [batch=2000]
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { mulberry32 } from '../packages/core/src/sketches/prng.ts';
+import { startHarness } from '../packages/server/src/testing/api-harness.ts';
+
+const total = Number(process.argv[2] ?? 200_000);
+const batchSize = Number(process.argv[3] ?? 2000);
+const dir = mkdtempSync(join(tmpdir(), 'steward-ingest-bench-'));
+const h = await startHarness(`sqlite:${join(dir, 'bench.db')}`);
+try {
+  await h.call('POST', 'models', { json: { name: 'bench' } });
+  const pushed = await h.push('bench', '1.0.0', { 'model.bin': 'weights' });
+  if (pushed.status !== 201) throw new Error(`push failed: ${pushed.text}`);
+  const rng = mulberry32(1);
+  const cats = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
+  const now = Date.now();
+  const batches: string[] = [];
+  for (let b = 0; b < total / batchSize; b++) {
+    const lines: string[] = [];
+    for (let i = 0; i < batchSize; i++) {
+      const features: Record<string, number | string> = {};
+      for (let f = 0; f < 10; f++) features[`n${f}`] = Math.round(rng.next() * 1000 * (f + 1)) / 10;
+      for (let f = 0; f < 5; f++) features[`c${f}`] = cats[Math.floor(rng.next() * cats.length)] as string;
+      lines.push(JSON.stringify({
+        model: 'bench', version: '1.0.0', requestId: `r${b}-${i}`, time: new Date(now - 300_000 + ((b * batchSize + i) % 240_000)).toISOString(),
+        features, score: rng.next(), latencyMs: rng.next() * 20, groups: { sex: i % 2 ? 'F' : 'M' },
+      }));
+    }
+    batches.push(lines.join('\n'));
+  }
+  const bytes = batches.reduce((s, b) => s + b.length, 0);
+  const monitoring = h.services.monitoring.service;
+
+  const anchor = (): number => {
+    const t = performance.now();
+    let n = 0;
+    for (const b of batches) for (const line of b.split('\n')) if (JSON.parse(line)) n++;
+    if (n !== total) throw new Error('anchor miscounted');
+    return (performance.now() - t) / 1000;
+  };
+  const ingest = async (): Promise<number> => {
+    const t = performance.now();
+    let accepted = 0;
+    for (const b of batches) accepted += (await monitoring.ingest(b)).accepted;
+    await monitoring.flush();
+    if (accepted !== total) throw new Error(`ingest accepted ${accepted} of ${total}`);
+    return (performance.now() - t) / 1000;
+  };
+
+  anchor(); // warm-up
+  const a = anchor();
+  const s = await ingest(); // first run: every request id is new
+  console.log(`events: ${total} x 15 features, ${(bytes / 1e6).toFixed(1)} MB NDJSON, batches of ${batchSize}`);
+  console.log(`JSON.parse and discard : ${(total / a).toFixed(0).padStart(9)} events/s (${a.toFixed(3)} s)`);
+  console.log(`steward ingest (+flush): ${(total / s).toFixed(0).padStart(9)} events/s (${s.toFixed(3)} s)`);
+  console.log(`ratio: ingest takes ${(s / a).toFixed(2)}x the bare parse; target >= 100000 events/s: ${total / s >= 100_000 ? 'met' : 'NOT met'}`);
+} finally {
+  await h.close();
+  rmSync(dir, { recursive: true, force: true });
+}
