@@ -22,6 +22,7 @@ import { registerDriftCommand } from './commands/drift.ts';
 import { registerFairnessCommand } from './commands/fairness.ts';
 import { registerRulesCommands } from './commands/rules.ts';
 import { registerLabelCommands } from './commands/labels.ts';
+import { registerStorageCommands } from './commands/storage.ts';
 
 export type { CliIo } from './app.ts';
 
@@ -58,6 +59,7 @@ export function buildProgram(app: App): Command {
   registerFairnessCommand(program, app);
   registerRulesCommands(program, app);
   registerLabelCommands(program, app);
+  registerStorageCommands(program, app);
   return program;
 }
 

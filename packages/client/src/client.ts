@@ -1,5 +1,6 @@
 import { BlobsApi } from './api/blobs.ts';
 import { ChunksApi } from './api/chunks.ts';
+import { StorageApi } from './api/storage.ts';
 import { ApprovalsApi } from './api/approvals.ts';
 import { DatasetsApi } from './api/datasets.ts';
 import { EvaluationsApi } from './api/evaluations.ts';
@@ -49,6 +50,8 @@ export class StewardClient {
   readonly blobs: BlobsApi;
   /** Chunk-level delta transfers (missing / upload / recipe / fetch). */
   readonly chunks: ChunksApi;
+  /** Storage stats, garbage collection and fsck. */
+  readonly storage: StorageApi;
   readonly versions: VersionsApi;
   readonly channels: ChannelsApi;
   /** Canary / A/B / shadow / blue-green / scheduled rollouts of a channel. */
@@ -77,6 +80,7 @@ export class StewardClient {
     this.drafts = new DraftsApi(this.#http);
     this.blobs = new BlobsApi(this.#http);
     this.chunks = new ChunksApi(this.#http);
+    this.storage = new StorageApi(this.#http);
     this.versions = new VersionsApi(this.#http);
     this.channels = new ChannelsApi(this.#http);
     this.rollouts = new RolloutsApi(this.#http);

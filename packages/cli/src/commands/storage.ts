@@ -1,0 +1,59 @@
+import type { Command } from 'commander';
+import { StewardError } from '@steward/core';
+import type { App } from '../app.ts';
+import { UsageError } from '../args.ts';
+import { formatBytes, table } from '../format.ts';
+
+/** `1h`, `30m`, `90s`, `2d` or plain seconds → seconds. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)([smhd]?)$/.exec(text.trim());
+  if (!m) throw new UsageError(`--grace must look like 90s, 30m, 1h or 2d, got "${text}"`);
+  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2] as '' | 's' | 'm' | 'h' | 'd'];
+  return Number(m[1]) * unit;
+}
+
+export function registerStorageCommands(program: Command, app: App): void {
+  const storage = program.command('storage').description('chunked storage: usage and deduplication');
+  storage
+    .command('stats [model]')
+    .description('logical vs stored bytes, dedup ratio, chunks, packs and blobs (whole store or one model)')
+    .action(async (model: string | undefined, _o: unknown, cmd: Command) => {
+      const s = await app.client(cmd).storage.stats(model);
+      app.print(cmd, s, () =>
+        table(
+          ['LOGICAL', 'STORED', 'DEDUP', 'CHUNKS', 'PACKS', 'BLOBS'],
+          [[formatBytes(s.logicalBytes), formatBytes(s.storedBytes), `${s.dedupRatio.toFixed(2)}x`, String(s.chunks), String(s.packs), String(s.blobs)]],
+        ),
+      );
+    });
+
+  program
+    .command('gc')
+    .description('delete unreferenced blobs and chunks older than the grace period, repack mostly-dead packs (admin)')
+    .option('--grace <duration>', 'keep anything touched this recently (90s, 30m, 1h, 2d)', '1h')
+    .option('--repack-below <share>', 'rewrite packs whose live share is below this (0..1)', '0.5')
+    .option('--dry-run', 'report what would be removed, remove nothing')
+    .action(async (o: { grace: string; repackBelow: string; dryRun?: boolean }, cmd: Command) => {
+      const repackBelow = Number(o.repackBelow);
+      if (!(repackBelow >= 0 && repackBelow <= 1)) throw new UsageError(`--repack-below must be between 0 and 1, got "${o.repackBelow}"`);
+      const r = await app.client(cmd).storage.gc({ graceSeconds: parseDuration(o.grace), repackBelow, ...(o.dryRun ? { dryRun: true } : {}) });
+      app.print(
+        cmd,
+        r,
+        () =>
+          `${o.dryRun ? 'would delete' : 'deleted'} ${r.deletedBlobs} blob(s), ${r.deletedChunks} chunk(s), ${r.deletedPacks} pack(s); repacked ${r.repackedPacks}; ${o.dryRun ? 'would free' : 'freed'} ${formatBytes(r.freedBytes)}`,
+      );
+    });
+
+  program
+    .command('fsck')
+    .description('re-hash every chunk and check packs, recipes, index rows and version files; exit 1 on any problem (admin)')
+    .action(async (_o: unknown, cmd: Command) => {
+      const r = await app.client(cmd).storage.fsck();
+      app.print(cmd, r, () => {
+        const head = `checked ${r.checked.chunks} chunk(s), ${r.checked.packs} pack(s), ${r.checked.blobs} blob(s), ${r.checked.versions} version(s): ${r.ok ? 'ok' : `${r.problems.length} problem(s)`}`;
+        return r.ok ? head : `${head}\n${table(['KIND', 'ID', 'PROBLEM'], r.problems.map((p) => [p.kind, p.id, p.message]))}`;
+      });
+      if (!r.ok) throw new StewardError('fsck_failed', `fsck found ${r.problems.length} problem(s)`, 0, { problems: r.problems.length });
+    });
+}
