@@ -32,14 +32,14 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function cli(argv: string[], opts: { input?: string; tty?: boolean } = {}) {
+async function cli(argv: string[], opts: { input?: string; tty?: boolean; outTty?: boolean } = {}) {
   let stdout = '';
   let stderr = '';
   const stdin = Object.assign(new PassThrough(), { isTTY: opts.tty ?? false });
   if (opts.input !== undefined) stdin.end(opts.input);
   const code = await runCli(argv, {
     env: { STEWARD_URL: url, STEWARD_TOKEN: h.admin },
-    stdout: { write: (s: string) => (stdout += s), isTTY: false },
+    stdout: { write: (s: string) => (stdout += s), isTTY: opts.outTty ?? false },
     stderr: { write: (s: string) => (stderr += s), isTTY: false },
     stdin,
     cwd: dir,
@@ -94,6 +94,18 @@ describe('steward rollout (CLI against a real server)', () => {
     expect(s.stdout).toMatch(/errorRate: a 3\.00% \(30\/1000\) {2}b 4\.50% \(45\/1000\).*p 0\.0775/);
     expect((await cli(['rollout', 'promote', 'fraud', 'production'])).stdout).toMatch(/succeeded/);
     expect((await h.call('GET', 'models/fraud/channels/production')).data.table).toEqual({ stable: '1.1.0' });
+    // On a terminal the status view redraws until the rollout ends; a finished one draws once and returns.
+    const live = await cli(['rollout', 'status', 'fraud', 'production'], { outTty: true });
+    expect(live.stdout.startsWith('\x1b[H\x1b[2J')).toBe(true);
+    expect(live.stdout).toMatch(/SUCCEEDED/);
+    expect(live.stdout).not.toMatch(/refreshing/);
+    expect((await cli(['rollout', 'start', 'fraud', 'production', '1.0.0', '--steps', '10,100', '--pause', 'manual'])).code).toBe(0);
+    const watching = cli(['rollout', 'status', 'fraud', 'production', '--interval', '50'], { outTty: true });
+    await new Promise((r) => setTimeout(r, 300));
+    await h.call('POST', 'models/fraud/channels/production/rollout/promote');
+    const watched = await watching;
+    expect(watched.code).toBe(0);
+    expect(watched.stdout).toMatch(/PAUSED[\s\S]*refreshing every 0.05s[\s\S]*SUCCEEDED/);
     const bad = await cli(['rollout', 'start', 'fraud', 'production', '1.0.0', '--strategy', 'canary']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/needs --steps/);

@@ -66,7 +66,7 @@ export function createEngine(deps: EngineDeps) {
     const steps = r.spec.steps;
     const step = steps[i];
     if (step === undefined) return finish(r, 'succeeded', why ?? 'promoted: all steps done', by);
-    if (step.kind === 'weight' && step.weightBps >= FULL_BPS) return finish(r, 'succeeded', `step ${i + 1}/${steps.length}: ${describeStep(step, r.spec)}`, by);
+    if (step.kind === 'weight' && step.weightBps >= FULL_BPS) return finish(r, 'succeeded', `step ${i + 1}/${steps.length}: ${describeStep(step, r.spec)}${why ? ` (${why})` : ''}`, by);
     const table = tableForStep(step, r.previousTable, r.spec, r.id) ?? r.table;
     const waits = step.kind === 'pause' && step.durationMs === undefined;
     const message = `step ${i + 1}/${steps.length}: ${describeStep(step, r.spec)}`;

@@ -218,11 +218,23 @@ for (const target of testDbTargets()) {
       expect(await table('sched')).toEqual({ stable: '1.1.0' });
       expect((await h.call('GET', `${ch('sched')}/rollout`)).data.state).toBe('succeeded');
 
-      const b = await h.call('POST', `${ch('sched')}/rollouts`, { json: { version: '1.0.0', strategy: 'scheduled', at: { block: 10 ** 12 }, deadline: '1h' } });
+      // At a block height: the persisted block clock (meta 'chain.genesis') decides when.
+      const head = (await h.call('GET', 'chain/head')).data;
+      const height = head.currentBlock + 600;
+      const byBlock = await h.call('POST', `${ch('sched')}/rollouts`, { json: { version: '1.0.0', strategy: 'scheduled', at: { block: height } } });
+      expect(byBlock.status).toBe(201);
+      const blockStart = head.genesisMs + height * head.intervalMs;
+      await h.services.rollouts.controller.tick(new Date(blockStart - 1));
+      expect(await table('sched')).toEqual({ stable: '1.1.0' });
+      await h.services.rollouts.controller.tick(new Date(blockStart));
+      expect(await table('sched')).toEqual({ stable: '1.0.0' });
+      expect((await h.call('GET', `${ch('sched')}/rollout`)).data.message).toMatch(new RegExp(`block ${height} reached`));
+
+      const b = await h.call('POST', `${ch('sched')}/rollouts`, { json: { version: '1.1.0', strategy: 'scheduled', at: { block: 10 ** 12 }, deadline: '1h' } });
       expect(b.status).toBe(201);
       await tick(2 * 3_600_000);
       expect((await h.call('GET', `${ch('sched')}/rollout`)).data).toMatchObject({ state: 'scheduled', overdue: true });
-      await h.call('PUT', ch('sched'), { json: { version: '1.0.0', reason: 'by hand' } });
+      await h.call('PUT', ch('sched'), { json: { version: '1.1.0', reason: 'by hand' } });
       expect((await h.call('GET', `${ch('sched')}/rollout`)).data.state).toBe('aborted');
     });
 
@@ -251,6 +263,11 @@ for (const target of testDbTargets()) {
       const bad = await h.call('POST', 'telemetry', { json: { windows: [{ model: 'x', version: '1.0.0', start: new Date(Date.now() - 1000).toISOString(), end: new Date().toISOString(), requests: 1, errors: 2 }] } });
       expect(bad.status).toBe(400);
       expect(bad.data.error.message).toMatch(/errors \(2\) exceed requests/);
+      const viewer = (await h.call('POST', 'tokens', { json: { name: 'dash', role: 'viewer' } })).data.token;
+      const node = (await h.call('POST', 'tokens', { json: { name: 'edge-7', role: 'node' } })).data.token;
+      const w = { model: 'x', version: '1.0.0', start: new Date(Date.now() - 1000).toISOString(), end: new Date().toISOString(), requests: 1, errors: 0 };
+      expect((await h.call('POST', 'telemetry', { token: viewer, json: { windows: [w] } })).status).toBe(403);
+      expect((await h.call('POST', 'telemetry', { token: node, json: { windows: [w] } })).status).toBe(202);
     });
   });
 }
