@@ -60,12 +60,10 @@ export function createResolveService(deps: { modelStore: ModelStore; versionStor
       const ch = await channels.get(model, channel);
       const table = ch.table as unknown as RoutingTable;
       const d = resolve(table, unit, context);
-      const active = await rollouts.active(model, channel);
-      let critical = active?.critical ?? false;
-      if (!active) {
-        const last = await rollouts.lastSucceeded(model, channel);
-        critical = last !== undefined && last.critical && last.version === table.stable;
-      }
+      const latest = await rollouts.forResolve(model, channel);
+      const active = latest && latest.state !== 'succeeded' ? latest : undefined;
+      // A promoted rollout's `critical` holds while its version is still the stable one.
+      const critical = active ? active.critical : latest !== undefined && latest.critical && latest.version === table.stable;
       const out: Resolution = {
         model,
         channel,

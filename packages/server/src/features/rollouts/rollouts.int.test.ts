@@ -175,6 +175,11 @@ for (const target of testDbTargets()) {
       expect(file.text).toBe('resolve-a');
       const attrs = await h.call('GET', 'resolve?model=resolve&channel=production&unit=u1&attr.tier=gold');
       expect(attrs.status).toBe(200);
+      // After promotion the flag holds while its version is stable; a later manual move clears it.
+      await h.call('POST', `${ch('resolve')}/rollout/promote`);
+      expect((await h.call('GET', 'resolve?model=resolve&channel=production&unit=u1&platform=android')).data).toMatchObject({ version: '1.1.0', variant: 'int8', critical: true, rolloutId: null });
+      await h.call('PUT', ch('resolve'), { json: { version: '1.0.0' } });
+      expect((await h.call('GET', 'resolve?model=resolve&channel=production&unit=u1')).data.critical).toBe(false);
     });
 
     it('runs an A/B split with a z-test on the arms, and shadows a share of requests', async () => {

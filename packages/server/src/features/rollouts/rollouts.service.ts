@@ -162,10 +162,8 @@ export function createRolloutService(deps: RolloutServiceDeps) {
       return m ? rolloutStore.active(m.id, channel) : undefined;
     },
 
-    async lastSucceeded(name: string, channel: string): Promise<Rollout | undefined> {
-      const m = await modelStore.findRow(name);
-      return m ? rolloutStore.lastSucceeded(m.id, channel) : undefined;
-    },
+    /** One query for resolve: the active rollout, else the last promoted one. */
+    forResolve: (name: string, channel: string): Promise<Rollout | undefined> => rolloutStore.activeOrLastSucceeded(name, channel),
 
     async action(name: string, channel: string, action: RolloutAction, reason: string | undefined, by: Principal): Promise<RolloutView> {
       const m = await modelRow(name);

@@ -163,6 +163,25 @@ export function createRolloutStoreSql(kysely: Kysely<Database>) {
       return rows.map(toRollout);
     },
 
+    /**
+     * For resolve, in one indexed-by-nothing-but-small query: the channel's active rollout if it
+     * has one, else its latest promoted one (whose `critical` still applies while its version is
+     * stable). Keyed by model name so resolve needs no model lookup.
+     */
+    async activeOrLastSucceeded(model: string, channel: string): Promise<Rollout | undefined> {
+      const r = await db
+        .selectFrom('rollouts')
+        .selectAll()
+        .where('model', '=', model)
+        .where('channel', '=', channel)
+        .where((eb) => eb.or([eb('active_key', 'is not', null), eb('state', '=', 'succeeded')]))
+        .orderBy('created_at', 'desc')
+        .orderBy('id', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      return r ? toRollout(r) : undefined;
+    },
+
     /** The most recent rollout that ended by promotion on this channel (for `critical` after it finished). */
     async lastSucceeded(modelId: string, channel: string): Promise<Rollout | undefined> {
       const r = await db.selectFrom('rollouts').selectAll().where('model_id', '=', modelId).where('channel', '=', channel).where('state', '=', 'succeeded').orderBy('finished_at', 'desc').limit(1).executeTakeFirst();
