@@ -10,7 +10,7 @@ import { createFleetController } from './fleet-controller.ts';
 import { DEFAULT_FLEET_OPTIONS, type FleetOptions, toBlocks } from './fleet.options.ts';
 import type { FleetNode, HeartbeatInput, InstalledVersion } from './fleet.types.ts';
 import { createDigestLookup } from './manifest-digest.ts';
-import { createNodeStoreSql } from './nodes.store.sql.ts';
+import { type NodeWrite, createNodeStoreSql } from './nodes.store.sql.ts';
 import { createRateLimiter } from './rate-limit.ts';
 import { versionsOf } from './table-versions.ts';
 import { createTransitionStoreSql } from './transitions.store.sql.ts';
@@ -104,6 +104,55 @@ export function createFleetService(deps: FleetDeps) {
     return flagged;
   }
 
+  /**
+   * Group commit for heartbeat writes: writes that arrive while a transaction runs go together in
+   * the next one. Changes (installs, subscriptions) are awaited before answering; liveness-only
+   * touches are not (at most one transaction late, far under one block).
+   */
+  let queue: { op: NodeWrite; done: (err?: unknown) => void }[] = [];
+  let writing: Promise<void> | undefined;
+  const drain = async () => {
+    while (queue.length > 0) {
+      const batch = queue;
+      queue = [];
+      // Only the newest write per node matters; a record outranks a touch.
+      const byNode = new Map<string, NodeWrite>();
+      for (const { op } of batch) {
+        const prev = byNode.get(op.id);
+        byNode.set(op.id, prev?.kind === 'record' && op.kind === 'touch' ? { ...prev, at: op.at, block: op.block } : op);
+      }
+      let error: unknown;
+      await nodes.writeBatch([...byNode.values()]).catch((err: unknown) => (error = err));
+      for (const w of batch) w.done(error);
+    }
+  };
+  const write = (op: NodeWrite): Promise<void> => {
+    const p = new Promise<void>((resolve, reject) => queue.push({ op, done: (err) => (err ? reject(err) : resolve()) }));
+    writing ??= Promise.resolve()
+      .then(drain)
+      .finally(() => {
+        writing = undefined;
+      });
+    return p;
+  };
+  const flush = async (): Promise<void> => {
+    while (writing) await writing;
+  };
+
+  /**
+   * Single-flight evaluation per channel with one trailing run: heartbeats that change installs
+   * during an evaluation share the next one instead of each loading every node of the channel.
+   */
+  const evals = new Map<string, { running: Promise<void>; again?: Promise<void> }>();
+  const evaluateSoon = (model: string, channel: string): Promise<void> => {
+    const k = chKey(model, channel);
+    const cur = evals.get(k);
+    if (cur) return (cur.again ??= cur.running.catch(() => undefined).then(() => evaluateSoon(model, channel)));
+    const running = controller.evaluate(model, channel).finally(() => evals.delete(k));
+    evals.set(k, { running });
+    return running;
+  };
+
   let lastTick = -1;
   let ticking: Promise<void> | undefined;
   /** Once per block: re-evaluate quorums (liveness changes), prune departed nodes, refresh the guard cache. */
@@ -111,6 +160,7 @@ export function createFleetService(deps: FleetDeps) {
     const block = await deps.chain.currentBlock();
     if (block === lastTick) return;
     lastTick = block;
+    await flush();
     await controller.evaluateAll();
     await nodes.pruneBefore(block - toBlocks(options.pruneAfterMs, await intervalMs()));
     subscribed.clear();
@@ -140,13 +190,16 @@ export function createFleetService(deps: FleetDeps) {
       }
       const prevChannels = prev ? await nodes.channelsOf(nodeId) : [];
       const block = await deps.chain.currentBlock();
-      await nodes.record({ id: nodeId, tokenId: by.id, tokenName: by.name, at: deps.now().toISOString(), block, flagged }, hb, { exists: !!prev, channels: prevChannels });
+      const at = deps.now().toISOString();
+      const sameChannels = prevChannels.length === hb.channels.length && hb.channels.every((c) => prevChannels.some((p) => p.model === c.model && p.channel === c.channel));
+      const changed = !prev || !sameChannels || prev.tokenId !== by.id || JSON.stringify(prev.installed) !== JSON.stringify(hb.installed) || JSON.stringify(prev.flagged) !== JSON.stringify(flagged);
+      if (changed) await write({ kind: 'record', id: nodeId, tokenId: by.id, tokenName: by.name, at, block, flagged, hb, prevChannels });
+      else void write({ kind: 'touch', id: nodeId, at, block, hb }).catch((err: unknown) => console.error('heartbeat write failed', err));
       for (const c of hb.channels) subscribed.add(chKey(c.model, c.channel));
       if (block !== lastTick) await tickOnce();
-      const changed = !prev || JSON.stringify(prev.installed) !== JSON.stringify(hb.installed) || prevChannels.length !== hb.channels.length;
       if (changed) {
         // New installs may complete a quorum: decide now rather than at the next tick.
-        for (const c of hb.channels) await controller.evaluate(c.model, c.channel);
+        for (const c of hb.channels) await evaluateSoon(c.model, c.channel);
       }
       const good = new Set(hb.installed.filter((i) => !flagged.includes(i)).map((i) => `${i.model}@${i.version}`));
       const channels = [];
@@ -173,6 +226,7 @@ export function createFleetService(deps: FleetDeps) {
     },
 
     async listNodes(opts: { model?: string; limit?: number }): Promise<FleetNode[]> {
+      await flush();
       const block = await deps.chain.currentBlock();
       const ttl = toBlocks(options.livenessTtlMs, await intervalMs());
       const rows = await nodes.list({ ...(opts.model ? { model: opts.model } : {}), limit: opts.limit ?? 1000 });
@@ -191,10 +245,13 @@ export function createFleetService(deps: FleetDeps) {
       timer ??= setInterval(() => void tickOnce().catch((err: unknown) => log('fleet tick failed', err)), Math.max(ms, 250));
       timer.unref?.();
     },
+    /** Writes batched heartbeats now (tests, shutdown). */
+    flush,
     async stop() {
       if (timer) clearInterval(timer);
       timer = undefined;
       await ticking?.catch(() => undefined);
+      await flush().catch(() => undefined);
     },
   };
 }

@@ -4,6 +4,10 @@ import { fromJson, toJson } from '../../lib/json-cols.ts';
 import { type NodesTable, chainDb } from '../chain/chain.schema.ts';
 import type { HeartbeatInput, InstalledVersion, NodeProfile, VersionTelemetry } from './fleet.types.ts';
 
+export type NodeWrite =
+  | { kind: 'touch'; id: string; at: string; block: number; hb: HeartbeatInput }
+  | { kind: 'record'; id: string; tokenId: string; tokenName: string; at: string; block: number; flagged: InstalledVersion[]; hb: HeartbeatInput; prevChannels: { model: string; channel: string }[] };
+
 export interface NodeRow {
   id: string;
   tokenId: string;
@@ -46,35 +50,45 @@ export function createNodeStoreSql(base: Kysely<Database>) {
     async channelsOf(id: string) {
       return db.selectFrom('node_channels').select(['model', 'channel']).where('node_id', '=', id).execute();
     },
-    /** Writes the heartbeat; the subscription rows are rewritten only when they changed. */
-    async record(
-      node: { id: string; tokenId: string; tokenName: string; at: string; block: number; flagged: InstalledVersion[] },
-      hb: HeartbeatInput,
-      prev: { exists: boolean; channels: { model: string; channel: string }[] },
-    ): Promise<void> {
-      const values = {
-        token_id: node.tokenId,
-        token_name: node.tokenName,
-        profile: toJson(hb.profile),
-        app_version: hb.appVersion,
-        health: hb.health,
-        installed: toJson(hb.installed),
-        telemetry: toJson(hb.telemetry ?? []),
-        flagged: toJson(node.flagged),
-        last_seen_at: node.at,
-        last_block: node.block,
-      };
-      const same = prev.channels.length === hb.channels.length && new Set([...prev.channels, ...hb.channels].map(key)).size === hb.channels.length;
-      const write = async (trx: typeof db) => {
-        if (prev.exists) await trx.updateTable('nodes').set(values).where('id', '=', node.id).execute();
-        else await trx.insertInto('nodes').values({ id: node.id, first_seen_at: node.at, ...values }).onConflict((oc) => oc.column('id').doUpdateSet(values)).execute();
-        if (!same) {
-          await trx.deleteFrom('node_channels').where('node_id', '=', node.id).execute();
-          if (hb.channels.length > 0) await trx.insertInto('node_channels').values(hb.channels.map((c) => ({ node_id: node.id, model: c.model, channel: c.channel }))).execute();
+    /**
+     * Writes many heartbeats in one transaction (group commit): on SQLite with synchronous=FULL
+     * every commit is an fsync, so one transaction per heartbeat would cap a server at the disk's
+     * fsync rate. A full record rewrites the row (and the subscriptions when they changed); a
+     * touch updates only liveness, profile, health and telemetry.
+     */
+    async writeBatch(ops: NodeWrite[]): Promise<void> {
+      if (ops.length === 0) return;
+      await db.transaction().execute(async (trx) => {
+        for (const op of ops) {
+          const { hb } = op;
+          if (op.kind === 'touch') {
+            await trx
+              .updateTable('nodes')
+              .set({ last_seen_at: op.at, last_block: op.block, health: hb.health, app_version: hb.appVersion, profile: toJson(hb.profile), telemetry: toJson(hb.telemetry ?? []) })
+              .where('id', '=', op.id)
+              .execute();
+            continue;
+          }
+          const values = {
+            token_id: op.tokenId,
+            token_name: op.tokenName,
+            profile: toJson(hb.profile),
+            app_version: hb.appVersion,
+            health: hb.health,
+            installed: toJson(hb.installed),
+            telemetry: toJson(hb.telemetry ?? []),
+            flagged: toJson(op.flagged),
+            last_seen_at: op.at,
+            last_block: op.block,
+          };
+          const same = op.prevChannels.length === hb.channels.length && new Set([...op.prevChannels, ...hb.channels].map(key)).size === hb.channels.length;
+          await trx.insertInto('nodes').values({ id: op.id, first_seen_at: op.at, ...values }).onConflict((oc) => oc.column('id').doUpdateSet(values)).execute();
+          if (!same) {
+            await trx.deleteFrom('node_channels').where('node_id', '=', op.id).execute();
+            if (hb.channels.length > 0) await trx.insertInto('node_channels').values(hb.channels.map((c) => ({ node_id: op.id, model: c.model, channel: c.channel }))).execute();
+          }
         }
-      };
-      if (same) await write(db);
-      else await db.transaction().execute(async (trx) => write(trx));
+      });
     },
     /** Nodes subscribed to a channel. */
     async forChannel(model: string, channel: string): Promise<NodeRow[]> {

@@ -1,0 +1,218 @@
+/**
+ * Fleet heartbeats against a real server on loopback: N simulated nodes heartbeat round-robin at a
+ * bounded total rate for a bounded time; halfway through, the channel moves 1.0.0 → 1.1.0 and each
+ * node "installs" 1.1.0 as soon as an answer lists it missing. Prints heartbeat p50/p99 latency,
+ * throughput, peak server RSS, and blocks from the quorum decision to every live node serving the
+ * new table. Runs on SQLite, and on PostgreSQL when STEWARD_BENCH_PG_URL is set.
+ *
+ * The anchor, measured in the same run, is `GET /healthz` on the same server: the HTTP floor.
+ *
+ *   node --import tsx bench/fleet-heartbeat.bench.ts                 # 1,000 nodes, 100/s, 20 s
+ *   STEWARD_LONG=1 node --import tsx bench/fleet-heartbeat.bench.ts  # 10,000 nodes, 2,000/s, 2 min
+ *   STEWARD_BENCH_PG_URL=postgres://postgres@127.0.0.1:5432/postgres node --import tsx bench/fleet-heartbeat.bench.ts
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import http from 'node:http';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const LONG = process.env.STEWARD_LONG === '1';
+const NODES = Number(process.env.STEWARD_BENCH_NODES ?? (LONG ? 10_000 : 1_000));
+const RATE = Number(process.env.STEWARD_BENCH_RATE ?? (LONG ? 2_000 : 100));
+const SECONDS = Number(process.env.STEWARD_BENCH_SECONDS ?? (LONG ? 120 : 20));
+
+interface LoadResult {
+  requests: number;
+  errors: number;
+  statuses: Record<string, number>;
+  rps: number;
+  p50ms: number;
+  p99ms: number;
+  anchorP50ms: number;
+  anchorP99ms: number;
+  /** Per node: first block whose answer had 1.1.0 in force (nodes that saw it). */
+  servingBlocks: number[];
+  usableFromBlock: number | null;
+}
+
+/** Child: heartbeats at `rate`/s over keep-alive sockets; `digests` = {version: digest}. */
+async function load(base: string, token: string, nodes: number, rate: number, seconds: number, digests: Record<string, string>): Promise<LoadResult> {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const lat: number[] = [];
+  const anchor: number[] = [];
+  const statuses: Record<string, number> = {};
+  const installed: string[][] = Array.from({ length: nodes }, () => ['1.0.0']);
+  const serving: (number | undefined)[] = new Array(nodes);
+  let usableFromBlock: number | null = null;
+  let errors = 0;
+  const post = (path: string, body: unknown) =>
+    new Promise<{ status: number; body: string }>((resolve) => {
+      const data = JSON.stringify(body);
+      const req = http.request(`${base}${path}`, { method: 'POST', agent, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } }, (res) => {
+        let b = '';
+        res.on('data', (d) => (b += d));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
+      });
+      req.on('error', () => resolve({ status: 0, body: '' }));
+      req.end(data);
+    });
+  const get = (path: string) =>
+    new Promise<void>((resolve) => {
+      http
+        .get(`${base}${path}`, { agent }, (res) => {
+          res.resume();
+          res.on('end', () => resolve());
+        })
+        .on('error', () => resolve());
+    });
+  const beat = async (i: number) => {
+    const t = performance.now();
+    const r = await post(`/api/v1/nodes/n${i}/heartbeat`, {
+      channels: [{ model: 'bench', channel: 'prod' }],
+      installed: installed[i]!.map((v) => ({ model: 'bench', version: v, digest: digests[v] })),
+      profile: { platform: 'linux', arch: 'x64' },
+      appVersion: '1.0.0',
+    });
+    lat.push(performance.now() - t);
+    statuses[r.status] = (statuses[r.status] ?? 0) + 1;
+    if (r.status !== 200) return void errors++;
+    const a = JSON.parse(r.body) as { currentBlock: number; channels: { inForce: { stable: string } | null; missing: string[]; history: { table: { stable: string }; usableFromBlock: number }[] }[] };
+    const ch = a.channels[0]!;
+    for (const v of ch.missing) if (!installed[i]!.includes(v)) installed[i]!.push(v); // "installed" by the next heartbeat
+    const sw = ch.history.find((x) => x.table.stable === '1.1.0');
+    if (sw) usableFromBlock = sw.usableFromBlock;
+    if (ch.inForce?.stable === '1.1.0' && serving[i] === undefined) serving[i] = a.currentBlock;
+  };
+  const t0 = performance.now();
+  let sent = 0;
+  const inflight = new Set<Promise<void>>();
+  while (performance.now() - t0 < seconds * 1000) {
+    const due = Math.floor(((performance.now() - t0) / 1000) * rate);
+    while (sent < due && inflight.size < 256) {
+      const p = beat(sent % nodes).finally(() => inflight.delete(p));
+      inflight.add(p);
+      sent++;
+      if (sent % 50 === 0) {
+        const ta = performance.now();
+        const q = get('/healthz').then(() => void anchor.push(performance.now() - ta)).finally(() => inflight.delete(q));
+        inflight.add(q);
+      }
+    }
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  await Promise.all(inflight);
+  const secs = (performance.now() - t0) / 1000;
+  agent.destroy();
+  const q = (xs: number[], p: number) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? Number.NaN;
+  };
+  return { requests: lat.length, errors, statuses, rps: lat.length / secs, p50ms: q(lat, 0.5), p99ms: q(lat, 0.99), anchorP50ms: q(anchor, 0.5), anchorP99ms: q(anchor, 0.99), servingBlocks: serving.filter((x): x is number => x !== undefined), usableFromBlock };
+}
+
+function runChild(url: string, token: string, digests: Record<string, string>): Promise<LoadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'load', url, token, String(NODES), String(RATE), String(SECONDS), JSON.stringify(digests)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`load generator exited with ${code}`))));
+  });
+}
+
+async function pgDatabase(base: string) {
+  const pg = (await import('pg')).default;
+  const name = `steward_bench_${Date.now().toString(36)}`;
+  const c = new pg.Client({ connectionString: base });
+  await c.connect();
+  await c.query(`create database ${name}`);
+  await c.end();
+  const u = new URL(base);
+  u.pathname = `/${name}`;
+  return {
+    url: u.toString(),
+    drop: async () => {
+      const d = new pg.Client({ connectionString: base });
+      await d.connect();
+      await d.query(`drop database if exists ${name} with (force)`);
+      await d.end();
+    },
+  };
+}
+
+async function runOn(label: string, db: string | undefined) {
+  const { startServer } = await import('../packages/server/src/server.ts');
+  const { canonicalJson } = await import('@steward/core');
+  const dir = mkdtempSync(join(tmpdir(), 'steward-fleet-bench-'));
+  const server = await startServer({ port: 0, host: '127.0.0.1', dataDir: join(dir, 'data'), quiet: true, ...(db ? { db } : {}) }, {});
+  try {
+    const admin = server.adminToken!;
+    const api = async (method: string, path: string, body?: unknown, raw?: Uint8Array) => {
+      const res = await fetch(`${server.url}/api/v1/${path}`, { method, headers: { authorization: `Bearer ${admin}`, ...(raw ? { 'content-length': String(raw.length) } : body ? { 'content-type': 'application/json' } : {}) }, ...(raw ? { body: raw as BodyInit } : body ? { body: JSON.stringify(body) } : {}) });
+      const text = await res.text();
+      if (res.status >= 300) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+      return text ? JSON.parse(text) : null;
+    };
+    await api('POST', 'models', { name: 'bench' });
+    const digests: Record<string, string> = {};
+    for (const v of ['1.0.0', '1.1.0']) {
+      const bytes = new TextEncoder().encode(`bench weights ${v}`);
+      const sha = createHash('sha256').update(bytes).digest('hex');
+      const draft = await api('POST', 'models/bench/drafts', { version: v });
+      await api('PUT', `blobs/${sha}`, undefined, bytes);
+      await api('PUT', `models/bench/drafts/${draft.id}/files`, { files: [{ path: 'model.onnx', sha256: sha, size: bytes.length }] });
+      const ver = await api('POST', `models/bench/drafts/${draft.id}/commit`);
+      digests[v] = createHash('sha256').update(canonicalJson(ver.manifest)).digest('hex');
+    }
+    await api('PUT', 'models/bench/channels/prod', { version: '1.0.0' });
+    const token = (await api('POST', 'tokens', { name: 'bench-nodes', role: 'node' })).token as string;
+
+    let peakRss = process.memoryUsage().rss;
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 250);
+    // Halfway through, move the channel: the nodes pick it up from their answers.
+    const mover = setTimeout(() => void api('PUT', 'models/bench/channels/prod', { version: '1.1.0' }).catch((e) => console.error(e)), (SECONDS * 1000) / 2);
+    const r = await runChild(server.url, token, digests);
+    clearInterval(sampler);
+    clearTimeout(mover);
+    const decided = r.usableFromBlock === null ? null : r.usableFromBlock - 10;
+    const last = r.servingBlocks.length ? Math.max(...r.servingBlocks) : null;
+    const cycleBlocks = Math.ceil(NODES / RATE);
+    console.log(`\n${label}: ${NODES} nodes, ${RATE}/s for ${SECONDS} s`);
+    console.log(`  heartbeats ${r.requests} (${r.rps.toFixed(0)}/s), errors ${r.errors} ${JSON.stringify(r.statuses)}`);
+    console.log(`  heartbeat p50 ${r.p50ms.toFixed(2)} ms, p99 ${r.p99ms.toFixed(2)} ms; anchor GET /healthz p50 ${r.anchorP50ms.toFixed(2)} ms, p99 ${r.anchorP99ms.toFixed(2)} ms; ratio p50 ${(r.p50ms / r.anchorP50ms).toFixed(1)}x`);
+    console.log(`  peak server RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
+    console.log(
+      decided === null
+        ? '  the transition was not scheduled within the run (raise STEWARD_BENCH_SECONDS)'
+        : `  quorum decided at block ${decided}, switch at ${r.usableFromBlock}; ${r.servingBlocks.length}/${NODES} nodes saw 1.1.0 in force, the last at block ${last} = quorum + ${last === null ? '-' : last - decided} blocks (one heartbeat cycle is ~${cycleBlocks} blocks)`,
+    );
+  } finally {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  await runOn('SQLite', undefined);
+  const pgBase = process.env.STEWARD_BENCH_PG_URL;
+  if (pgBase) {
+    const pg = await pgDatabase(pgBase);
+    try {
+      await runOn('PostgreSQL', pg.url);
+    } finally {
+      await pg.drop();
+    }
+  } else console.log('\n(PostgreSQL skipped: set STEWARD_BENCH_PG_URL)');
+}
+
+if (process.argv[2] === 'load') {
+  const [, , , url, token, nodes, rate, seconds, digests] = process.argv;
+  load(url!, token!, Number(nodes), Number(rate), Number(seconds), JSON.parse(digests!) as Record<string, string>).then((r) => process.stdout.write(JSON.stringify(r)));
+} else {
+  main().catch((err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
