@@ -74,7 +74,10 @@ export function createController(deps: ControllerDeps) {
       const summary = `analysis ${progress.measurements.length}/${a.count ?? 1}: ${outcome} (${Object.entries(progress.measurements.at(-1)!.values).map(([k, x]) => `${k}=${x ?? 'no data'}`).join(', ')})`;
       r = await engine.note(r, { analysis: progress, message: summary });
       if (v === 'failed') await engine.finish(r, 'failed', `aborted: ${summary}; restored the previous table`, CONTROLLER);
-      else if (v === 'inconclusive') await engine.note(r, { state: 'paused', pausedReason: `analysis inconclusive (${progress.inconclusive} of ${progress.measurements.length} measurements); resume to continue or abort` });
+      else if (v === 'inconclusive') {
+        const why = `analysis inconclusive (${progress.inconclusive} of ${progress.measurements.length} measurements); resume to continue or abort`;
+        await engine.commit(r, { state: 'paused', pausedReason: why }, `paused: ${why}`, CONTROLLER);
+      }
       else if (v === 'passed') await engine.enterStep(r, r.stepIndex + 1, CONTROLLER, 'analysis passed');
     }
   }

@@ -88,6 +88,7 @@ for (const target of testDbTargets()) {
       let s = (await h.call('GET', `${ch('quiet')}/rollout`)).data;
       expect(s.state).toBe('paused');
       expect(s.pausedReason).toMatch(/inconclusive/);
+      expect((await h.call('GET', `${ch('quiet')}/history`)).data.items[0]).toMatchObject({ kind: 'rollout', author: 'rollout-controller', reason: expect.stringMatching(/paused: analysis inconclusive/) });
       s = (await h.call('POST', `${ch('quiet')}/rollout/resume`, { json: { reason: 'looked at the dashboards' } })).data;
       expect(s.state).toBe('paused'); // weight 30 then the wait-for-resume pause
       expect((await table('quiet')).candidate.weightBps).toBe(3000);
@@ -273,6 +274,8 @@ for (const target of testDbTargets()) {
       const w = { model: 'x', version: '1.0.0', start: new Date(Date.now() - 1000).toISOString(), end: new Date().toISOString(), requests: 1, errors: 0 };
       expect((await h.call('POST', 'telemetry', { token: viewer, json: { windows: [w] } })).status).toBe(403);
       expect((await h.call('POST', 'telemetry', { token: node, json: { windows: [w] } })).status).toBe(202);
+      const paths = Object.keys((await h.call('GET', '/openapi.json')).data.paths);
+      expect(paths).toEqual(expect.arrayContaining(['/resolve', '/telemetry', '/models/{name}/channels/{channel}/rollouts', '/models/{name}/channels/{channel}/rollout/abort']));
     });
   });
 }
