@@ -28,7 +28,7 @@ async function cli(argv: string[]) {
 
 async function put(bytes: Buffer) {
   const sha = createHash('sha256').update(bytes).digest('hex');
-  const res = await fetch(`${server.url}/api/v1/blobs/${sha}`, { method: 'PUT', headers: { authorization: `Bearer ${server.adminToken}` }, body: bytes });
+  const res = await fetch(`${server.url}/api/v1/blobs/${sha}`, { method: 'PUT', headers: { authorization: `Bearer ${server.adminToken}` }, body: bytes as BodyInit });
   expect(res.status).toBe(201);
   return sha;
 }

@@ -96,7 +96,7 @@ export function createBlobService(deps: BlobServiceDeps) {
       const s = await stat(sha256);
       if (!s) throw new NotFoundError(`blob ${sha256} is not stored`, { sha256 }, 'blob_not_found');
       const rows = await fullRecipe(db, sha256);
-      if (rows.length === 0 && Number(s.size) > 0) throw new NotFoundError(`blob ${sha256} predates chunked storage and has no recipe; run steward gc to convert`, { sha256 }, 'recipe_not_found');
+      if (rows.length === 0 && Number(s.size) > 0) throw new NotFoundError(`blob ${sha256} predates chunked storage and has no recipe; download it whole`, { sha256 }, 'recipe_not_found');
       return { sha256, size: Number(s.size), chunks: rows.map((r) => ({ id: r.id, size: r.size })) };
     },
     /** Bytes of a blob, whole or [start, end] inclusive, streamed from packs with batched ranged reads. */

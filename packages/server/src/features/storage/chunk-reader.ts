@@ -52,6 +52,7 @@ const isMoved = (err: unknown) => isStewardError(err) && (err.code === 'object_n
  */
 export async function* readChunks(db: StorageDb, objects: ObjectStore, ids: readonly string[], known?: Map<string, ChunkLocation>): AsyncGenerator<{ id: string; bytes: Buffer }> {
   const window = 2048; // ids looked up per query round
+  let last: { id: string; bytes: Buffer } | undefined;
   for (let i = 0; i < ids.length; i += window) {
     const part = ids.slice(i, i + window);
     const where = known ?? (await locate(db, part));
@@ -61,6 +62,11 @@ export async function* readChunks(db: StorageDb, objects: ObjectStore, ids: read
       return l;
     });
     for (const run of runs(locs)) {
+      // A run of one chunk equal to the one just sent (zero pages, padding) needs no read.
+      if (run.length === 1 && last && last.id === run[0]!.id) {
+        yield last;
+        continue;
+      }
       let bytes: Buffer[];
       try {
         bytes = await readRun(objects, run);
@@ -70,7 +76,10 @@ export async function* readChunks(db: StorageDb, objects: ObjectStore, ids: read
         bytes = [];
         for (const r of runs(run.map((l) => fresh.get(l.id) ?? l))) bytes.push(...(await readRun(objects, r)));
       }
-      for (let k = 0; k < run.length; k++) yield { id: run[k]!.id, bytes: bytes[k]! };
+      for (let k = 0; k < run.length; k++) {
+        last = { id: run[k]!.id, bytes: bytes[k]! };
+        yield last;
+      }
     }
   }
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../../testing/api-harness.ts';
 import { testDbTargets } from '../../testing/test-dbs.ts';
+import { blobKey } from '../blobs/blobs.service.ts';
 import { packKey } from './pack-key.ts';
 import { edited, frames, getBytes, parseFetched, rejected, sha } from './storage-test-helpers.ts';
 
@@ -175,6 +176,26 @@ for (const target of testDbTargets()) {
       const broken = (await h.call('POST', 'storage/fsck')).data;
       expect(broken.ok).toBe(false);
       expect(broken.problems.map((p: { kind: string }) => p.kind)).toContain('chunk_corrupt');
+    });
+
+    it('serves files of repeated chunks (zero pages) and pre-chunking whole-object blobs', async () => {
+      const zeros = Buffer.concat([Buffer.alloc(2 * 1024 * 1024), randomBytes(1000)]);
+      await h.call('PUT', `blobs/${sha(zeros)}`, { body: zeros, headers: { 'content-length': String(zeros.length) } });
+      const recipe = (await h.call('GET', `blobs/${sha(zeros)}/recipe`)).data;
+      expect(new Set(recipe.chunks.map((c: { id: string }) => c.id)).size).toBeLessThan(4); // 8 x 256 KiB zeros, one id
+      expect((await getBytes(h, `blobs/${sha(zeros)}`)).bytes.equals(zeros)).toBe(true);
+      expect((await getBytes(h, `blobs/${sha(zeros)}`, { range: 'bytes=300000-2097999' })).bytes.equals(zeros.subarray(300_000, 2_098_000))).toBe(true);
+      // A blob stored before migration 0006: a row and a whole object, no recipe.
+      const legacy = randomBytes(5000);
+      const key = blobKey(sha(legacy));
+      await h.objects.put(key, legacy);
+      await (h.db.kysely as any).insertInto('blobs').values({ sha256: sha(legacy), size: legacy.length, created_at: new Date(0).toISOString() }).execute();
+      expect((await getBytes(h, `blobs/${sha(legacy)}`, { range: 'bytes=10-19' })).bytes.equals(legacy.subarray(10, 20))).toBe(true);
+      expect((await h.call('GET', `blobs/${sha(legacy)}/recipe`)).data.error.code).toBe('recipe_not_found');
+      const fsck = (await h.call('POST', 'storage/fsck')).data; // (a pack was corrupted on purpose above)
+      expect(fsck.problems.filter((p: { id: string }) => p.id === sha(legacy) || p.id === sha(zeros))).toEqual([]);
+      await h.call('POST', 'storage/gc', { json: { graceSeconds: 0 } });
+      expect(await h.objects.has(key)).toBe(false);
     });
 
     it('needs admin for gc and fsck', async () => {
