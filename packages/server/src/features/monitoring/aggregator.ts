@@ -46,6 +46,15 @@ interface Detectors {
   pageHinkley: PageHinkley;
 }
 
+/** The reservoir row of a prediction; `this` is the event (see addPrediction's `sample`). */
+function sampleOf(this: PredictionEvent): SampleRow {
+  const row: SampleRow = { requestId: this.requestId, time: new Date(this.t).toISOString(), features: this.features };
+  if (this.score !== undefined) row.score = this.score;
+  if (this.probabilities) row.probabilities = this.probabilities;
+  if (this.prediction !== undefined) row.prediction = this.prediction;
+  return row;
+}
+
 export class Aggregator {
   #deltas = new Map<string, Delta>();
   #pending = new Map<string, Pending>();
@@ -59,23 +68,33 @@ export class Aggregator {
     return this.#pending.size;
   }
 
+  // Consecutive events almost always share model, version and minute: skip the key build and lookup.
+  #last: Delta | undefined;
+  #lastDet: { model: string; version: string; d: Detectors } | undefined;
+
   #delta(model: string, version: string, start: number): WindowSummary {
+    const last = this.#last;
+    if (last && last.start === start && last.model === model && last.version === version) return last.summary;
     const key = `${model}\0${version}\0${start}`;
     let d = this.#deltas.get(key);
     if (!d) {
       d = { model, version, start, summary: emptyWindowSummary(this.o.reservoir) };
       this.#deltas.set(key, d);
     }
+    this.#last = d;
     return d.summary;
   }
 
   #detectorsOf(model: string, version: string): Detectors {
+    const ld = this.#lastDet;
+    if (ld && ld.model === model && ld.version === version) return ld.d;
     const key = `${model}\0${version}`;
     let d = this.#detectors.get(key);
     if (!d) {
       d = { ddm: new Ddm(), adwin: new Adwin(), pageHinkley: new PageHinkley() };
       this.#detectors.set(key, d);
     }
+    this.#lastDet = { model, version, d };
     return d;
   }
 
@@ -84,19 +103,11 @@ export class Aggregator {
     if (this.#pending.has(pkey)) return 'duplicate_request';
     const start = ev.t - (ev.t % MINUTE_MS);
     const s = this.#delta(ev.model, ev.version, start);
-    const sample = (): SampleRow => {
-      const row: SampleRow = { requestId: ev.requestId, time: new Date(ev.t).toISOString(), features: ev.features };
-      if (ev.score !== undefined) row.score = ev.score;
-      if (ev.probabilities) row.probabilities = ev.probabilities;
-      if (ev.prediction !== undefined) row.prediction = ev.prediction;
-      return row;
-    };
-    // PredictionEvent carries every PredictionInput field under the same names: no copy per event.
+    // PredictionEvent carries every PredictionInput field under the same names: no copy per event,
+    // and one shared sample builder (called with the event as `this`) instead of a closure per event.
     const input = ev as PredictionInput;
-    input.sample = sample;
-    const ok = addPrediction(s, input, this.o.threshold, this.o.random);
-    delete input.sample;
-    if (!ok) return 'feature_type_changed';
+    input.sample = sampleOf;
+    if (!addPrediction(s, input, this.o.threshold, this.o.random)) return 'feature_type_changed';
     if (ev.score !== undefined && this.#detectorsOf(ev.model, ev.version).pageHinkley.update(ev.score)) addAlarm(s, 'pageHinkley');
     const predicted = ev.prediction ?? (ev.score !== undefined ? (ev.score >= this.o.threshold ? 1 : 0) : null);
     if (this.#pending.size >= this.o.maxPending) {
@@ -139,6 +150,7 @@ export class Aggregator {
   takeDeltas(): Delta[] {
     const out = [...this.#deltas.values()];
     this.#deltas = new Map();
+    this.#last = undefined;
     return out;
   }
 
@@ -149,5 +161,6 @@ export class Aggregator {
       const cur = this.#deltas.get(key);
       this.#deltas.set(key, cur ? { ...d, summary: merge(d.summary, cur.summary) } : d);
     }
+    this.#last = undefined;
   }
 }

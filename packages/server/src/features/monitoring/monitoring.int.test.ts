@@ -54,6 +54,14 @@ for (const target of testDbTargets()) {
       expect(hourly.data.items[0].metrics.count).toBe(2);
     });
 
+    it('describes its routes in /openapi.json', async () => {
+      const doc = await h.call('GET', '/openapi.json');
+      expect(doc.status).toBe(200);
+      for (const p of ['/events', '/models/{name}/monitor', '/models/{name}/versions/{version}/drift', '/models/{name}/versions/{version}/fairness', '/models/{name}/rules', '/models/{name}/labels']) {
+        expect(Object.keys(doc.data.paths)).toContain(p);
+      }
+    });
+
     it('rejects oversized batches with 413 and bad ranges with 400', async () => {
       const big = ndjson(Array.from({ length: 10000 }, (_, i) => ({ model: 'm', version: '1.0.0', requestId: `big-${i}`, features: { a: 1, b: 2, c: 3, d: 4, e: 5, f: 6, g: 7, h: 8, i: 9, j: 10, k: 11, l: 12 } })));
       const res = await post(big);
