@@ -211,8 +211,11 @@ if (process.argv[2] === 'load') {
   const [, , , url, token, nodes, rate, seconds, digests] = process.argv;
   load(url!, token!, Number(nodes), Number(rate), Number(seconds), JSON.parse(digests!) as Record<string, string>).then((r) => process.stdout.write(JSON.stringify(r)));
 } else {
-  main().catch((err) => {
-    console.error(err);
-    process.exit(1);
-  });
+  main().then(
+    () => process.exit(0), // other features' timers may still hold the loop; the run is over
+    (err) => {
+      console.error(err);
+      process.exit(1);
+    },
+  );
 }
