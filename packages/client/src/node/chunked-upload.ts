@@ -76,6 +76,7 @@ async function sendChunks(client: StewardClient, chunks: Located[], opts: Chunke
   const total = chunks.reduce((n, c) => n + c.length, 0);
   let sent = 0;
   let next = 0;
+  let failed = false; // once a lane gives up, the others stop taking batches
   const handles = new Map<string, Promise<FileHandle>>();
   const handle = (p: string): Promise<FileHandle> => {
     let h = handles.get(p);
@@ -83,17 +84,24 @@ async function sendChunks(client: StewardClient, chunks: Located[], opts: Chunke
     return h;
   };
   const lane = async (): Promise<void> => {
-    while (next < batches.length) {
+    while (next < batches.length && !failed) {
       const batch = batches[next++]!;
-      const body = await readBatch(batch, handle);
-      await withRetry(() => client.chunks.upload(body), opts.retry);
+      try {
+        const body = await readBatch(batch, handle);
+        await withRetry(() => client.chunks.upload(body), opts.retry);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
       const bytes = batch.reduce((n, c) => n + c.length, 0);
       sent += bytes;
       opts.onBytes?.(sent, total, batch.at(-1)!.absPath);
     }
   };
   try {
-    await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 3) }, lane));
+    const results = await Promise.allSettled(Array.from({ length: Math.max(1, opts.concurrency ?? 3) }, lane));
+    const bad = results.find((r) => r.status === 'rejected');
+    if (bad) throw bad.reason;
   } finally {
     await Promise.all([...handles.values()].map((h) => h.then((fh) => fh.close(), () => undefined)));
   }

@@ -6,6 +6,8 @@ import { pipeline } from 'node:stream/promises';
 import { DigestMismatchError } from '@steward/core';
 import type { StewardClient } from '../client.ts';
 import type { FileEntry, Version } from '../types.ts';
+import { ChunkCache, defaultChunkCacheDir } from './chunk-cache.ts';
+import { assembleFile, fetchIntoCache, planFetch, type FetchOptions, type FetchPlan } from './chunked-pull.ts';
 import { hashFile } from './hash-file.ts';
 import { stewardHome, trustedKey } from './key-pin.ts';
 import type { TransferProgress } from './push.ts';
@@ -22,6 +24,12 @@ export interface PullOptions {
   /** Where the key pins live; default `STEWARD_HOME` or `~/.steward`. */
   home?: string;
   onProgress?: (p: TransferProgress) => void;
+  /** Chunk cache directory; default `$STEWARD_HOME/cache/chunks`. */
+  cacheDir?: string;
+  /** Cache cap in bytes, enforced (LRU) after the pull; default 20 GiB. */
+  cacheMaxBytes?: number;
+  /** Batch size, requests in flight and retries of chunk fetches. */
+  fetch?: Omit<FetchOptions, 'onBytes'>;
 }
 
 export interface PullResult {
@@ -29,19 +37,75 @@ export interface PullResult {
   downloaded: number;
   /** Files already on disk with the right digest. */
   skipped: number;
+  /** Bytes of the files written. */
   bytes: number;
+  /** Bytes that crossed the network: fetched chunks plus files downloaded whole. */
+  transferredBytes: number;
+  /** Distinct chunks fetched / found in the local cache. */
+  chunksFetched: number;
+  chunksCached: number;
+}
+
+/** What `pullVersion` would do, without writing anything (`steward pull --dry-run`). */
+export interface PullPlan {
+  version: Version;
+  /** Files to write (absent or different on disk). */
+  files: FileEntry[];
+  /** Files already there with the right digest. */
+  skipped: number;
+  plan: FetchPlan;
+  /** fetchBytes + wholeBytes: what would cross the network. */
+  transferBytes: number;
 }
 
 /**
  * Downloads a version into `outDir`. With `verify` (default) the manifest signature is checked
- * against the server key pinned on first use, and files come from the signed manifest. Each file
- * is streamed into a temp file beside its target while hashed, checked against the manifest
- * digest and size, then renamed into place, so a target is either the right bytes or untouched.
+ * against the server key pinned on first use, and files come from the signed manifest. Files
+ * already on disk with the right digest are skipped. For the rest, only chunks missing from the
+ * local chunk cache are fetched (a delta against every version pulled before); each file is
+ * rebuilt into a temp file beside its target while hashed, checked against the manifest digest
+ * and size, then renamed into place, so a target is either the right bytes or untouched. Files
+ * without a recipe (older servers) are downloaded whole. An interrupted pull resumes from the
+ * cache.
  *
  * @example
  * const { version } = await pullVersion(client, { model: 'fraud', ref: 'production', outDir: './fraud' });
  */
 export async function pullVersion(client: StewardClient, opts: PullOptions): Promise<PullResult> {
+  const { version, todo, skipped, plan, cache } = await prepare(client, opts);
+  const result: PullResult = { version, downloaded: 0, skipped, bytes: 0, transferredBytes: 0, chunksFetched: plan.fetch.length, chunksCached: plan.cachedChunks };
+  const total = plan.fetchBytes + plan.wholeBytes;
+  let done = 0;
+  const progress = (path: string, bytes: number): void => opts.onProgress?.({ phase: 'download', path, bytes, total });
+  await fetchIntoCache(client, cache, plan.fetch, { ...opts.fetch, onBytes: (n) => progress(todo[0]?.file.path ?? '', (done = n)) });
+  for (const { file, target } of todo) {
+    const recipe = plan.recipes.get(file.sha256);
+    if (recipe) await assembleFile(client, cache, file, recipe, target);
+    else {
+      const start = done;
+      await downloadTo(client, version, file, target, (n) => progress(file.path, (done = start + n)));
+    }
+    result.downloaded++;
+    result.bytes += file.size;
+    progress(file.path, done);
+  }
+  result.transferredBytes = total;
+  await cache.trim();
+  return result;
+}
+
+/**
+ * What a pull would transfer given the local cache and the files on disk; writes nothing.
+ * @example
+ * const p = await planPull(client, { model: 'fraud', ref: '1.3.0', outDir: './fraud' });
+ * console.log(`${p.transferBytes} bytes, ${p.plan.fetch.length} chunks`);
+ */
+export async function planPull(client: StewardClient, opts: PullOptions): Promise<PullPlan> {
+  const { version, todo, skipped, plan } = await prepare(client, opts);
+  return { version, files: todo.map((t) => t.file), skipped, plan, transferBytes: plan.fetchBytes + plan.wholeBytes };
+}
+
+async function prepare(client: StewardClient, opts: PullOptions) {
   const version = await client.versions.get(opts.model, opts.ref);
   let files: FileEntry[] = version.files;
   if (opts.verify !== false) {
@@ -49,22 +113,13 @@ export async function pullVersion(client: StewardClient, opts: PullOptions): Pro
     files = version.manifest.files;
   }
   const targets = files.map((f) => ({ file: f, target: safeJoin(opts.outDir, f.path) })); // refuse before writing anything
-  const total = files.reduce((s, f) => s + f.size, 0);
-  const result: PullResult = { version, downloaded: 0, skipped: 0, bytes: 0 };
-  let done = 0;
-  for (const { file, target } of targets) {
-    if (await alreadyThere(target, file)) result.skipped++;
-    else {
-      await downloadTo(client, version, file, target, (n) =>
-        opts.onProgress?.({ phase: 'download', path: file.path, bytes: done + n, total }),
-      );
-      result.downloaded++;
-      result.bytes += file.size;
-    }
-    done += file.size;
-    opts.onProgress?.({ phase: 'download', path: file.path, bytes: done, total });
-  }
-  return result;
+  const todo: typeof targets = [];
+  let skipped = 0;
+  for (const t of targets) if (await alreadyThere(t.target, t.file)) skipped++; else todo.push(t);
+  const cacheDir = opts.cacheDir ?? defaultChunkCacheDir(opts.home ? { STEWARD_HOME: opts.home } : process.env);
+  const cache = new ChunkCache(cacheDir, { maxBytes: opts.cacheMaxBytes });
+  const plan = await planFetch(client, todo.map((t) => t.file), cache);
+  return { version, todo, skipped, plan, cache };
 }
 
 async function alreadyThere(target: string, file: FileEntry): Promise<boolean> {

@@ -106,8 +106,33 @@ describe('pushVersion / pullVersion', () => {
   it('refuses bytes that do not match the manifest and leaves no file behind', async () => {
     const { version } = await push('1.0.0');
     const vocab = version.files.find((f) => f.path === 'tokenizer/vocab.json');
-    fake.state.blobs.set(vocab?.sha256 ?? '', Buffer.from('{"a":9}'));
+    // A chunk whose bytes do not hash to its id is refused before it reaches the cache.
+    const [chunkId] = fake.state.recipes.get(vocab?.sha256 ?? '')?.chunks ?? [];
+    fake.state.chunks.set(chunkId ?? '', Buffer.from('{"a":9}'));
     const out = join(dir, 'bad');
+    const cacheDir = join(dir, 'cache');
+    await expect(pullVersion(client, { model: 'fraud', ref: '1.0.0', outDir: out, home, cacheDir })).rejects.toMatchObject({ code: 'digest_mismatch' });
+    await expect(readdir(out)).rejects.toThrow(); // nothing written: the bad chunk stopped the pull before any file
+    // A recipe naming other (valid) chunks is caught when the rebuilt file is hashed.
+    const model = fake.state.recipes.get(version.files[0]!.sha256)!;
+    fake.state.recipes.set(vocab?.sha256 ?? '', { size: 7, chunks: [model.chunks[0]!] });
+    await expect(pullVersion(client, { model: 'fraud', ref: '1.0.0', outDir: out, home, cacheDir })).rejects.toMatchObject({ code: 'digest_mismatch' });
+    expect(await readdir(join(out, 'tokenizer'))).toEqual([]);
+  });
+
+  it('falls back to whole blobs on a server without the chunk API, and still refuses bad bytes', async () => {
+    await fake.close();
+    fake = await startFakeServer({ chunks: false });
+    client = new StewardClient({ url: fake.url, token: fake.state.token });
+    await client.models.create({ name: 'fraud' });
+    const { version, chunks } = await push('1.0.0');
+    expect(chunks).toBeUndefined();
+    expect(fake.state.chunks.size).toBe(0);
+    const out = join(dir, 'whole');
+    expect(await pullVersion(client, { model: 'fraud', ref: '1.0.0', outDir: out, home, cacheDir: join(dir, 'c') })).toMatchObject({ downloaded: 2, chunksFetched: 0 });
+    const vocab = version.files.find((f) => f.path === 'tokenizer/vocab.json');
+    fake.state.blobs.set(vocab?.sha256 ?? '', Buffer.from('{"a":9}'));
+    await rm(out, { recursive: true });
     await expect(pullVersion(client, { model: 'fraud', ref: '1.0.0', outDir: out, home })).rejects.toMatchObject({ code: 'digest_mismatch' });
     expect(await readdir(join(out, 'tokenizer'))).toEqual([]);
   });

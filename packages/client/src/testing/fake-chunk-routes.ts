@@ -14,6 +14,11 @@ export interface FakeChunkState {
   /** Test hook: after this many successful `POST /chunks`, drop the connection of every later one. */
   dropUploadsAfter?: number;
   uploadsAccepted: number;
+  /** Test hook: delay before answering each `POST /chunks` (ms), to catch a push mid-way. */
+  uploadDelayMs?: number;
+  /** Test hook: after this many `POST /chunks/fetch` answers, cut every later answer after its first frame. */
+  dropFetchesAfter?: number;
+  fetchesServed: number;
   /** Chunk bytes sent by /chunks/fetch (payload only), to measure delta pulls. */
   fetchedBytes: number;
 }
@@ -63,6 +68,7 @@ export async function chunkRoutes(
     let stored = 0;
     for (const f of frames) if (!s.chunks.has(f.id)) (s.chunks.set(f.id, f.bytes), stored++);
     s.uploadsAccepted++;
+    if (s.uploadDelayMs) await new Promise((r) => setTimeout(r, s.uploadDelayMs));
     send(res, 200, { stored, skipped: frames.length - stored, bytes: bytes.length });
     return true;
   }
@@ -71,8 +77,16 @@ export async function chunkRoutes(
     const missing = ids.filter((id) => !s.chunks.has(id));
     if (missing.length) return fail(res, 404, 'chunk_not_found', 'unknown chunks', { missing }), true;
     const frames = ids.map((id) => ({ id, bytes: s.chunks.get(id)! }));
-    s.fetchedBytes += frames.reduce((n, f) => n + f.bytes.length, 0);
     res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    if (s.dropFetchesAfter !== undefined && s.fetchesServed >= s.dropFetchesAfter) {
+      s.fetchedBytes += frames[0]!.bytes.length;
+      res.write(encodeFrames(frames.slice(0, 1)));
+      res.write(encodeFrames(frames.slice(1, 2)).subarray(0, 40)); // then a torn frame
+      setTimeout(() => res.destroy(), 20);
+      return true;
+    }
+    s.fetchesServed++;
+    s.fetchedBytes += frames.reduce((n, f) => n + f.bytes.length, 0);
     res.end(encodeFrames(frames));
     return true;
   }

@@ -50,6 +50,7 @@ export async function startFakeServer(opts: { token?: string; /** false: no chun
     chunks: new Map(),
     recipes: new Map(),
     uploadsAccepted: 0,
+    fetchesServed: 0,
     fetchedBytes: 0,
     drafts: new Map(),
     versions: new Map(),
@@ -65,7 +66,10 @@ export async function startFakeServer(opts: { token?: string; /** false: no chun
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return { url, state, close: () => new Promise((r) => server.close(() => r())) };
+  return { url, state, close: () => new Promise((r) => {
+    server.close(() => r());
+    server.closeAllConnections(); // torn test answers must not hold close() until keep-alive times out
+  }) };
 }
 
 async function handle(s: FakeState, req: IncomingMessage, res: ServerResponse, opts: { chunks?: boolean }): Promise<void> {
@@ -85,7 +89,7 @@ async function handle(s: FakeState, req: IncomingMessage, res: ServerResponse, o
   if (a === 'keys') return send(res, 200, { keyId: s.keyId, publicKey: s.publicKeyPem });
   if (a === 'whoami') return send(res, 200, { id: 't1', name: 'admin', role: 'admin' });
   if (opts.chunks !== false && (a === 'chunks' || (a === 'blobs' && b === 'recipe')) && (await chunkRoutes(s, req, res, parts, body, send, fail))) return;
-  if (a === 'blobs' && name) return blobs(s, req, res, name, body);
+  if (a === 'blobs' && name && !b) return blobs(s, req, res, name, body);
   if (a !== 'models') return fail(res, 404, 'not_found', `no route ${path}`);
   if (!name) {
     if (m === 'GET') return send(res, 200, { items: [...s.models.values()], nextCursor: null });

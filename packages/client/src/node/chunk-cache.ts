@@ -1,0 +1,107 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { stewardHome } from './key-pin.ts';
+
+/** Default cap of the chunk cache: 20 GiB. */
+export const DEFAULT_CACHE_MAX_BYTES = 20 * 1024 ** 3;
+
+/** `$STEWARD_HOME/cache/chunks` (STEWARD_HOME defaults to ~/.steward). */
+export function defaultChunkCacheDir(env: Record<string, string | undefined> = process.env): string {
+  return join(stewardHome(env), 'cache', 'chunks');
+}
+
+const ID = /^[0-9a-f]{64}$/;
+
+/**
+ * Content-addressed chunk store on local disk: `<dir>/<id[0..2]>/<id>`, one file per chunk.
+ *
+ * Safe for several processes at once without locks: a chunk is written to a unique temp file and
+ * renamed into place (atomic, and any two writers write identical bytes), so readers see a whole
+ * chunk or none. Bytes are verified against the id on the way in and on the way out, so a
+ * corrupted cache file is treated as absent, never trusted. Eviction (`trim`) is LRU by the
+ * file's mtime, which `read` bumps (atime is unreliable on relatime/noatime mounts); a reader
+ * racing an eviction sees "absent" and fetches again.
+ *
+ * @example
+ * const cache = new ChunkCache(defaultChunkCacheDir(), { maxBytes: 5 * 1024 ** 3 });
+ * if (!(await cache.has(id))) await cache.put(id, bytes);
+ */
+export class ChunkCache {
+  readonly dir: string;
+  readonly maxBytes: number;
+
+  constructor(dir: string, opts: { maxBytes?: number } = {}) {
+    this.dir = dir;
+    this.maxBytes = opts.maxBytes ?? DEFAULT_CACHE_MAX_BYTES;
+  }
+
+  pathOf(id: string): string {
+    if (!ID.test(id)) throw new Error(`not a chunk id: ${id}`);
+    return join(this.dir, id.slice(0, 2), id);
+  }
+
+  async has(id: string): Promise<boolean> {
+    return (await stat(this.pathOf(id)).catch(() => null))?.isFile() ?? false;
+  }
+
+  /** Stores `bytes` under `id` after checking they hash to it (throws otherwise). */
+  async put(id: string, bytes: Uint8Array): Promise<void> {
+    if (createHash('sha256').update(bytes).digest('hex') !== id) throw new Error(`chunk ${id}: bytes do not hash to the id`);
+    const target = this.pathOf(id);
+    await mkdir(join(this.dir, id.slice(0, 2)), { recursive: true });
+    const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+    try {
+      await writeFile(tmp, bytes, { flag: 'wx' });
+      await rename(tmp, target);
+    } catch (err) {
+      await rm(tmp, { force: true });
+      throw err;
+    }
+  }
+
+  /** The chunk's bytes (verified) and a bumped access time, or null if absent or corrupt. */
+  async read(id: string): Promise<Buffer | null> {
+    const p = this.pathOf(id);
+    const bytes = await readFile(p).catch(() => null);
+    if (!bytes) return null;
+    if (createHash('sha256').update(bytes).digest('hex') !== id) {
+      await rm(p, { force: true });
+      return null;
+    }
+    const now = new Date();
+    await utimes(p, now, now).catch(() => undefined); // evicted meanwhile: fine, we have the bytes
+    return bytes;
+  }
+
+  /**
+   * Evicts least recently used chunks until the cache holds at most `maxBytes`. Stale temp files
+   * (a writer killed mid-write) older than an hour go too. Returns the bytes freed.
+   */
+  async trim(maxBytes = this.maxBytes): Promise<{ freedBytes: number; keptBytes: number }> {
+    const files: { path: string; size: number; mtime: number }[] = [];
+    const hourAgo = Date.now() - 3600_000;
+    let freed = 0;
+    for (const sub of await readdir(this.dir).catch(() => [] as string[])) {
+      for (const name of await readdir(join(this.dir, sub)).catch(() => [] as string[])) {
+        const path = join(this.dir, sub, name);
+        const st = await stat(path).catch(() => null);
+        if (!st?.isFile()) continue;
+        if (name.endsWith('.tmp')) {
+          if (st.mtimeMs < hourAgo) await rm(path, { force: true });
+          continue;
+        }
+        files.push({ path, size: st.size, mtime: st.mtimeMs });
+      }
+    }
+    let total = files.reduce((n, f) => n + f.size, 0);
+    files.sort((a, b) => a.mtime - b.mtime);
+    for (const f of files) {
+      if (total <= maxBytes) break;
+      await rm(f.path, { force: true });
+      total -= f.size;
+      freed += f.size;
+    }
+    return { freedBytes: freed, keptBytes: total };
+  }
+}

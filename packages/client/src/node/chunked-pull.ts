@@ -1,0 +1,158 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { open, mkdir, rename, rm } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { DigestMismatchError } from '@steward/core';
+import { batchBySize } from '../api/chunk-frames.ts';
+import type { BlobRecipe } from '../api/chunks.ts';
+import type { StewardClient } from '../client.ts';
+import { StewardApiError } from '../errors.ts';
+import type { FileEntry } from '../types.ts';
+import type { ChunkCache } from './chunk-cache.ts';
+import { withRetry, type RetryOptions } from './retry.ts';
+
+/** What a pull would transfer given the local cache. */
+export interface FetchPlan {
+  /** Recipe per file (null: the server has none, the file comes whole). */
+  recipes: Map<string, BlobRecipe | null>;
+  /** Distinct chunks to fetch, in first-use order. */
+  fetch: { id: string; size: number }[];
+  fetchBytes: number;
+  /** Distinct chunks found in the cache. */
+  cachedChunks: number;
+  cachedBytes: number;
+  /** Bytes of files without a recipe (downloaded whole). */
+  wholeBytes: number;
+}
+
+/** Recipe of a blob, or null when the server has no chunk API or no recipe for it. */
+export async function recipeOrNull(client: StewardClient, sha256: string): Promise<BlobRecipe | null> {
+  try {
+    return await client.chunks.recipe(sha256);
+  } catch (err) {
+    if (err instanceof StewardApiError && (err.status === 404 || err.status === 405)) return null;
+    throw err;
+  }
+}
+
+/** Reads the recipes of `files` and checks the cache: no chunk bytes move. */
+export async function planFetch(client: StewardClient, files: FileEntry[], cache: ChunkCache): Promise<FetchPlan> {
+  const plan: FetchPlan = { recipes: new Map(), fetch: [], fetchBytes: 0, cachedChunks: 0, cachedBytes: 0, wholeBytes: 0 };
+  const seen = new Set<string>();
+  for (const f of files) {
+    if (plan.recipes.has(f.sha256)) continue;
+    const recipe = await recipeOrNull(client, f.sha256);
+    plan.recipes.set(f.sha256, recipe);
+    if (!recipe) {
+      plan.wholeBytes += f.size;
+      continue;
+    }
+    for (const c of recipe.chunks) {
+      if (seen.has(c.id)) continue;
+      seen.add(c.id);
+      if (await cache.has(c.id)) {
+        plan.cachedChunks++;
+        plan.cachedBytes += c.size;
+      } else {
+        plan.fetch.push(c);
+        plan.fetchBytes += c.size;
+      }
+    }
+  }
+  return plan;
+}
+
+export interface FetchOptions {
+  /** Bytes per `POST /chunks/fetch` answer (≤ 64 MiB). Default 16 MiB. */
+  batchBytes?: number;
+  /** Requests in flight. Default 2. */
+  concurrency?: number;
+  retry?: RetryOptions;
+  /** Cumulative chunk bytes received. */
+  onBytes?: (received: number) => void;
+}
+
+/**
+ * Fetches chunks into the cache in batches; each is verified against its id before it is
+ * cached. A batch that fails mid-way is retried whole; chunks it already cached stay cached,
+ * which is also what makes an interrupted pull resume without refetching.
+ */
+export async function fetchIntoCache(client: StewardClient, cache: ChunkCache, chunks: { id: string; size: number }[], opts: FetchOptions = {}): Promise<void> {
+  const batches = batchBySize(chunks, (c) => c.size, Math.min(opts.batchBytes ?? 16 << 20, 64 << 20));
+  let received = 0;
+  let next = 0;
+  let failed = false; // once a lane gives up, the others stop taking batches
+  const lane = async (): Promise<void> => {
+    while (next < batches.length && !failed) {
+      const batch = batches[next++]!;
+      await withRetry(async () => {
+        const want = new Set(batch.map((c) => c.id));
+        const ids: string[] = [];
+        for (const c of batch) if (!(await cache.has(c.id))) ids.push(c.id); // a retried batch asks only for the rest
+        if (ids.length === 0) return;
+        await client.chunks.fetch(ids, async (f) => {
+          if (!want.has(f.id)) throw new DigestMismatchError(`server sent chunk ${f.id} that was not asked for`, { id: f.id });
+          await cache.put(f.id, f.bytes).catch(() => {
+            throw new DigestMismatchError(`chunk ${f.id} from the server does not hash to its id`, { id: f.id });
+          });
+          received += f.bytes.length;
+          opts.onBytes?.(received);
+        });
+      }, opts.retry).catch((err: unknown) => {
+        failed = true;
+        throw err;
+      });
+    }
+  };
+  // allSettled: return only when no lane is still writing into the cache.
+  const results = await Promise.allSettled(Array.from({ length: Math.max(1, opts.concurrency ?? 2) }, lane));
+  const bad = results.find((r) => r.status === 'rejected');
+  if (bad) throw bad.reason;
+}
+
+/**
+ * Writes `file` at `target` from cached chunks: into a temp file beside it, hashed on the way,
+ * checked against the (signed) manifest digest and size, then renamed into place. A chunk gone
+ * from the cache meanwhile (another process trimmed it) is fetched again.
+ */
+export async function assembleFile(
+  client: StewardClient,
+  cache: ChunkCache,
+  file: FileEntry,
+  recipe: BlobRecipe,
+  target: string,
+  onBytes?: (written: number) => void,
+): Promise<void> {
+  await mkdir(dirname(target), { recursive: true });
+  const tmp = join(dirname(target), `.${basename(target)}.${randomBytes(4).toString('hex')}.steward-part`);
+  const fh = await open(tmp, 'wx');
+  try {
+    const hash = createHash('sha256');
+    let size = 0;
+    for (const c of recipe.chunks) {
+      let bytes = await cache.read(c.id);
+      if (!bytes) {
+        await fetchIntoCache(client, cache, [c]);
+        bytes = await cache.read(c.id);
+        if (!bytes) throw new Error(`chunk ${c.id} vanished from the cache at ${cache.dir} twice`);
+      }
+      hash.update(bytes);
+      await fh.write(bytes, 0, bytes.length, size);
+      size += bytes.length;
+      onBytes?.(size);
+    }
+    await fh.close();
+    const sha256 = hash.digest('hex');
+    if (sha256 !== file.sha256 || size !== file.size) {
+      throw new DigestMismatchError(`${file.path}: rebuilt ${size} bytes hashing to ${sha256}, expected ${file.size} bytes ${file.sha256}`, {
+        path: file.path,
+        expected: file.sha256,
+        actual: sha256,
+      });
+    }
+    await rename(tmp, target);
+  } catch (err) {
+    await fh.close().catch(() => undefined);
+    await rm(tmp, { force: true });
+    throw err;
+  }
+}

@@ -1,0 +1,137 @@
+import { spawn } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { StewardClient } from '../client.ts';
+import { startFakeServer } from '../testing/fake-server.ts';
+import { planPull, pullVersion } from './pull.ts';
+import { pushVersion } from './push.ts';
+
+const KiB = 1024;
+let fake: Awaited<ReturnType<typeof startFakeServer>>;
+let client: StewardClient;
+let dir: string;
+let src: string;
+beforeEach(async () => {
+  fake = await startFakeServer();
+  client = new StewardClient({ url: fake.url, token: fake.state.token });
+  await client.models.create({ name: 'llm' });
+  dir = await mkdtemp(join(tmpdir(), 'steward-delta-'));
+  src = join(dir, 'src');
+  await mkdir(src);
+});
+afterEach(async () => {
+  await fake.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const fast = { batchBytes: 256 * KiB, concurrency: 2, retry: { attempts: 2, baseDelayMs: 1 } };
+const push = (version: string) => pushVersion(client, { model: 'llm', version, paths: ['w.bin'], cwd: src, upload: fast });
+const pull = (ref: string, out = join(dir, 'out')) =>
+  pullVersion(client, { model: 'llm', ref, outDir: out, home: join(dir, 'home'), cacheDir: join(dir, 'cache'), fetch: fast });
+const storedBytes = () => [...fake.state.chunks.values()].reduce((n, b) => n + b.length, 0);
+
+/** v1: 4 MiB random; v2: 64 KiB overwritten in the middle (a fine-tuned tensor, say). */
+async function twoVersions(): Promise<{ v1: Buffer; v2: Buffer }> {
+  const v1 = randomBytes(4096 * KiB);
+  const v2 = Buffer.from(v1);
+  randomBytes(64 * KiB).copy(v2, 2000 * KiB);
+  return { v1, v2 };
+}
+
+describe('delta push and pull', () => {
+  it('a changed region costs a few chunks both ways; dry-run predicts the pull exactly', async () => {
+    const { v1, v2 } = await twoVersions();
+    await writeFile(join(src, 'w.bin'), v1);
+    const first = await push('1.0.0');
+    expect(first.uploadedBytes).toBe(v1.length);
+    expect(storedBytes()).toBe(v1.length);
+    await writeFile(join(src, 'w.bin'), v2);
+    const second = await push('1.1.0');
+    // 64 KiB edit: the chunks it touches plus resync, at most ~4 max-size chunks.
+    expect(second.uploadedBytes).toBeGreaterThanOrEqual(64 * KiB);
+    expect(second.uploadedBytes).toBeLessThan(1024 * KiB);
+    expect(second.chunks!.uploaded).toBeLessThan(second.chunks!.total / 4);
+
+    expect((await pull('1.0.0')).transferredBytes).toBe(v1.length);
+    const plan = await planPull(client, { model: 'llm', ref: '1.1.0', outDir: join(dir, 'out'), home: join(dir, 'home'), cacheDir: join(dir, 'cache') });
+    expect(plan.files.map((f) => f.path)).toEqual(['w.bin']);
+    const before = fake.state.fetchedBytes;
+    const res = await pull('1.1.0');
+    expect(fake.state.fetchedBytes - before).toBe(plan.transferBytes);
+    expect(res.transferredBytes).toBe(plan.transferBytes);
+    expect(plan.transferBytes).toBeLessThan(1024 * KiB);
+    expect(createHash('sha256').update(await readFile(join(dir, 'out', 'w.bin'))).digest('hex')).toBe(
+      createHash('sha256').update(v2).digest('hex'),
+    );
+    // Nothing to do the second time: the file is there.
+    expect(await pull('1.1.0')).toMatchObject({ skipped: 1, downloaded: 0, transferredBytes: 0 });
+  });
+
+  it('an interrupted push resumes without re-sending stored chunks', async () => {
+    const { v1 } = await twoVersions();
+    await writeFile(join(src, 'w.bin'), v1);
+    fake.state.dropUploadsAfter = 5;
+    await expect(push('1.0.0')).rejects.toThrow();
+    const storedFirst = storedBytes();
+    expect(storedFirst).toBeGreaterThan(0);
+    expect(storedFirst).toBeLessThan(v1.length);
+    fake.state.dropUploadsAfter = undefined;
+    const res = await push('1.0.0');
+    expect(res.uploadedBytes).toBe(v1.length - storedFirst);
+    expect(storedBytes()).toBe(v1.length);
+  });
+
+  it('a push SIGKILLed mid-way resumes without re-sending stored chunks', async () => {
+    const bytes = randomBytes(6144 * KiB);
+    await writeFile(join(src, 'w.bin'), bytes);
+    fake.state.uploadDelayMs = 40;
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../testing/push-child.ts', import.meta.url))], {
+      env: { ...process.env, STEWARD_URL: fake.url, STEWARD_TOKEN: fake.state.token, PUSH_MODEL: 'llm', PUSH_VERSION: '1.0.0', PUSH_DIR: src, PUSH_PATHS: 'w.bin', PUSH_BATCH_BYTES: String(256 * KiB) },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const deadline = Date.now() + 20_000;
+    while (fake.state.uploadsAccepted < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    child.kill('SIGKILL');
+    await exited;
+    fake.state.uploadDelayMs = 0;
+    const storedFirst = storedBytes();
+    expect(storedFirst).toBeGreaterThan(0);
+    expect(storedFirst).toBeLessThan(bytes.length);
+    const res = await push('1.0.0');
+    expect(res.uploadedBytes).toBe(bytes.length - storedFirst);
+  }, 30_000);
+
+  it('an interrupted pull resumes from the cache without fetching cached chunks again', async () => {
+    const { v1 } = await twoVersions();
+    await writeFile(join(src, 'w.bin'), v1);
+    await push('1.0.0');
+    fake.state.dropFetchesAfter = 3;
+    await expect(pull('1.0.0')).rejects.toThrow();
+    const firstFetched = fake.state.fetchedBytes;
+    expect(firstFetched).toBeGreaterThan(0);
+    fake.state.dropFetchesAfter = undefined;
+    const res = await pull('1.0.0');
+    // Everything fetched the second time is exactly what the cache lacked.
+    expect(fake.state.fetchedBytes - firstFetched).toBe(res.transferredBytes);
+    expect(res.transferredBytes).toBeLessThan(v1.length);
+    expect(res.chunksCached).toBeGreaterThan(0);
+    expect((await readFile(join(dir, 'out', 'w.bin'))).equals(v1)).toBe(true); // not toEqual: a deep diff of MiBs takes a minute
+  });
+
+  it('two processes-worth of concurrent pulls share one cache', async () => {
+    const { v1 } = await twoVersions();
+    await writeFile(join(src, 'w.bin'), v1);
+    await push('1.0.0');
+    // Pin the server key first: key-pin.ts names its temp file by pid, so two pins in one process race.
+    await planPull(client, { model: 'llm', ref: '1.0.0', outDir: join(dir, 'a'), home: join(dir, 'home'), cacheDir: join(dir, 'cache') });
+    const [a, b] = await Promise.all([pull('1.0.0', join(dir, 'a')), pull('1.0.0', join(dir, 'b'))]);
+    expect(a.downloaded + b.downloaded).toBe(2);
+    expect((await readFile(join(dir, 'a', 'w.bin'))).equals(v1)).toBe(true); // not toEqual: a deep diff of MiBs takes a minute
+    expect((await readFile(join(dir, 'b', 'w.bin'))).equals(v1)).toBe(true); // not toEqual: a deep diff of MiBs takes a minute
+  });
+});
