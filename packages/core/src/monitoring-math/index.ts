@@ -20,5 +20,5 @@ export {
 export { driftFromSketches, replayKll, MAX_REPLAY, type SketchDrift } from './sketch-drift.ts';
 export { windowMetrics, type WindowMetrics } from './window-metrics.ts';
 export {
-  emptyLogHistogram, addToLogHistogram, mergeLogHistograms, replayLogHistogram, logHistKey, logHistValue, LOG_HIST_GAMMA, type LogHistogram,
+  emptyLogHistogram, addToLogHistogram, mergeLogHistograms, replayLogHistogram, logHistogramQuantile, logHistKey, logHistValue, LOG_HIST_GAMMA, type LogHistogram,
 } from './log-histogram.ts';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { wassersteinDistance } from '../stats/wasserstein.ts';
-import { addToLogHistogram, emptyLogHistogram, logHistKey, logHistValue, mergeLogHistograms, replayLogHistogram } from './log-histogram.ts';
+import { addToLogHistogram, emptyLogHistogram, logHistKey, logHistogramQuantile, logHistValue, mergeLogHistograms, replayLogHistogram } from './log-histogram.ts';
 
 describe('log histogram', () => {
   it('represents every value within 1% relative error', () => {
@@ -36,5 +36,15 @@ describe('log histogram', () => {
     const approx = wassersteinDistance(replayLogHistogram(ha, 20000), replayLogHistogram(hb, 20000));
     expect(Math.abs(approx - exact) / exact).toBeLessThan(0.03);
     expect(replayLogHistogram(ha, 100)).toHaveLength(100);
+  });
+
+  it('quantiles are within 1% of the exact order statistic', () => {
+    const xs = Array.from({ length: 10001 }, (_, i) => Math.exp(i / 1000));
+    const h = emptyLogHistogram();
+    xs.forEach((x) => addToLogHistogram(h, x));
+    for (const q of [0.01, 0.5, 0.9, 0.99]) {
+      const exact = xs[Math.ceil(q * 10001) - 1]!;
+      expect(Math.abs(logHistogramQuantile(h, q) - exact) / exact).toBeLessThan(0.011);
+    }
   });
 });

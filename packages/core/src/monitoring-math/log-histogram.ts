@@ -75,3 +75,16 @@ export function replayLogHistogram(h: LogHistogram, max: number): Float64Array {
   }
   return out;
 }
+
+/** Estimated q-quantile (q in [0, 1]): the value of the bucket where the cumulative count reaches q·n. */
+export function logHistogramQuantile(h: LogHistogram, q: number): number {
+  const entries = Object.entries(h).map(([k, c]) => [logHistValue(k), c] as const).sort((x, y) => x[0] - y[0]);
+  const total = entries.reduce((s, [, c]) => s + c, 0);
+  if (total === 0) return Number.NaN;
+  let cum = 0;
+  for (const [v, c] of entries) {
+    cum += c;
+    if (cum >= q * total) return v;
+  }
+  return entries[entries.length - 1]![0];
+}

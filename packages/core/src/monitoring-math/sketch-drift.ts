@@ -8,7 +8,7 @@
  * Numeric columns also report PSI on the reference's frozen decile bins.
  */
 import { type CategoricalState } from '../sketches/categorical.ts';
-import { KllSketch } from '../sketches/kll.ts';
+import type { KllSketch } from '../sketches/kll.ts';
 import { binCounts } from '../stats/binning.ts';
 import { replayLogHistogram } from './log-histogram.ts';
 import { selectDriftMethod } from '../stats/drift-method.ts';
