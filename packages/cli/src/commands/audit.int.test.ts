@@ -1,9 +1,12 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import Sqlite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { StewardClient } from '@steward/client';
+import { canonicalJson } from '@steward/core';
 // A real server in-process (test-only reach into the server package).
 import { startServer, type RunningServer } from '../../../server/src/server.ts';
 import { runCli } from '../run.ts';
@@ -69,5 +72,22 @@ describe('steward audit verify / log and steward fleet against a real server', (
     expect(t.code).toBe(0);
     expect(t.stdout).toMatch(/no transitions for fraud/);
     expect((await cli(['fleet', 'transitions', 'nope'])).code).toBe(1);
+
+    await writeFile(join(dir, 'w.bin'), 'weights');
+    expect((await cli(['push', 'fraud', '1.0.0', 'w.bin'])).code).toBe(0);
+    expect((await cli(['channel', 'set', 'fraud', 'production', '1.0.0'])).code).toBe(0);
+    const client = new StewardClient({ url: server.url, token: server.adminToken! });
+    const v = await client.versions.get('fraud', '1.0.0');
+    const digest = createHash('sha256').update(canonicalJson(v.manifest)).digest('hex');
+    const channels = [{ model: 'fraud', channel: 'production' }];
+    await client.fleet.heartbeat('edge-1', { channels, installed: [{ model: 'fraud', version: '1.0.0', digest }], profile: { platform: 'android', arch: 'arm64' } });
+    await client.fleet.heartbeat('edge-2', { channels, installed: [{ model: 'fraud', version: '1.0.0', digest: 'e'.repeat(64) }] });
+    const nodes = await cli(['fleet', 'nodes', '--model', 'fraud']);
+    expect(nodes.code, nodes.stderr).toBe(0);
+    expect(nodes.stdout).toMatch(/edge-1\s+live\s+android\/arm64.*fraud@1\.0\.0 /);
+    expect(nodes.stdout).toMatch(/edge-2\s+live.*fraud@1\.0\.0!/);
+    expect(nodes.stdout).toContain('fraud: 1.0.0 x2');
+    const tr = await cli(['fleet', 'transitions', 'fraud', '--channel', 'production']);
+    expect(tr.stdout).toMatch(/production\s+set\s+- -> 1\.0\.0\s+scheduled/);
   });
 });
