@@ -8,7 +8,7 @@ export interface ProgressSink {
   stop(): void;
 }
 
-const LABEL: Record<TransferProgress['phase'], string> = { hash: 'hashing', upload: 'uploading', download: 'downloading' };
+const LABEL: Record<TransferProgress['phase'], string> = { hash: 'hashing', chunk: 'chunking', upload: 'uploading', download: 'downloading' };
 
 /**
  * A byte progress bar with rate and ETA on stderr, one bar per phase. Disabled (a no-op) unless

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { StewardError } from '@steward/core';
-import { pullVersion, stewardHome, trustedKey, verifyDir, verifyVersionSignature } from '@steward/client/node';
+import { planPull, pullVersion, stewardHome, trustedKey, verifyDir, verifyVersionSignature } from '@steward/client/node';
 import type { App } from '../app.ts';
 import { parseModelRef } from '../args.ts';
 import { formatBytes } from '../format.ts';
@@ -13,22 +13,39 @@ export function registerPullCommands(program: Command, app: App): void {
     .description('download a version (signature and digests verified)')
     .requiredOption('-o, --out <dir>', 'output directory')
     .option('--no-verify', 'skip the manifest signature check (digests are still checked)')
-    .action(async (target: string, o: { out: string; verify: boolean }, cmd: Command) => {
+    .option('--dry-run', 'print how many bytes and chunks the pull would transfer, given the local chunk cache; write nothing')
+    .option('--cache-dir <dir>', 'chunk cache directory (default $STEWARD_HOME/cache/chunks)')
+    .action(async (target: string, o: { out: string; verify: boolean; dryRun?: boolean; cacheDir?: string }, cmd: Command) => {
       const { model, ref } = parseModelRef(target, 'latest');
+      const cacheDir = o.cacheDir === undefined ? undefined : resolve(app.io.cwd, o.cacheDir);
+      const common = { model, ref, outDir: resolve(app.io.cwd, o.out), verify: o.verify, home: stewardHome(app.io.env), cacheDir };
+      if (o.dryRun) {
+        const p = await planPull(app.client(cmd), common);
+        const v = p.version;
+        const out = {
+          model: v.model,
+          version: v.version,
+          files: p.files.length,
+          upToDate: p.skipped,
+          transferBytes: p.transferBytes,
+          chunks: p.plan.fetch.length,
+          chunkBytes: p.plan.fetchBytes,
+          cachedChunks: p.plan.cachedChunks,
+          cachedBytes: p.plan.cachedBytes,
+          wholeFileBytes: p.plan.wholeBytes,
+        };
+        app.print(cmd, out, () =>
+          `pull ${v.model}@${v.version} would transfer ${formatBytes(p.transferBytes)} (${p.transferBytes} bytes): ${out.chunks} chunk(s) to fetch, ${out.cachedChunks} in the cache (${formatBytes(out.cachedBytes)})${out.wholeFileBytes ? `, ${formatBytes(out.wholeFileBytes)} as whole files` : ''}; ${out.files} file(s) to write, ${out.upToDate} up to date`,
+        );
+        return;
+      }
       const bar = transferProgress(app.io.stderr, !app.globals(cmd).json);
       try {
-        const res = await pullVersion(app.client(cmd), {
-          model,
-          ref,
-          outDir: resolve(app.io.cwd, o.out),
-          verify: o.verify,
-          home: stewardHome(app.io.env),
-          onProgress: bar.update,
-        });
+        const res = await pullVersion(app.client(cmd), { ...common, onProgress: bar.update });
         bar.stop();
         const v = res.version;
-        app.print(cmd, v, () =>
-          `pulled ${v.model}@${v.version} into ${o.out}: ${res.downloaded} downloaded (${formatBytes(res.bytes)}), ${res.skipped} up to date${o.verify ? ', signature verified' : ''}`,
+        app.print(cmd, { ...v, pull: { downloaded: res.downloaded, skipped: res.skipped, bytes: res.bytes, transferredBytes: res.transferredBytes, chunksFetched: res.chunksFetched, chunksCached: res.chunksCached } }, () =>
+          `pulled ${v.model}@${v.version} into ${o.out}: ${res.downloaded} downloaded (${formatBytes(res.bytes)}, ${formatBytes(res.transferredBytes)} transferred, ${res.chunksCached} chunk(s) from the cache), ${res.skipped} up to date${o.verify ? ', signature verified' : ''}`,
         );
       } finally {
         bar.stop();

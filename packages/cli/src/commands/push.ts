@@ -55,7 +55,7 @@ export function registerPushCommand(program: Command, app: App): void {
         bar.stop();
         const v = res.version;
         app.print(cmd, v, () =>
-          `pushed ${v.model}@${v.version}: ${v.files.length} file(s), uploaded ${res.uploaded} (${formatBytes(res.uploadedBytes)}), ${res.skipped} already stored`,
+          `pushed ${v.model}@${v.version}: ${v.files.length} file(s), uploaded ${res.uploaded} (${formatBytes(res.uploadedBytes)}${res.chunks ? `, ${res.chunks.uploaded} of ${res.chunks.total} chunks` : ''}), ${res.skipped} already stored`,
         );
       } finally {
         bar.stop();

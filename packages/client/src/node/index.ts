@@ -1,7 +1,11 @@
 export { hashFile, type FileDigest } from './hash-file.ts';
 export { collectFiles, type LocalFile } from './collect-files.ts';
 export { pushVersion, uploadFile, type PushOptions, type PushResult, type TransferProgress } from './push.ts';
-export { pullVersion, type PullOptions, type PullResult } from './pull.ts';
+export { pullVersion, planPull, type PullOptions, type PullResult, type PullPlan } from './pull.ts';
+export { ChunkCache, defaultChunkCacheDir, DEFAULT_CACHE_MAX_BYTES } from './chunk-cache.ts';
+export { chunkFile, type FileRecipe } from './chunk-file.ts';
+export { createChunkPool, type ChunkPool } from './chunk-pool.ts';
+export type { FetchPlan } from './chunked-pull.ts';
 export { verifyDir, type VerifyReport } from './verify-dir.ts';
 export { verifyVersionSignature } from './signature.ts';
 export { trustedKey, stewardHome } from './key-pin.ts';

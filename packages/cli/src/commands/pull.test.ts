@@ -1,0 +1,66 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+// Test-only reach into the client package's fake server (not part of its public exports).
+import { startFakeServer } from '../../../client/src/testing/fake-server.ts';
+import { runCli } from '../run.ts';
+
+let fake: Awaited<ReturnType<typeof startFakeServer>>;
+let dir: string;
+beforeEach(async () => {
+  fake = await startFakeServer();
+  dir = await mkdtemp(join(tmpdir(), 'steward-cli-pull-'));
+});
+afterEach(async () => {
+  await fake.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function cli(argv: string[]) {
+  let stdout = '';
+  let stderr = '';
+  const code = await runCli(argv, {
+    env: { STEWARD_URL: fake.url, STEWARD_TOKEN: fake.state.token, STEWARD_HOME: join(dir, 'home') },
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s), isTTY: false },
+    stdin: Object.assign(new PassThrough(), { isTTY: false }),
+    cwd: dir,
+  });
+  return { code, stdout, stderr };
+}
+
+describe('steward pull --dry-run / --cache-dir', () => {
+  it('predicts the delta given the cache, then transfers exactly that', async () => {
+    const v1 = randomBytes(1536 * 1024);
+    const v2 = Buffer.from(v1);
+    randomBytes(10_000).copy(v2, 700_000);
+    await cli(['model', 'create', 'llm']);
+    await writeFile(join(dir, 'w.bin'), v1);
+    expect((await cli(['push', 'llm', '1.0.0', 'w.bin'])).code).toBe(0);
+    await writeFile(join(dir, 'w.bin'), v2);
+    const pushed = await cli(['push', 'llm', '1.1.0', 'w.bin']);
+    expect(pushed.stdout).toMatch(/uploaded 1 \(.*, \d+ of \d+ chunks\), 0 already stored/);
+
+    const cold = JSON.parse((await cli(['--json', 'pull', 'llm@1.1.0', '-o', 'out', '--dry-run', '--cache-dir', 'cache'])).stdout);
+    expect(cold).toMatchObject({ version: '1.1.0', transferBytes: v2.length, cachedChunks: 0, files: 1 });
+    await expect(readdir(join(dir, 'out'))).rejects.toThrow(); // a dry run writes nothing
+
+    expect((await cli(['pull', 'llm@1.0.0', '-o', 'out', '--cache-dir', 'cache'])).code).toBe(0);
+    const warm = JSON.parse((await cli(['--json', 'pull', 'llm@1.1.0', '-o', 'out', '--dry-run', '--cache-dir', 'cache'])).stdout);
+    expect(warm.transferBytes).toBeGreaterThan(10_000);
+    expect(warm.transferBytes).toBeLessThan(600 * 1024);
+    expect(warm.chunks).toBeLessThan(cold.chunks);
+    const human = await cli(['pull', 'llm@1.1.0', '-o', 'out', '--dry-run', '--cache-dir', 'cache']);
+    expect(human.stdout).toContain(`would transfer`);
+    expect(human.stdout).toContain(`(${warm.transferBytes} bytes): ${warm.chunks} chunk(s) to fetch`);
+
+    const before = fake.state.fetchedBytes;
+    const pulled = await cli(['--json', 'pull', 'llm@1.1.0', '-o', 'out', '--cache-dir', 'cache']);
+    expect(JSON.parse(pulled.stdout).pull).toMatchObject({ downloaded: 1, transferredBytes: warm.transferBytes });
+    expect(fake.state.fetchedBytes - before).toBe(warm.transferBytes);
+    expect((await readdir(join(dir, 'cache'))).length).toBeGreaterThan(0);
+  });
+});
