@@ -113,24 +113,13 @@ export function createMonitoringService(deps: Deps) {
       res.reasons[code] = (res.reasons[code] ?? 0) + 1;
       if (res.errors.length < MAX_ERRORS_SHOWN) res.errors.push({ line, code, message });
     };
-    const events: Array<[number, MonitoringEvent]> = [];
-    forEachLine(text, nowMs, (line, ev) => {
-      if (events.length + res.rejected >= config.maxEventsPerBatch) {
-        throw new PayloadTooLargeError(`a batch holds at most ${config.maxEventsPerBatch} events; split it`, { maxEvents: config.maxEventsPerBatch });
-      }
-      if (ev instanceof EventRejected) rejectLine(line, ev.code, ev.message);
-      else if (ev.t > nowMs + config.maxFutureSkewMs || ev.t < nowMs - config.retentionMs['1m']) rejectLine(line, 'bad_time', 'time is in the future or older than the retention');
-      else events.push([line, ev]);
-    });
-    // Resolve each distinct model/version once per batch (cached across batches).
-    const verdicts = new Map<string, RejectCode | undefined>();
-    for (const [, ev] of events) {
-      const version = ev.type === 'prediction' ? ev.version : undefined;
-      const key = `${ev.model}\0${version ?? ''}`;
-      if (!verdicts.has(key)) verdicts.set(key, await check(ev.model, version, nowMs));
+    // Refuse an oversized batch before touching anything, so a 413 leaves no partial batch behind.
+    let lines = 1;
+    for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) lines++;
+    if (lines > config.maxEventsPerBatch) {
+      throw new PayloadTooLargeError(`a batch holds at most ${config.maxEventsPerBatch} lines; split it`, { maxEvents: config.maxEventsPerBatch });
     }
-    for (const [line, ev] of events) {
-      const bad = verdicts.get(`${ev.model}\0${ev.type === 'prediction' ? ev.version : ''}`);
+    const apply = (line: number, ev: MonitoringEvent, bad: RejectCode | undefined) => {
       const code = bad ?? (ev.type === 'prediction' ? agg.addPrediction(ev) : agg.addFeedback(ev));
       if (code) rejectLine(line, code, messageFor(code, ev));
       else {
@@ -138,6 +127,28 @@ export function createMonitoringService(deps: Deps) {
         if (ev.type === 'prediction') res.predictions++;
         else res.feedback++;
       }
+    };
+    // Events of a model/version already resolved are applied while parsing (they die young: no
+    // per-event tuple kept for the whole batch); the others wait for one lookup per distinct pair.
+    const waiting: Array<[number, MonitoringEvent]> = [];
+    let lastModel: string | undefined;
+    let lastVersion: string | undefined;
+    let lastVerdict: { ok: RejectCode | undefined; until: number } | undefined;
+    forEachLine(text, nowMs, (line, ev) => {
+      if (ev instanceof EventRejected) return rejectLine(line, ev.code, ev.message);
+      if (ev.t > nowMs + config.maxFutureSkewMs || ev.t < nowMs - config.retentionMs['1m']) return rejectLine(line, 'bad_time', 'time is in the future or older than the retention');
+      const version = ev.type === 'prediction' ? ev.version : '';
+      if (ev.model !== lastModel || version !== lastVersion) {
+        lastModel = ev.model;
+        lastVersion = version;
+        lastVerdict = known.get(`${ev.model}\0${version}`);
+      }
+      if (lastVerdict && lastVerdict.until > nowMs) apply(line, ev, lastVerdict.ok);
+      else waiting.push([line, ev]);
+    });
+    for (const [line, ev] of waiting) {
+      const version = ev.type === 'prediction' ? ev.version : undefined;
+      apply(line, ev, await check(ev.model, version, nowMs));
     }
     res.errors.sort((x, y) => x.line - y.line);
     deps.counters?.record(res);
