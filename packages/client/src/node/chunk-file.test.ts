@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chunkBuffer } from '../../../core/src/chunking/index.ts';
+import { chunkBuffer } from '@steward/core';
 import { chunkFile } from './chunk-file.ts';
 import { createChunkPool } from './chunk-pool.ts';
 
