@@ -4,10 +4,11 @@ import { testDbTargets } from '../../testing/test-dbs.ts';
 import { createMaintenanceService } from './maintenance.service.ts';
 import { signBody, type FetchLike } from './webhook.ts';
 
-const sqlite = testDbTargets()[0]!;
 const MIN = 60_000;
 
-describe('maintenance rules: cooldown, hysteresis, webhook retries', () => {
+for (const target of testDbTargets()) {
+const d = target.create ? describe : describe.skip;
+d(`maintenance rules on ${target.name}: cooldown, hysteresis, webhook retries`, () => {
   let h: Harness;
   let cleanup: () => Promise<void>;
   const calls: Array<{ url: string; body: string; sig: string | null }> = [];
@@ -21,7 +22,7 @@ describe('maintenance rules: cooldown, hysteresis, webhook retries', () => {
   const M = Math.floor(Date.now() / MIN) * MIN;
 
   beforeAll(async () => {
-    const t = await sqlite.create!();
+    const t = await target.create!();
     cleanup = t.cleanup;
     h = await startHarness(t.url);
     await h.call('POST', 'models', { json: { name: 'm' } });
@@ -98,3 +99,4 @@ describe('maintenance rules: cooldown, hysteresis, webhook retries', () => {
     expect(r.status).toBe(400);
   });
 });
+}
