@@ -92,6 +92,24 @@ d(`maintenance rules on ${target.name}: cooldown, hysteresis, webhook retries`, 
     expect(JSON.parse(audit[0]!.details).rule).toBe('errors');
   });
 
+  it('retrain runs the configured command with the rule in its environment', async () => {
+    const { mkdtempSync, readFileSync, existsSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const out = join(mkdtempSync(join(tmpdir(), 'steward-retrain-')), 'ran.txt');
+    await svc.setRules('m', [
+      'rules:',
+      '  - name: retrain-on-errors',
+      '    when: error_rate > 0.5',
+      '    do: retrain',
+      `    command: ["${process.execPath}", "-e", "require('fs').writeFileSync(process.argv[1], process.env.STEWARD_RULE + ' ' + process.env.STEWARD_VERSION)", "${out}"]`,
+    ].join('\n'), { id: 't', name: 'tester', role: 'admin' });
+    const [r] = (await svc.tick('m'))[0]!.outcomes;
+    expect(r).toMatchObject({ fired: true, result: { started: process.execPath } });
+    for (let i = 0; i < 100 && !existsSync(out); i++) await new Promise((res) => setTimeout(res, 50));
+    expect(readFileSync(out, 'utf8')).toBe('retrain-on-errors 1.0.0');
+  });
+
   it('rejects bad rules files with the path of the problem', async () => {
     await expect(svc.setRules('m', 'rules:\n  - name: x\n    when: accuracy <\n    do: rollback', { id: 't', name: 't', role: 'admin' })).rejects.toThrow(/condition/);
     await expect(svc.setRules('m', 'rules:\n  - name: x\n    when: count > 1\n    do: notify', { id: 't', name: 't', role: 'admin' })).rejects.toThrow(/webhook/);
