@@ -12,9 +12,17 @@ import type { TokenInfo, TokenStore } from './tokens.store.ts';
 export const hashToken = (secret: string) => createHash('sha256').update(secret).digest('hex');
 
 const TOUCH_EVERY_MS = 60_000;
+/**
+ * Authenticated tokens are remembered briefly so a busy route (resolve, heartbeats) does not pay a
+ * database round trip per request. A revocation through this server applies at once; one made
+ * through another server sharing the database applies within this many milliseconds.
+ */
+const CACHE_TTL_MS = 5_000;
+const CACHE_MAX = 10_000;
 
 export function createTokenService(deps: { tokenStore: TokenStore; now: () => Date }) {
   const { tokenStore, now } = deps;
+  const cache = new Map<string, { principal: Principal; until: number }>();
   return {
     async create(input: { name: string; role: Role }, by: Principal): Promise<TokenInfo & { token: string }> {
       if (!ROLES.includes(input.role)) {
@@ -34,17 +42,25 @@ export function createTokenService(deps: { tokenStore: TokenStore; now: () => Da
     list: () => tokenStore.list(),
     async revoke(id: string, by: Principal) {
       const ok = await tokenStore.revoke(id, iso(now()), { actor: by.name, action: 'token.revoke', target: id });
+      for (const [k, v] of cache) if (v.principal.id === id) cache.delete(k);
       if (!ok) throw new NotFoundError(`no active token with id "${id}"`, { id }, 'token_not_found');
     },
     /** Bearer secret → principal, or UnauthorizedError. */
     async authenticate(secret: string | undefined): Promise<Principal> {
       if (!secret) throw new UnauthorizedError();
-      const t = await tokenStore.findByHash(hashToken(secret));
+      const hash = hashToken(secret);
+      const nowMs = now().getTime();
+      const hit = cache.get(hash);
+      if (hit && hit.until > nowMs) return hit.principal;
+      const t = await tokenStore.findByHash(hash);
       if (!t) throw new UnauthorizedError('invalid token: it is unknown to this server');
       if (t.revokedAt) throw new UnauthorizedError('token revoked: ask an admin for a new one');
       const at = now();
       if (!t.lastUsedAt || at.getTime() - Date.parse(t.lastUsedAt) > TOUCH_EVERY_MS) await tokenStore.touch(t.id, iso(at));
-      return { id: t.id, name: t.name, role: t.role };
+      const principal: Principal = { id: t.id, name: t.name, role: t.role };
+      if (cache.size >= CACHE_MAX) cache.clear();
+      cache.set(hash, { principal, until: nowMs + CACHE_TTL_MS });
+      return principal;
     },
     /** On first start: one admin token, whose secret the caller prints once and saves. */
     async bootstrapAdmin(): Promise<string | undefined> {
