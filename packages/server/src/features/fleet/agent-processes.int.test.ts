@@ -57,16 +57,33 @@ describe('real agent processes', () => {
       }
       await call('PUT', 'models/proc/channels/prod', { version: '1.0.0' });
       const token = (await call('POST', 'tokens', { name: 'procs', role: 'node' })).token as string;
-      const outputs = [0, 1].map((i) => {
-        const child = spawn(process.execPath, ['--import', 'tsx', CHILD, url, token, `proc-${i}`, join(dir, `agent-${i}`), '6000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+      const children = [0, 1].map((i) => spawn(process.execPath, ['--import', 'tsx', CHILD, url, token, `proc-${i}`, join(dir, `agent-${i}`)], { stdio: ['pipe', 'pipe', 'inherit'] }));
+      const outputs = children.map((child) => {
         let out = '';
-        child.stdout.on('data', (d) => (out += d));
+        child.stdout!.on('data', (d) => (out += d));
         return new Promise<string>((resolve) => child.on('exit', () => resolve(out)));
       });
-      await new Promise((r) => setTimeout(r, 2500)); // both agents up and serving 1.0.0
+      /** Polls until `ok` holds (the machine may be slow: no fixed sleeps). */
+      const until = async (ok: () => Promise<boolean>) => {
+        while (!(await ok())) await new Promise((r) => setTimeout(r, 100));
+      };
+      const inForce = (version: string) => async () => {
+        const { currentBlock, items } = await call('GET', 'models/proc/transitions');
+        const s = (items as { state: string; usableFromBlock: number; table: { stable: string } }[]).filter((r) => r.state === 'scheduled' && r.usableFromBlock <= currentBlock);
+        return s.sort((a, b) => a.usableFromBlock - b.usableFromBlock).at(-1)?.table.stable === version;
+      };
+      await until(async () => (await call('GET', 'nodes?model=proc')).items.length === 2); // both agents up, serving 1.0.0
+      await new Promise((r) => setTimeout(r, 500));
       await call('PUT', 'models/proc/channels/prod', { version: '1.1.0' });
-      await new Promise((r) => setTimeout(r, 3500)); // quorum + 10 blocks (2 s) → 1.1.0 in force
+      await until(inForce('1.1.0')); // quorum + 10 blocks
+      await new Promise((r) => setTimeout(r, 800));
       await call('POST', 'models/proc/channels/prod/rollback', { to: '1.0.0', reason: 'test' });
+      const rows0 = (await call('GET', 'models/proc/transitions')).items as { state: string }[];
+      expect(rows0.filter((r) => r.state === 'scheduled')).toHaveLength(3);
+      await new Promise((r) => setTimeout(r, 100));
+      await until(async () => (await inForce('1.0.0')()) && (await call('GET', 'chain/head')).currentBlock > 0);
+      await new Promise((r) => setTimeout(r, 600));
+      for (const c of children) c.stdin!.end();
       const lines = (await Promise.all(outputs)).flatMap((o) => o.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as { block?: number; version?: string; output?: string; error?: string }));
       const rows = (await call('GET', 'models/proc/transitions')).items as { state: string; usableFromBlock: number; table: { stable: string } }[];
       const history = rows.filter((r) => r.state === 'scheduled').sort((a, b) => a.usableFromBlock - b.usableFromBlock);

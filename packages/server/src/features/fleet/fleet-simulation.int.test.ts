@@ -87,7 +87,7 @@ describe(`fleet simulation with ${N} agents`, () => {
     let decided: { block: number; usableFromBlock: number; ready: number; live: number; flaggedTampered: number } | undefined;
     let drained = false;
 
-    for (let b = 2; b <= 62; b++) {
+    for (let b = 2; b <= 42; b++) {
       clock.toBlock(b);
       wake();
       await new Promise((r) => setImmediate(r));
@@ -95,7 +95,7 @@ describe(`fleet simulation with ${N} agents`, () => {
       if (b === 20) for (const a of agents.slice(lateFrom)) a.active = a.joined = true;
       if (b === 12) for (const i of leavers) agents[i]!.active = false;
       if (b === 5) expect((await h.call('PUT', 'models/sim/channels/prod', { json: { version: '1.1.0' } })).status).toBe(200);
-      if (b === 40) expect((await h.call('POST', 'models/sim/channels/prod/rollback', { json: { to: '1.0.0', reason: 'sim' } })).status).toBe(200);
+      if (b === 30) expect((await h.call('POST', 'models/sim/channels/prod/rollback', { json: { to: '1.0.0', reason: 'sim' } })).status).toBe(200);
       await syncAll(agents.filter((a, i) => a.active && (b + i) % a.period === 0 || (a.active && b === 3) || (a.active && b === 20 && i >= lateFrom)));
       if (!decided) {
         const t = (await h.call('GET', 'models/sim/transitions?channel=prod')).data.items.find((x: { table: { stable: string }; state: string }) => x.table.stable === '1.1.0' && x.state === 'scheduled');
@@ -113,7 +113,7 @@ describe(`fleet simulation with ${N} agents`, () => {
         requests.push(p);
         p.catch(() => undefined);
       }
-      if (b === 36) {
+      if (b === 28) {
         // 1.1.0 has been in force since ~16; every request from before the switch has finished.
         const live = agents.filter((a) => a.active);
         await syncAll(live);
@@ -123,7 +123,7 @@ describe(`fleet simulation with ${N} agents`, () => {
         drained = true;
       }
     }
-    clock.toBlock(70);
+    clock.toBlock(50);
     wake();
     const served = await Promise.all(requests);
     const active = agents.filter((a) => a.active);

@@ -81,6 +81,15 @@ export function createFleetService(deps: FleetDeps) {
     return value;
   }
 
+  const knownModels = new Set<string>();
+  /**
+   * What this process last wrote for each node, so a steady heartbeat needs no read. Only used to
+   * decide whether anything changed; every write (touches included) stores the full report, so a
+   * stale entry (the node talked to another server meanwhile) costs at most one extra evaluation.
+   */
+  const nodeCache = new Map<string, { tokenId: string; installed: string; flagged: string; channels: { model: string; channel: string }[]; atMs: number }>();
+  const NODE_CACHE_MS = 10_000;
+
   async function validate(hb: HeartbeatInput): Promise<InstalledVersion[]> {
     if (hb.clockMs !== undefined && Math.abs(hb.clockMs - deps.now().getTime()) > options.maxClockSkewMs) {
       throw new InvalidInputError(
@@ -89,11 +98,14 @@ export function createFleetService(deps: FleetDeps) {
         'clock_skew',
       );
     }
-    const models = [...new Set([...hb.channels.map((c) => c.model), ...hb.installed.map((i) => i.model)])];
+    // Models are archived, never deleted: a name seen once stays valid.
+    const models = [...new Set([...hb.channels.map((c) => c.model), ...hb.installed.map((i) => i.model)])].filter((m) => !knownModels.has(m));
     if (models.length > 0) {
       const found = new Set((await deps.db.selectFrom('models').select('name').where('name', 'in', models).execute()).map((r) => r.name));
       const missing = models.find((m) => !found.has(m));
       if (missing) throw new NotFoundError(`model "${missing}" not found`, { model: missing }, 'model_not_found');
+      if (knownModels.size > 100_000) knownModels.clear();
+      for (const m of models) knownModels.add(m);
     }
     const flagged: InstalledVersion[] = [];
     for (const i of hb.installed) {
@@ -184,17 +196,29 @@ export function createFleetService(deps: FleetDeps) {
     async heartbeat(nodeId: string, hb: HeartbeatInput, by: Principal) {
       limiter.take(nodeId);
       const flagged = await validate(hb);
-      const prev = await nodes.get(nodeId);
+      const nowMs = deps.now().getTime();
+      let cached = nodeCache.get(nodeId);
+      if (!cached || nowMs - cached.atMs > NODE_CACHE_MS) {
+        const row = await nodes.get(nodeId);
+        cached = row ? { tokenId: row.tokenId, installed: JSON.stringify(row.installed), flagged: JSON.stringify(row.flagged), channels: await nodes.channelsOf(nodeId), atMs: nowMs } : undefined;
+      }
+      const prev = cached;
       if (prev && prev.tokenId !== by.id && by.role !== 'admin') {
         throw new ForbiddenError(`node ${nodeId} belongs to another token; each node heartbeats with its own token`, { nodeId });
       }
-      const prevChannels = prev ? await nodes.channelsOf(nodeId) : [];
+      const prevChannels = prev?.channels ?? [];
       const block = await deps.chain.currentBlock();
       const at = deps.now().toISOString();
       const sameChannels = prevChannels.length === hb.channels.length && hb.channels.every((c) => prevChannels.some((p) => p.model === c.model && p.channel === c.channel));
-      const changed = !prev || !sameChannels || prev.tokenId !== by.id || JSON.stringify(prev.installed) !== JSON.stringify(hb.installed) || JSON.stringify(prev.flagged) !== JSON.stringify(flagged);
-      if (changed) await write({ kind: 'record', id: nodeId, tokenId: by.id, tokenName: by.name, at, block, flagged, hb, prevChannels });
-      else void write({ kind: 'touch', id: nodeId, at, block, hb }).catch((err: unknown) => console.error('heartbeat write failed', err));
+      const installedJson = JSON.stringify(hb.installed);
+      const flaggedJson = JSON.stringify(flagged);
+      const changed = !prev || !sameChannels || prev.tokenId !== by.id || prev.installed !== installedJson || prev.flagged !== flaggedJson;
+      if (changed) {
+        nodeCache.delete(nodeId);
+        await write({ kind: 'record', id: nodeId, tokenId: by.id, tokenName: by.name, at, block, flagged, hb, prevChannels });
+      } else void write({ kind: 'touch', id: nodeId, at, block, hb, flagged }).catch((err: unknown) => console.error('heartbeat write failed', err));
+      if (nodeCache.size > 200_000) nodeCache.clear();
+      nodeCache.set(nodeId, { tokenId: by.id, installed: installedJson, flagged: flaggedJson, channels: hb.channels, atMs: changed ? nowMs : (prev?.atMs ?? nowMs) });
       for (const c of hb.channels) subscribed.add(chKey(c.model, c.channel));
       if (block !== lastTick) await tickOnce();
       if (changed) {

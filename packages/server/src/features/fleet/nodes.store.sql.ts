@@ -5,7 +5,7 @@ import { type NodesTable, chainDb } from '../chain/chain.schema.ts';
 import type { HeartbeatInput, InstalledVersion, NodeProfile, VersionTelemetry } from './fleet.types.ts';
 
 export type NodeWrite =
-  | { kind: 'touch'; id: string; at: string; block: number; hb: HeartbeatInput }
+  | { kind: 'touch'; id: string; at: string; block: number; hb: HeartbeatInput; flagged: InstalledVersion[] }
   | { kind: 'record'; id: string; tokenId: string; tokenName: string; at: string; block: number; flagged: InstalledVersion[]; hb: HeartbeatInput; prevChannels: { model: string; channel: string }[] };
 
 export interface NodeRow {
@@ -64,7 +64,7 @@ export function createNodeStoreSql(base: Kysely<Database>) {
           if (op.kind === 'touch') {
             await trx
               .updateTable('nodes')
-              .set({ last_seen_at: op.at, last_block: op.block, health: hb.health, app_version: hb.appVersion, profile: toJson(hb.profile), telemetry: toJson(hb.telemetry ?? []) })
+              .set({ last_seen_at: op.at, last_block: op.block, health: hb.health, app_version: hb.appVersion, profile: toJson(hb.profile), telemetry: toJson(hb.telemetry ?? []), installed: toJson(hb.installed), flagged: toJson(op.flagged) })
               .where('id', '=', op.id)
               .execute();
             continue;
