@@ -136,23 +136,16 @@ export function toEvent(raw: unknown, now: number): MonitoringEvent {
   const err = o.error;
   if (err !== undefined && err !== null && typeof err !== 'boolean' && typeof err !== 'string') reject('wrong_type', '"error" must be a boolean or a message');
   const block = num(o, 'block');
-  const ev: PredictionEvent = { type: 'prediction', model, version: str(o, 'version', true, 128) as string, requestId, t, features };
-  const variant = str(o, 'variant', false);
-  const channel = str(o, 'channel', false);
-  const unit = str(o, 'unit', false);
   const probabilities = record(o, 'probabilities', probability);
-  const groups = record(o, 'groups', groupValue);
-  if (variant !== undefined) ev.variant = variant;
-  if (channel !== undefined) ev.channel = channel;
-  if (unit !== undefined) ev.unit = unit;
-  if (block !== undefined) ev.block = block;
-  if (p !== undefined) ev.prediction = p as string | number | null;
-  if (score !== undefined) ev.score = score;
-  else if (probabilities && '1' in probabilities) ev.score = probabilities['1'];
-  if (probabilities) ev.probabilities = probabilities;
-  if (latencyMs !== undefined) ev.latencyMs = latencyMs;
-  if (err) ev.error = true;
-  if (groups) ev.groups = groups;
+  // One object literal with every field in a fixed order (undefined when absent): every event has
+  // the same hidden class, so the aggregator's property reads stay monomorphic.
+  const ev: PredictionEvent = {
+    type: 'prediction', model, version: str(o, 'version', true, 128) as string, requestId, t, features,
+    variant: str(o, 'variant', false), channel: str(o, 'channel', false), unit: str(o, 'unit', false), block,
+    prediction: p as string | number | null | undefined,
+    score: score ?? (probabilities && '1' in probabilities ? probabilities['1'] : undefined),
+    probabilities, latencyMs, error: err ? true : undefined, groups: record(o, 'groups', groupValue),
+  };
   return ev;
 }
 
