@@ -34,11 +34,27 @@ const encodePath = (p: string) => p.split('/').map(encodeURIComponent).join('/')
 /**
  * Resolve for thin clients: the channel's routing table plus the unit's context give a version,
  * a variant and its files. Committed versions never change their files, so file lists are cached
- * (bounded); the channel table and the rollout are read fresh on every call.
+ * (bounded); the channel table and the rollout are cached for 250 ms (see channelState).
  */
 export function createResolveService(deps: { modelStore: ModelStore; versionStore: VersionStore; channels: ChannelService; rollouts: RolloutService }) {
   const { modelStore, versionStore, channels, rollouts } = deps;
   const fileCache = new Map<string, FileEntry[]>();
+  // Channel table + rollout per channel, for a short time: resolve is the hottest read path and
+  // both change rarely. A change through this server drops the entry at once (onChange); a change
+  // made through another server sharing the database is seen within STATE_TTL_MS.
+  const STATE_TTL_MS = 250;
+  const stateCache = new Map<string, { ch: Awaited<ReturnType<ChannelService['get']>>; latest: Awaited<ReturnType<RolloutService['forResolve']>>; until: number }>();
+  channels.onChange((c) => void stateCache.delete(`${c.model}\u0000${c.channel}`));
+  async function channelState(model: string, channel: string) {
+    const key = `${model}\u0000${channel}`;
+    const hit = stateCache.get(key);
+    if (hit && hit.until > Date.now()) return hit;
+    const [ch, latest] = await Promise.all([channels.get(model, channel), rollouts.forResolve(model, channel)]);
+    const entry = { ch, latest, until: Date.now() + STATE_TTL_MS };
+    if (stateCache.size >= 10_000) stateCache.clear();
+    stateCache.set(key, entry);
+    return entry;
+  }
 
   async function filesOf(model: string, version: string, variant: string): Promise<ResolvedFile[]> {
     const key = `${model}\u0000${version}`;
@@ -57,10 +73,9 @@ export function createResolveService(deps: { modelStore: ModelStore; versionStor
 
   return {
     async resolve(model: string, channel: string, unit: string | undefined, context: UnitContext): Promise<Resolution> {
-      const ch = await channels.get(model, channel);
+      const { ch, latest } = await channelState(model, channel);
       const table = ch.table as unknown as RoutingTable;
       const d = resolve(table, unit, context);
-      const latest = await rollouts.forResolve(model, channel);
       const active = latest && latest.state !== 'succeeded' ? latest : undefined;
       // A promoted rollout's `critical` holds while its version is still the stable one.
       const critical = active ? active.critical : latest !== undefined && latest.critical && latest.version === table.stable;
