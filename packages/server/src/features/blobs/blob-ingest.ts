@@ -44,7 +44,8 @@ export async function ingest(
   const take = async (bounds: { offset: number; length: number }[]) => {
     for (const b of bounds) {
       const bytes = carry.subarray(b.offset - carryOffset, b.offset - carryOffset + b.length);
-      queue.push({ id: sha256Hex(bytes), bytes: Buffer.from(bytes) });
+      // No copy: `carry` buffers are never written to after creation (concat makes new ones).
+      queue.push({ id: sha256Hex(bytes), bytes });
     }
     const last = bounds[bounds.length - 1];
     if (last) {

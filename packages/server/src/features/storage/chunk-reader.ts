@@ -1,4 +1,4 @@
-import { isStewardError } from '@steward/core';
+import { ConflictError, isStewardError } from '@steward/core';
 import type { ObjectStore } from '../../storage/object-store.ts';
 import { decodeChunk } from './chunk-codec.ts';
 import { locate, type ChunkLocation } from './chunk-index.ts';
@@ -61,25 +61,54 @@ export async function* readChunks(db: StorageDb, objects: ObjectStore, ids: read
       if (!l) throw new Error(`chunk ${id} is not in the index`);
       return l;
     });
-    for (const run of runs(locs)) {
-      // A run of one chunk equal to the one just sent (zero pages, padding) needs no read.
-      if (run.length === 1 && last && last.id === run[0]!.id) {
-        yield last;
+    const all = runs(locs);
+    // A run of one chunk equal to the chunk just before it (zero pages, padding) needs no read.
+    const prevId = (r: number) => (r === 0 ? last?.id : all[r - 1]![all[r - 1]!.length - 1]!.id);
+    const repeat = (r: number) => all[r]!.length === 1 && all[r]![0]!.id === prevId(r);
+    // Read one run ahead, so the next ranged read overlaps sending this one.
+    const fetchRun = (r: number) => {
+      if (r >= all.length || repeat(r)) return null;
+      const p = readRunRetrying(db, objects, all[r]!);
+      p.catch(() => undefined); // awaited below
+      return p;
+    };
+    let next = fetchRun(0);
+    for (let r = 0; r < all.length; r++) {
+      const run = all[r]!;
+      const current = next;
+      next = fetchRun(r + 1);
+      if (!current) {
+        yield last!;
         continue;
       }
-      let bytes: Buffer[];
-      try {
-        bytes = await readRun(objects, run);
-      } catch (err) {
-        if (!isMoved(err)) throw err;
-        const fresh = await locate(db, run.map((l) => l.id));
-        bytes = [];
-        for (const r of runs(run.map((l) => fresh.get(l.id) ?? l))) bytes.push(...(await readRun(objects, r)));
-      }
+      const bytes = await current;
       for (let k = 0; k < run.length; k++) {
         last = { id: run[k]!.id, bytes: bytes[k]! };
         yield last;
       }
+    }
+  }
+}
+
+/**
+ * GC may repack a chunk between our lookup and our read (the old pack is then deleted), possibly
+ * more than once on a slow read; look the run up again and retry. A chunk that is gone from the
+ * index was swept as garbage: only possible for chunks no blob references yet (a recipe being
+ * verified past the grace period), reported as 409 chunk_missing, never as corruption.
+ */
+async function readRunRetrying(db: StorageDb, objects: ObjectStore, run: ChunkLocation[]): Promise<Buffer[]> {
+  let locs = run;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const bytes: Buffer[] = [];
+      for (const r of runs(locs)) bytes.push(...(await readRun(objects, r)));
+      return bytes;
+    } catch (err) {
+      if (!isMoved(err) || attempt >= 3) throw err;
+      const fresh = await locate(db, run.map((l) => l.id));
+      const gone = run.filter((l) => !fresh.has(l.id)).map((l) => l.id);
+      if (gone.length) throw new ConflictError(`${gone.length} chunk(s) were garbage-collected during the request; upload them again`, { missing: gone }, 'chunk_missing');
+      locs = run.map((l) => fresh.get(l.id)!);
     }
   }
 }

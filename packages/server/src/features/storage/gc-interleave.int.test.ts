@@ -73,6 +73,25 @@ for (const target of testDbTargets()) {
       expect((await readAll(sha(bytes))).equals(bytes)).toBe(true);
     });
 
+    it('a download in progress survives GC repacking and deleting the packs it reads', async () => {
+      const bytes = randomBytes(3 * 1024 * 1024);
+      await blobs.put(sha(bytes), PassThrough.from([bytes]) as never, bytes.length);
+      // Referenced (as a registered evaluation dataset), so GC keeps it; a threshold over 1 makes
+      // every one of its packs qualify for repacking.
+      await (db.kysely as any)
+        .insertInto('eval_datasets')
+        .values({ id: 'ds1', name: 'd', version: '1', sha256: sha(bytes), size: bytes.length, format: 'csv', schema_json: '{}', rows: 0, created_at: clock().toISOString(), created_by: 't' })
+        .execute();
+      const stream = (await blobs.open(sha(bytes))).stream;
+      const it = stream[Symbol.asyncIterator]();
+      const parts: Buffer[] = [Buffer.from((await it.next()).value as Uint8Array)];
+      t += 3600_000;
+      const gc = await storage.gc({ graceSeconds: 60, repackBelow: 1.01 });
+      expect(gc.repackedPacks).toBeGreaterThan(5);
+      for (let r = await it.next(); !r.done; r = await it.next()) parts.push(Buffer.from(r.value as Uint8Array));
+      expect(Buffer.concat(parts).equals(bytes)).toBe(true);
+    });
+
     it('a recipe whose chunks GC removed first is refused, never committed dangling', async () => {
       const bytes = randomBytes(300_000);
       const parts = chunkBuffer(bytes).map((c) => bytes.subarray(c.offset, c.offset + c.length));

@@ -29,16 +29,29 @@ export function createPackWriter(deps: PackWriterDeps) {
   let size = 0;
   const seen = new Set<string>();
   let packsWritten = 0;
+  // At most one pack is being written while the next one fills: chunking and hashing overlap the
+  // object write (fsync dominates it). Memory: two packs per upload at most.
+  let inFlight: Promise<void> | null = null;
 
-  async function flush(): Promise<void> {
-    if (rows.length === 0) return;
-    const body = Buffer.concat(parts, size);
+  function startFlush(): void {
+    const body = parts;
+    const bodySize = size;
     const pending = rows;
     parts = [];
     rows = [];
     size = 0;
-    await writePack(deps, body, pending);
-    packsWritten++;
+    inFlight = writePack(deps, body, bodySize, pending).then(() => {
+      packsWritten++;
+    });
+  }
+
+  async function flush(): Promise<void> {
+    if (inFlight) await inFlight;
+    inFlight = null;
+    if (rows.length === 0) return;
+    startFlush();
+    await inFlight;
+    inFlight = null;
   }
 
   return {
@@ -47,11 +60,16 @@ export function createPackWriter(deps: PackWriterDeps) {
       if (seen.has(id)) return 0;
       seen.add(id);
       const enc = encodeChunk(raw);
-      // Copy: callers reuse their buffers.
-      parts.push(Buffer.from(enc.bytes));
+      // No copy: callers hand over immutable buffers (request pieces, their concatenations).
+      parts.push(enc.bytes);
       rows.push({ id, pack_offset: size, stored_length: enc.bytes.length, raw_length: raw.length, compression: enc.compression });
       size += enc.bytes.length;
-      if (size >= deps.packSize) await flush();
+      if (size >= deps.packSize) {
+        if (inFlight) await inFlight; // surfaces a failed write before more is buffered
+        inFlight = null;
+        startFlush();
+        inFlight!.catch(() => undefined); // awaited (and rethrown) by the next flush
+      }
       return enc.bytes.length;
     },
     flush,
@@ -64,13 +82,16 @@ export function createPackWriter(deps: PackWriterDeps) {
 export type PackWriter = ReturnType<typeof createPackWriter>;
 
 /** Write `body` as a new pack object, then its pack row and index rows in one transaction. */
-export async function writePack(deps: Omit<PackWriterDeps, 'packSize'>, body: Uint8Array, rows: Omit<ChunksTable, 'pack_id' | 'touched_at'>[]): Promise<string> {
+export async function writePack(deps: Omit<PackWriterDeps, 'packSize'>, parts: Uint8Array[], size: number, rows: Omit<ChunksTable, 'pack_id' | 'touched_at'>[]): Promise<string> {
   const at = deps.now();
   const id = newPackId(at);
-  await deps.objects.put(packKey(id), body, { expectedSize: body.length });
+  // Streamed part by part: no 64 MiB concatenation.
+  await deps.objects.put(packKey(id), (async function* () {
+    yield* parts;
+  })(), { expectedSize: size });
   const nowIso = iso(at);
   await deps.db.transaction().execute(async (trx) => {
-    await trx.insertInto('packs').values({ id, size: body.length, chunk_count: rows.length, created_at: nowIso }).execute();
+    await trx.insertInto('packs').values({ id, size, chunk_count: rows.length, created_at: nowIso }).execute();
     for (const part of batches(rows, 200)) {
       await trx
         .insertInto('chunks')

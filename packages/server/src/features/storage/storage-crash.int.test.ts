@@ -51,7 +51,7 @@ async function push(api: Api, version: string, bytes: Buffer, delta: boolean): P
 }
 
 describe('chunked storage under SIGKILL', () => {
-  it(`stays consistent across ${ROUNDS} kills during pushes and GC`, { timeout: ROUNDS * 20_000 }, async () => {
+  it(`stays consistent across ${ROUNDS} kills during pushes and GC`, { timeout: 60_000 + ROUNDS * 40_000 }, async () => {
     process.env.STEWARD_PACK_SIZE = String(256 * 1024);
     const base = randomBytes(1536 * 1024);
     const committed = new Map<string, Buffer>();
