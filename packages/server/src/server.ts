@@ -54,6 +54,9 @@ export async function startServer(flags: ConfigInput = {}, env: NodeJS.ProcessEn
   await services.fleet.start();
   // Advance rollout steps, run analyses, start scheduled rollouts (STEWARD_ROLLOUT_INTERVAL_MS, default 1 s).
   const stopRollouts = services.rollouts.controller.start(Number(env.STEWARD_ROLLOUT_INTERVAL_MS) > 0 ? Number(env.STEWARD_ROLLOUT_INTERVAL_MS) : 1000);
+  // Flush monitoring windows to SQL periodically, and evaluate maintenance rules.
+  services.monitoring.start();
+  services.maintenance.start();
 
   const server = await new Promise<ReturnType<typeof serve>>((resolveServer, reject) => {
     const s = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, () => resolveServer(s));
@@ -70,9 +73,12 @@ export async function startServer(flags: ConfigInput = {}, env: NodeJS.ProcessEn
     async close() {
       clearInterval(sweeper);
       stopRollouts();
+      services.maintenance.stop();
       await services.fleet.stop();
       await services.chain.stop();
       await new Promise<void>((r) => server.close(() => r()));
+      // After the socket closes, so no event arrives after the last flush.
+      await services.monitoring.stop();
       await objects.close?.();
       await db.close();
     },

@@ -34,7 +34,7 @@ export function registerServeCommand(program: Command, app: App): void {
     .option('--store <url>', 'object store (default: files in the data directory)')
     .option('--auth', 'require tokens (default)')
     .option('--no-auth', 'accept requests without a token (loopback only)')
-    .action(async (o: ServeFlags) => {
+    .action(async (o: ServeFlags, cmd: Command) => {
       // Only flags actually given are passed, so config.json and STEWARD_* keep working.
       const opts: ServeOptions = {
         host: o.host,
@@ -42,11 +42,28 @@ export function registerServeCommand(program: Command, app: App): void {
         dataDir: o.data === undefined ? undefined : resolve(app.io.cwd, o.data),
         db: o.db,
         store: o.store,
-        auth: o.auth,
+        // commander defaults `auth` to true because of --no-auth; pass it only when typed, so STEWARD_AUTH works.
+        auth: cmd.getOptionValueSource('auth') === 'cli' ? o.auth : undefined,
       };
       const spec = '@steward/server'; // a variable keeps the server out of the CLI's type graph
-      const server = (await import(spec)) as { startServer: (o: ServeOptions, env: Record<string, string | undefined>) => Promise<unknown> };
-      await server.startServer(opts, { ...app.io.env, STEWARD_DATA: resolveData(app) });
+      const server = (await import(spec)) as { startServer: (o: ServeOptions, env: Record<string, string | undefined>) => Promise<{ close(): Promise<void> }> };
+      const running = await server.startServer(opts, { ...app.io.env, STEWARD_DATA: resolveData(app) });
+      // Ctrl-C / SIGTERM: stop accepting, flush monitoring windows, close the database, then exit.
+      let stopping = false;
+      const stop = (signal: string) => {
+        if (stopping) process.exit(1); // a second signal: leave now
+        stopping = true;
+        app.note(`steward: ${signal}, shutting down`);
+        running.close().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            app.note(`steward: shutdown failed: ${(err as Error).message}`);
+            process.exit(1);
+          },
+        );
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
     });
 }
 
