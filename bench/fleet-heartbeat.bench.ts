@@ -1,6 +1,6 @@
 /**
  * Fleet heartbeats against a real server on loopback: N simulated nodes heartbeat round-robin at a
- * bounded total rate for a bounded time; halfway through, the channel moves 1.0.0 → 1.1.0 and each
+ * bounded total rate for a bounded time; a third of the way in, the channel moves 1.0.0 → 1.1.0 and each
  * node "installs" 1.1.0 as soon as an answer lists it missing. Prints heartbeat p50/p99 latency,
  * throughput, peak server RSS, and blocks from the quorum decision to every live node serving the
  * new table. Runs on SQLite, and on PostgreSQL when STEWARD_BENCH_PG_URL is set.
@@ -171,8 +171,9 @@ async function runOn(label: string, db: string | undefined) {
 
     let peakRss = process.memoryUsage().rss;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 250);
-    // Halfway through, move the channel: the nodes pick it up from their answers.
-    const mover = setTimeout(() => void api('PUT', 'models/bench/channels/prod', { version: '1.1.0' }).catch((e) => console.error(e)), (SECONDS * 1000) / 2);
+    // A third of the way through, move the channel: the nodes pick it up from their answers, and
+    // the rest of the run leaves room for quorum + activationDelay + one heartbeat cycle.
+    const mover = setTimeout(() => void api('PUT', 'models/bench/channels/prod', { version: '1.1.0' }).catch((e) => console.error(e)), (SECONDS * 1000) / 3);
     const r = await runChild(server.url, token, digests);
     clearInterval(sampler);
     clearTimeout(mover);
