@@ -106,4 +106,10 @@ describe('the README tour', () => {
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toMatch(/cannot reach Steward/);
   }, 60_000);
+
+  it('shuts down cleanly on SIGTERM', async () => {
+    const exited = new Promise<number | null>((resolve) => server!.once('exit', (code) => resolve(code)));
+    server!.kill('SIGTERM');
+    expect(await exited).toBe(0);
+  }, 30_000);
 });
