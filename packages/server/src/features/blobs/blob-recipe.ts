@@ -34,7 +34,9 @@ export async function commitRecipe(db: StorageDb, sha256: string, size: number, 
       const missing = unique.filter((id) => !have.has(id));
       throw new ConflictError(`${missing.length} chunk(s) are not stored: upload them with POST /api/v1/chunks first`, { missing }, 'chunk_missing');
     }
-    await trx.insertInto('blobs').values({ sha256, size, created_at: nowIso, touched_at: nowIso }).execute();
+    // A concurrent push of the same bytes may commit first (PostgreSQL): then ours is a no-op.
+    const ins = await trx.insertInto('blobs').values({ sha256, size, created_at: nowIso, touched_at: nowIso }).onConflict((oc) => oc.column('sha256').doNothing()).executeTakeFirst();
+    if (Number(ins.numInsertedOrUpdatedRows ?? 0n) === 0) return { created: false };
     let offset = 0;
     const rows = chunks.map((c, seq) => {
       const row = { blob_sha256: sha256, seq, chunk_id: c.id, blob_offset: offset, size: c.size };

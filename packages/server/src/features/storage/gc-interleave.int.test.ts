@@ -92,6 +92,14 @@ for (const target of testDbTargets()) {
       expect(Buffer.concat(parts).equals(bytes)).toBe(true);
     });
 
+    it('two concurrent pushes of the same bytes both succeed, one creating the blob', async () => {
+      const bytes = randomBytes(700_000);
+      const res = await Promise.all([0, 1, 2].map(() => blobs.put(sha(bytes), PassThrough.from([bytes]) as never, bytes.length)));
+      expect(res.filter((r) => r.created)).toHaveLength(1);
+      expect((await readAll(sha(bytes))).equals(bytes)).toBe(true);
+      expect((await storage.fsck()).problems).toEqual([]);
+    });
+
     it('a recipe whose chunks GC removed first is refused, never committed dangling', async () => {
       const bytes = randomBytes(300_000);
       const parts = chunkBuffer(bytes).map((c) => bytes.subarray(c.offset, c.offset + c.length));
