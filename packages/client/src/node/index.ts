@@ -10,3 +10,4 @@ export { verifyDir, type VerifyReport } from './verify-dir.ts';
 export { verifyVersionSignature } from './signature.ts';
 export { trustedKey, stewardHome } from './key-pin.ts';
 export { safeJoin } from './safe-path.ts';
+export { createFsInstaller } from '../agent/node/fs-installer.ts';
