@@ -13,9 +13,9 @@ export interface RecipeSource {
 }
 
 export interface ChunkedUploadOptions {
-  /** Bytes per `POST /chunks` request (frames included); ≤ 64 MiB. Default 16 MiB. */
+  /** Bytes per `POST /chunks` request (frames included); ≤ 64 MiB. Default 8 MiB (memory is concurrency × this). */
   batchBytes?: number;
-  /** Requests in flight (2–4 keeps a link busy without holding much memory). Default 3. */
+  /** Requests in flight (2–4 keeps a link busy without holding much memory). Default 2. */
   concurrency?: number;
   retry?: RetryOptions;
   /** Cumulative chunk bytes acknowledged by the server, and the total to send. */
@@ -69,7 +69,7 @@ export async function uploadRecipes(client: StewardClient, sources: RecipeSource
 }
 
 async function sendChunks(client: StewardClient, chunks: Located[], opts: ChunkedUploadOptions): Promise<number> {
-  const batchBytes = Math.min(opts.batchBytes ?? 16 << 20, 64 << 20);
+  const batchBytes = Math.min(opts.batchBytes ?? 8 << 20, 64 << 20);
   // Sorted by file and offset so each batch reads mostly sequentially.
   chunks.sort((a, b) => (a.absPath === b.absPath ? a.offset - b.offset : a.absPath < b.absPath ? -1 : 1));
   const batches = batchBySize(chunks, (c) => c.length, batchBytes);
@@ -99,7 +99,7 @@ async function sendChunks(client: StewardClient, chunks: Located[], opts: Chunke
     }
   };
   try {
-    const results = await Promise.allSettled(Array.from({ length: Math.max(1, opts.concurrency ?? 3) }, lane));
+    const results = await Promise.allSettled(Array.from({ length: Math.max(1, opts.concurrency ?? 2) }, lane));
     const bad = results.find((r) => r.status === 'rejected');
     if (bad) throw bad.reason;
   } finally {

@@ -26,7 +26,7 @@ export interface PushOptions {
   /** Resolves relative `paths`; default process.cwd(). */
   cwd?: string;
   onProgress?: (p: TransferProgress) => void;
-  /** Chunking threads; default: all cores for pushes of 16 MiB or more, inline below. */
+  /** Chunking threads; default: all cores for pushes of 256 MiB or more, inline below. */
   threads?: number;
   /** Files of at least 2 segments are chunked by several workers in parallel (bytes). */
   segmentBytes?: number;
@@ -80,7 +80,8 @@ async function chunkAll(local: LocalFile[], opts: PushOptions): Promise<FileReci
   const total = local.reduce((s, f) => s + f.size, 0);
   let done = 0;
   let current = local[0]?.path ?? '';
-  const pool = createChunkPool(opts.threads ?? (total >= 16 << 20 ? undefined : 0), (delta) => {
+  // Worker threads cost ~0.5-3 s to start (they load the TypeScript loader): worth it from 256 MiB.
+  const pool = createChunkPool(opts.threads ?? (total >= 256 << 20 ? undefined : 0), (delta) => {
     done += delta;
     opts.onProgress?.({ phase: 'chunk', path: current, bytes: done, total });
   });
