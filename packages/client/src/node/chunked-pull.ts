@@ -40,7 +40,7 @@ export async function planFetch(client: StewardClient, files: FileEntry[], cache
   const seen = new Set<string>();
   for (const f of files) {
     if (plan.recipes.has(f.sha256)) continue;
-    const recipe = await recipeOrNull(client, f.sha256);
+    const recipe = await withRetry(() => recipeOrNull(client, f.sha256));
     plan.recipes.set(f.sha256, recipe);
     if (!recipe) {
       plan.wholeBytes += f.size;

@@ -9,6 +9,7 @@ import type { FileEntry, Version } from '../types.ts';
 import { ChunkCache, defaultChunkCacheDir } from './chunk-cache.ts';
 import { assembleFile, fetchIntoCache, planFetch, type FetchOptions, type FetchPlan } from './chunked-pull.ts';
 import { hashFile } from './hash-file.ts';
+import { withRetry } from './retry.ts';
 import { stewardHome, trustedKey } from './key-pin.ts';
 import type { TransferProgress } from './push.ts';
 import { safeJoin } from './safe-path.ts';
@@ -106,7 +107,8 @@ export async function planPull(client: StewardClient, opts: PullOptions): Promis
 }
 
 async function prepare(client: StewardClient, opts: PullOptions) {
-  const version = await client.versions.get(opts.model, opts.ref);
+  // Retried: a keep-alive socket the server closed while idle surfaces as a reset on reuse.
+  const version = await withRetry(() => client.versions.get(opts.model, opts.ref));
   let files: FileEntry[] = version.files;
   if (opts.verify !== false) {
     verifyVersionSignature(version, await trustedKey(client, opts.home ?? stewardHome()));

@@ -6,6 +6,7 @@ import { createChunkPool } from './chunk-pool.ts';
 import { uploadRecipes, type ChunkedUploadOptions } from './chunked-upload.ts';
 import { collectFiles, type LocalFile } from './collect-files.ts';
 import { putBlobFromFile } from './http-upload.ts';
+import { withRetry } from './retry.ts';
 
 /** Progress of one phase; bytes are cumulative over the phase, `total` is the phase's byte count. */
 export interface TransferProgress {
@@ -109,7 +110,7 @@ async function uploadDelta(
   const byDigest = new Map<string, { absPath: string; recipe: FileRecipe; path: string }>();
   recipes.forEach((r, i) => byDigest.set(r.sha256, { absPath: local[i]!.absPath, recipe: r, path: local[i]!.path }));
   const missing: { absPath: string; recipe: FileRecipe; path: string }[] = [];
-  for (const item of byDigest.values()) if ((await client.blobs.head(item.recipe.sha256)) === null) missing.push(item);
+  for (const item of byDigest.values()) if ((await withRetry(() => client.blobs.head(item.recipe.sha256))) === null) missing.push(item);
   try {
     await client.chunks.missing([]);
   } catch (err) {
