@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Sqlite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type KyselyConfig } from 'kysely';
 import pg from 'pg';
 import { InvalidInputError } from '@steward/core';
 import { migrationProvider } from './migrations.ts';
@@ -15,8 +15,18 @@ export interface Db {
   close(): Promise<void>;
 }
 
+/** STEWARD_SLOW_QUERY_MS=N logs every query slower than N ms to stderr (SQL text only, no parameters). */
+function slowQueryLog(): KyselyConfig['log'] {
+  const ms = Number(process.env.STEWARD_SLOW_QUERY_MS);
+  if (!(ms > 0)) return undefined;
+  return (e) => {
+    if (e.queryDurationMillis >= ms) process.stderr.write(`slow query ${e.queryDurationMillis.toFixed(1)} ms: ${e.query.sql}\n`);
+  };
+}
+
 /** `sqlite:PATH`, `sqlite::memory:` or `postgres://…`. Runs migrations before returning. */
 export async function openDb(url: string): Promise<Db> {
+  const log = slowQueryLog();
   let db: Db;
   if (url.startsWith('sqlite:')) {
     const file = url.slice('sqlite:'.length);
@@ -27,13 +37,13 @@ export async function openDb(url: string): Promise<Db> {
     sqlite.pragma('synchronous = FULL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), ...(log ? { log } : {}) });
     db = { kysely, dialect: 'sqlite', describe: `sqlite:${file}`, close: () => kysely.destroy() };
   } else if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     // BIGINT (sizes) arrives as a string by default; our sizes stay far below 2^53.
     pg.types.setTypeParser(20, (v) => Number(v));
     const pool = new pg.Pool({ connectionString: url, max: 10 });
-    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
     db = { kysely, dialect: 'postgres', describe: url.replace(/\/\/[^@/]*@/, '//***@'), close: () => kysely.destroy() };
   } else {
     throw new InvalidInputError(`unsupported database URL "${url}": use sqlite:PATH or postgres://…`, { field: 'db' });

@@ -159,12 +159,15 @@ export function createFleetService(deps: FleetDeps) {
   const evaluateSoon = (model: string, channel: string): Promise<void> => {
     const k = chKey(model, channel);
     const cur = evals.get(k);
-    if (cur) return (cur.again ??= cur.running.catch(() => undefined).then(() => evaluateSoon(model, channel)));
+    // Coalesce: at most one evaluation running and one queued per channel, and the queued one
+    // waits EVAL_GAP_MS, so a herd of first heartbeats costs a few evaluations, not one each.
+    if (cur) return (cur.again ??= cur.running.catch(() => undefined).then(() => new Promise((r) => setTimeout(r, EVAL_GAP_MS))).then(() => evaluateSoon(model, channel)));
     const running = controller.evaluate(model, channel).finally(() => evals.delete(k));
     evals.set(k, { running });
     return running;
   };
 
+  const EVAL_GAP_MS = 200;
   let lastTick = -1;
   let ticking: Promise<void> | undefined;
   /** Once per block: re-evaluate quorums (liveness changes), prune departed nodes, refresh the guard cache. */
@@ -223,7 +226,9 @@ export function createFleetService(deps: FleetDeps) {
       if (block !== lastTick) await tickOnce();
       if (changed) {
         // New installs may complete a quorum: decide now rather than at the next tick.
-        for (const c of hb.channels) await evaluateSoon(c.model, c.channel);
+        // Not awaited: an evaluation lists the channel's nodes, and the switch block it may set lies
+        // activationDelay blocks ahead, so the node learns of it from a later heartbeat in time.
+        for (const c of hb.channels) evaluateSoon(c.model, c.channel).catch((err: unknown) => console.error('quorum evaluation failed', err));
       }
       const good = new Set(hb.installed.filter((i) => !flagged.includes(i)).map((i) => `${i.model}@${i.version}`));
       const channels = [];
