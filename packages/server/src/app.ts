@@ -76,8 +76,16 @@ export function createApp(deps: AppDeps) {
   const fleet = createFleetService({ db: k, chain, channels, now, ...(deps.fleet ? { options: deps.fleet } : {}) });
   const metrics = createHttpMetrics();
   const monitoring = createMonitoring({ db: k, blobs, versions, registry: metrics.registry, now, log });
-  const maintenance = createMaintenanceService({ db: k, monitoring: monitoring.service, channels, modelExists: models.get, now, log });
   const rollouts = createRolloutFeature({ db: k, modelStore, versionStore, channels, now, log });
+  const maintenance = createMaintenanceService({
+    db: k,
+    monitoring: monitoring.service,
+    channels,
+    rolloutAction: (model, channel, action, reason, by) => rollouts.rollouts.action(model, channel, action, reason, by),
+    modelExists: models.get,
+    now,
+    log,
+  });
 
   const app = new OpenAPIHono<AppEnv>();
   app.onError((err, c) => toErrorResponse(err, c, log));

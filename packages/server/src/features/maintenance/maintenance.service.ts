@@ -41,6 +41,8 @@ interface Deps {
   db: Kysely<Database>;
   monitoring: MonitoringService;
   channels: Pick<ChannelService, 'get' | 'rollback'>;
+  /** Pause or abort the channel's active rollout (the rollouts feature); absent in some tests. */
+  rolloutAction?: (model: string, channel: string, action: 'pause' | 'abort', reason: string, by: Principal) => Promise<unknown>;
   modelExists: (name: string) => Promise<unknown>;
   now: () => Date;
   env?: Record<string, string | undefined>;
@@ -81,6 +83,13 @@ export function createMaintenanceService(deps: Deps) {
       case 'rollback': {
         const r = await deps.channels.rollback(model, rule.channel, { reason: `maintenance rule ${rule.name}: ${rule.when} for ${rule.for} x ${rule.window}` }, MAINTENANCE_PRINCIPAL);
         return { from: r.from.stable, to: r.to.stable };
+      }
+      case 'pause-rollout':
+      case 'abort-rollout': {
+        if (!deps.rolloutAction) throw new Error('rollouts are not wired into maintenance');
+        const action = rule.do === 'pause-rollout' ? 'pause' : 'abort';
+        await deps.rolloutAction(model, rule.channel, action, `maintenance rule ${rule.name}: ${rule.when} for ${rule.for} x ${rule.window}`, MAINTENANCE_PRINCIPAL);
+        return { rollout: action };
       }
       case 'notify': {
         const out = await deliver(rule.webhook!, { event: 'maintenance.notify', ...payload }, { ...(secret ? { secret } : {}), ...(deps.fetch ? { fetch: deps.fetch } : {}), ...(deps.webhookBaseDelayMs !== undefined ? { baseDelayMs: deps.webhookBaseDelayMs } : {}) });

@@ -31,7 +31,7 @@ export const RuleSchema = z.strictObject({
   /** Hysteresis: once fired, the rule re-arms only after this holds on a window (default: `not (when)`). */
   clear: Condition.optional(),
   cooldown: z.string().regex(DURATION, 'durations look like 30s, 10m, 1h, 1d').default('1h'),
-  do: z.enum(['rollback', 'notify', 'queue-labels', 'retrain']),
+  do: z.enum(['rollback', 'pause-rollout', 'abort-rollout', 'notify', 'queue-labels', 'retrain']),
   webhook: z.url().optional(),
   /** HMAC key for webhooks: the name of an environment variable of the server holding it. */
   secretEnv: z.string().regex(/^[A-Z_][A-Z0-9_]*$/).optional(),
