@@ -109,7 +109,10 @@ export function createApp(deps: AppDeps) {
     },
   });
   // Blob uploads stream and are bounded by their digest check, not by the JSON limit.
-  api.use('*', async (c, next) => (c.req.path.includes('/blobs/') || c.req.path.endsWith('/chunks') ? next() : limit(c, next)));
+  // GET/HEAD carry no body: skipping them also keeps @hono/node-server from building a full web
+  // Request (which bodyLimit's checks would force) on the hottest read paths.
+  const bodiless = (m: string) => m === 'GET' || m === 'HEAD';
+  api.use('*', async (c, next) => (bodiless(c.req.method) || c.req.path.includes('/blobs/') || c.req.path.endsWith('/chunks') ? next() : limit(c, next)));
   // Channel tables carry an ETag so in-process resolvers (client createResolver) poll with If-None-Match.
   const channelEtag = etag();
   api.use('/models/:name/channels/:channel', async (c, next) => (c.req.method === 'GET' ? channelEtag(c, next) : next()));
