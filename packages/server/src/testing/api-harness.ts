@@ -9,19 +9,19 @@ import { createFileObjectStore } from '../storage/object-store.fs.ts';
 
 export const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
 
-/** A real app (real database, real file store) driven through `app.request`, no socket. */
-export async function startHarness(dbUrl: string) {
-  const dir = mkdtempSync(join(tmpdir(), 'steward-api-'));
-  const db = await openDb(dbUrl);
-  const objects = createFileObjectStore(join(dir, 'objects'));
-  const signingKey = loadOrCreateSigningKey(dir);
-  const logged: unknown[] = [];
-  const { app, services } = createApp({ db, objects, signingKey, auth: true, log: (_m, e) => logged.push(e) });
-  const admin = (await services.tokens.bootstrapAdmin())!;
+export interface CallOptions {
+  /** Default: the admin token; null sends none. */
+  token?: string | null;
+  json?: unknown;
+  body?: Uint8Array | string;
+  headers?: Record<string, string>;
+}
 
-  const call = async (method: string, path: string, opts: { token?: string | null; json?: unknown; body?: Uint8Array | string; headers?: Record<string, string> } = {}) => {
+/** `call('GET', 'models')` → `/api/v1/models` through `app.request`, JSON parsed when it is JSON. */
+export function apiCaller(app: { request: (path: string, init: RequestInit) => Response | Promise<Response> }, defaultToken: string) {
+  return async (method: string, path: string, opts: CallOptions = {}) => {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
-    const token = opts.token === undefined ? admin : opts.token;
+    const token = opts.token === undefined ? defaultToken : opts.token;
     if (token) headers.authorization = `Bearer ${token}`;
     let body: BodyInit | undefined;
     if (opts.json !== undefined) {
@@ -40,6 +40,19 @@ export async function startHarness(dbUrl: string) {
     }
     return { status: res.status, data, headers: res.headers, text };
   };
+}
+
+/** A real app (real database, real file store) driven through `app.request`, no socket. */
+export async function startHarness(dbUrl: string) {
+  const dir = mkdtempSync(join(tmpdir(), 'steward-api-'));
+  const db = await openDb(dbUrl);
+  const objects = createFileObjectStore(join(dir, 'objects'));
+  const signingKey = loadOrCreateSigningKey(dir);
+  const logged: unknown[] = [];
+  const { app, services } = createApp({ db, objects, signingKey, auth: true, log: (_m, e) => logged.push(e) });
+  const admin = (await services.tokens.bootstrapAdmin())!;
+
+  const call = apiCaller(app, admin);
 
   /** Upload bytes, create a draft, attach, commit: the whole push as the CLI does it. */
   const push = async (model: string, version: string, files: Record<string, string | Uint8Array>, meta: Record<string, unknown> = {}, token?: string) => {

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../../app.ts';
 import { openDb } from '../../db/connect.ts';
-import { sha256 } from '../../testing/api-harness.ts';
+import { apiCaller, sha256 } from '../../testing/api-harness.ts';
 import { createFileObjectStore } from '../../storage/object-store.fs.ts';
 import { loadOrCreateSigningKey } from '../keys/signing-key.ts';
 import type { FleetOptions } from './fleet.options.ts';
@@ -40,25 +40,7 @@ export async function startFleetHarness(dbUrl: string, opts: { clock?: FakeClock
   const admin = (await services.tokens.bootstrapAdmin())!;
   await services.chain.clock();
 
-  const call = async (method: string, path: string, o: { token?: string | null; json?: unknown; body?: Uint8Array | string; headers?: Record<string, string> } = {}) => {
-    const headers: Record<string, string> = { ...(o.headers ?? {}) };
-    const token = o.token === undefined ? admin : o.token;
-    if (token) headers.authorization = `Bearer ${token}`;
-    let body: BodyInit | undefined;
-    if (o.json !== undefined) {
-      headers['content-type'] = 'application/json';
-      body = JSON.stringify(o.json);
-    } else if (o.body !== undefined) body = o.body as BodyInit;
-    const res = await app.request(path.startsWith('/') ? path : `/api/v1/${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
-    const text = await res.text();
-    let data: any = null;
-    try {
-      data = text ? JSON.parse(text) : null;
-    } catch {
-      data = text;
-    }
-    return { status: res.status, data, text };
-  };
+  const call = apiCaller(app, admin);
 
   /** Push + commit a version with one file. */
   const push = async (model: string, version: string, content: string) => {
