@@ -155,16 +155,30 @@ export function createFleetService(deps: FleetDeps) {
    * Single-flight evaluation per channel with one trailing run: heartbeats that change installs
    * during an evaluation share the next one instead of each loading every node of the channel.
    */
-  const evals = new Map<string, { running: Promise<void>; again?: Promise<void> }>();
+  const evals = new Map<string, { dirty: boolean; loop: Promise<void> }>();
   const evaluateSoon = (model: string, channel: string): Promise<void> => {
     const k = chKey(model, channel);
     const cur = evals.get(k);
-    // Coalesce: at most one evaluation running and one queued per channel, and the queued one
-    // waits EVAL_GAP_MS, so a herd of first heartbeats costs a few evaluations, not one each.
-    if (cur) return (cur.again ??= cur.running.catch(() => undefined).then(() => new Promise((r) => setTimeout(r, EVAL_GAP_MS))).then(() => evaluateSoon(model, channel)));
-    const running = controller.evaluate(model, channel).finally(() => evals.delete(k));
-    evals.set(k, { running });
-    return running;
+    if (cur) {
+      cur.dirty = true; // the running loop evaluates once more, EVAL_GAP_MS after this pass
+      return cur.loop;
+    }
+    // Throttled: one evaluation at a time per channel, and while requests keep arriving at most one
+    // per EVAL_GAP_MS, so a herd of first heartbeats costs a few evaluations, not one each.
+    const state = { dirty: false, loop: Promise.resolve() };
+    state.loop = (async () => {
+      try {
+        do {
+          state.dirty = false;
+          await controller.evaluate(model, channel);
+          if (state.dirty) await new Promise((r) => setTimeout(r, EVAL_GAP_MS));
+        } while (state.dirty);
+      } finally {
+        evals.delete(k);
+      }
+    })();
+    evals.set(k, state);
+    return state.loop;
   };
 
   const EVAL_GAP_MS = 200;
