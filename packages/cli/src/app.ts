@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { StewardClient } from '@steward/client';
 
@@ -64,9 +64,22 @@ export class App {
    */
   #localAdminToken(url: string): string | undefined {
     if (!isLoopback(url)) return undefined;
-    const file = join(resolve(this.io.cwd, this.io.env.STEWARD_DATA || '.steward'), 'admin.token');
-    if (!existsSync(file)) return undefined;
+    const file = this.#adminTokenFile();
+    if (!file) return undefined;
     return readFileSync(file, 'utf8').trim() || undefined;
+  }
+
+  /** STEWARD_DATA's token, else the nearest `.steward/admin.token` in the cwd or a parent (like git). */
+  #adminTokenFile(): string | undefined {
+    if (this.io.env.STEWARD_DATA) {
+      const f = join(resolve(this.io.cwd, this.io.env.STEWARD_DATA), 'admin.token');
+      return existsSync(f) ? f : undefined;
+    }
+    for (let dir = resolve(this.io.cwd); ; dir = dirname(dir)) {
+      const f = join(dir, '.steward', 'admin.token');
+      if (existsSync(f)) return f;
+      if (dirname(dir) === dir) return undefined;
+    }
   }
 }
 

@@ -11,13 +11,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const bin = fileURLToPath(new URL('../../bin/steward.js', import.meta.url));
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'steward-tour-'));
+// As in the README: the server runs in the repo, the tour in its demo/ subdirectory (the CLI finds
+// ../.steward/admin.token by walking up).
+const demo = join(dir, 'demo');
 let url = '';
 let server: ReturnType<typeof spawn> | undefined;
 
 const env = () => ({ ...process.env, STEWARD_URL: url, STEWARD_TOKEN: '', STEWARD_HOME: join(dir, 'home') });
 async function steward(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const p = run(process.execPath, [bin, ...args], { cwd: dir, env: env() });
+    const p = run(process.execPath, [bin, ...args], { cwd: demo, env: env() });
     if (input !== undefined) p.child.stdin?.end(input);
     const { stdout, stderr } = await p;
     return { code: 0, stdout, stderr };
@@ -39,10 +42,10 @@ beforeAll(async () => {
     server!.once('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
   });
   expect(err).toMatch(/created the first admin token/);
-  mkdirSync(join(dir, 'tokenizer'));
-  writeFileSync(join(dir, 'model.onnx'), 'weights v1');
-  writeFileSync(join(dir, 'tokenizer', 'vocab.json'), '{"hello":1}');
-  writeFileSync(join(dir, 'train.csv'), 'a,b\n1,2\n');
+  mkdirSync(join(demo, 'tokenizer'), { recursive: true });
+  writeFileSync(join(demo, 'model.onnx'), 'weights v1');
+  writeFileSync(join(demo, 'tokenizer', 'vocab.json'), '{"hello":1}');
+  writeFileSync(join(demo, 'train.csv'), 'a,b\n1,2\n');
 });
 afterAll(() => {
   server?.kill('SIGKILL');
@@ -58,7 +61,7 @@ describe('the README tour', () => {
     expect((await steward(['model', 'create', 'fraud', '--description', 'card fraud scorer'])).code).toBe(0);
     const p1 = await steward(['push', 'fraud', '1.0.0', './model.onnx', './tokenizer/', '--param', 'lr=0.01', '--metric', 'f1=0.91', '--dataset', 'train=./train.csv', '--tag', 'team=risk']);
     expect(p1.code, p1.stderr).toBe(0);
-    writeFileSync(join(dir, 'model.onnx'), 'weights v2');
+    writeFileSync(join(demo, 'model.onnx'), 'weights v2');
     const p2 = await steward(['push', 'fraud', '1.1.0', './model.onnx', '--parent', '1.0.0', '--relation', 'retrain', '--metric', 'f1=0.93']);
     expect(p2.code, p2.stderr).toBe(0);
     const dup = await steward(['push', 'fraud', '1.1.0', './model.onnx']);
@@ -74,9 +77,9 @@ describe('the README tour', () => {
 
     const pull = await steward(['pull', 'fraud@production', '-o', './deploy']);
     expect(pull.code, pull.stderr).toBe(0);
-    expect(readFileSync(join(dir, 'deploy', 'model.onnx'), 'utf8')).toBe('weights v2');
+    expect(readFileSync(join(demo, 'deploy', 'model.onnx'), 'utf8')).toBe('weights v2');
     expect((await steward(['verify', 'fraud@1.1.0', './deploy'])).code).toBe(0);
-    writeFileSync(join(dir, 'deploy', 'model.onnx'), 'tampered!!');
+    writeFileSync(join(demo, 'deploy', 'model.onnx'), 'tampered!!');
     const bad = await steward(['verify', 'fraud@1.1.0', './deploy']);
     expect(bad.code).not.toBe(0);
 
@@ -102,7 +105,7 @@ describe('the README tour', () => {
     expect(r.stderr).toMatch(/^error: .*invalid version/);
     const gone = await steward(['whoami'], undefined);
     expect(gone.code).toBe(0);
-    const unreachable = await run(process.execPath, [bin, 'whoami', '--url', 'http://127.0.0.1:9'], { cwd: dir }).catch((e) => e);
+    const unreachable = await run(process.execPath, [bin, 'whoami', '--url', 'http://127.0.0.1:9'], { cwd: demo }).catch((e) => e);
     expect(unreachable.code).toBe(1);
     expect(unreachable.stderr).toMatch(/cannot reach Steward/);
   }, 60_000);
