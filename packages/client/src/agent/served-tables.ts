@@ -1,22 +1,11 @@
-import { drainable, tableAt } from '@steward/core';
+import { drainable, tableAt, tableVersions } from '@steward/core';
 import type { FleetTable } from '../api/fleet.ts';
 
 export type History = readonly { readonly table: FleetTable; readonly usableFromBlock: number }[];
 
-/** Every version a table can route to (stable, canary, arms, and inside overrides). */
+/** Every version a table can route to (stable, canary, arms, and inside overrides), sorted. */
 export function versionsOf(table: FleetTable | null | undefined): string[] {
-  if (!table) return [];
-  const out = new Set<string>();
-  const visit = (t: Record<string, unknown>) => {
-    if (typeof t.stable === 'string') out.add(t.stable);
-    const c = t.candidate as { version?: unknown; arms?: { version?: unknown }[] } | undefined;
-    if (c && typeof c.version === 'string') out.add(c.version);
-    for (const a of Array.isArray(c?.arms) ? c.arms : []) if (typeof a.version === 'string') out.add(a.version);
-  };
-  visit(table);
-  const o = table.overrides;
-  if (o && typeof o === 'object') for (const t of Object.values(o as Record<string, Record<string, unknown>>)) visit(t);
-  return [...out];
+  return tableVersions(table);
 }
 
 /**
