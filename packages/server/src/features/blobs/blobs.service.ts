@@ -40,20 +40,26 @@ export function createBlobService(deps: BlobServiceDeps) {
   const writer = () => createPackWriter({ db, objects, now, packSize });
   const hasRecipe = async (sha256: string) => !!(await db.selectFrom('blob_chunks').select('seq').where('blob_sha256', '=', sha256).limit(1).executeTakeFirst());
 
+  /** Sizes of the stored blobs among `digests`. Stored ones are touched, so a GC grace period covers the draft that lists them. */
+  async function storedSizes(digests: string[]): Promise<Map<string, number>> {
+    const sizes = new Map<string, number>();
+    if (digests.length === 0) return sizes;
+    const nowIso = iso(now());
+    for (const part of batches([...new Set(digests)])) {
+      await db.updateTable('blobs').set({ touched_at: nowIso }).where('sha256', 'in', part).execute();
+      for (const r of await db.selectFrom('blobs').select(['sha256', 'size']).where('sha256', 'in', part).execute()) sizes.set(r.sha256, Number(r.size));
+    }
+    return sizes;
+  }
+
   return {
     stat,
     packSize,
-    /** Digests not stored. Stored ones are touched, so a GC grace period covers the draft that lists them. */
+    storedSizes,
+    /** Digests not stored (each once); stored ones are touched as by storedSizes. */
     async missing(digests: string[]): Promise<string[]> {
-      if (digests.length === 0) return [];
-      const unique = [...new Set(digests)];
-      const have = new Set<string>();
-      const nowIso = iso(now());
-      for (const part of batches(unique)) {
-        await db.updateTable('blobs').set({ touched_at: nowIso }).where('sha256', 'in', part).execute();
-        for (const r of await db.selectFrom('blobs').select('sha256').where('sha256', 'in', part).execute()) have.add(r.sha256);
-      }
-      return unique.filter((d) => !have.has(d));
+      const have = await storedSizes(digests);
+      return [...new Set(digests)].filter((d) => !have.has(d));
     },
     /** Streams body through the chunker; only bytes that hash to `sha256` (and have `size` bytes) become a blob. */
     async put(sha256: string, body: Readable, size: number | undefined, _signal?: AbortSignal) {

@@ -80,11 +80,11 @@ export function createDatasetService(deps: { db: GatesDb; blobs: BlobService; no
   const service = {
     async push(name: string, input: DatasetInput, by: Principal): Promise<Dataset> {
       parseDatasetRef(`${name}@${input.version}`);
-      if (!(await blobs.stat(input.sha256))) throw new ConflictError(`dataset bytes not uploaded: PUT /api/v1/blobs/${input.sha256} first`, { missing: [input.sha256] }, 'blob_missing');
+      const stat = await blobs.stat(input.sha256);
+      if (!stat) throw new ConflictError(`dataset bytes not uploaded: PUT /api/v1/blobs/${input.sha256} first`, { missing: [input.sha256] }, 'blob_missing');
       const table = await tableOf(input.sha256, input.format);
       if (table.rows.length === 0) throw new InvalidInputError('dataset has no rows', {}, 'invalid_dataset');
       const schema = buildSchema(table, input);
-      const stat = (await blobs.stat(input.sha256))!;
       const row = {
         id: newId('ds'),
         name,

@@ -140,11 +140,13 @@ export function createVersionService(deps: VersionServiceDeps) {
         if (seen.has(f.path)) throw new InvalidInputError(`file "${f.path}" is listed twice`, { path: f.path }, 'duplicate_path');
         seen.add(f.path);
       }
-      const missing = await blobs.missing(files.map((f) => f.sha256));
+      // One query for presence and sizes (and the GC touch), not one per file.
+      const sizes = await blobs.storedSizes(files.map((f) => f.sha256));
+      const missing = [...new Set(files.map((f) => f.sha256))].filter((sha) => !sizes.has(sha));
       if (missing.length) throw new ConflictError(`${missing.length} file(s) not uploaded yet: PUT /api/v1/blobs/{sha256} first`, { missing }, 'blob_missing');
       for (const f of files) {
-        const stat = await blobs.stat(f.sha256);
-        if (stat && Number(stat.size) !== f.size) throw new InvalidInputError(`file "${f.path}": size ${f.size} does not match the stored blob (${stat.size} bytes)`, { path: f.path }, 'size_mismatch');
+        const size = sizes.get(f.sha256)!;
+        if (size !== f.size) throw new InvalidInputError(`file "${f.path}": size ${f.size} does not match the stored blob (${size} bytes)`, { path: f.path }, 'size_mismatch');
       }
       const existing = (await versionStore.files([d.id])).get(d.id) ?? [];
       if (new Set([...existing.map((f) => f.path), ...seen]).size > MAX_FILES) throw new InvalidInputError(`a version holds at most ${MAX_FILES} files`, {}, 'too_many_files');
