@@ -130,7 +130,7 @@ export function createChannelService(deps: { modelStore: ModelStore; versionStor
         return to;
       };
       if (opts.dryRun) {
-        const events = [...(await channelStore.history(m, channel, 100_000))].reverse();
+        const events = await channelStore.allEvents(m, channel);
         const to = await target(events);
         return { from: ch.table, to: { ...ch.table, stable: to }, applied: false };
       }

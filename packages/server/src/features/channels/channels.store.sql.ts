@@ -30,7 +30,12 @@ const toEvent = (model: string, r: Selectable<ChannelEventsTable>): ChannelEvent
 });
 
 export function createChannelStoreSql(db: Kysely<Database>) {
+  /** The channel's whole history, oldest first (rollback targets replay it). */
+  const allEvents = async (model: { id: string; name: string }, name: string): Promise<ChannelEvent[]> =>
+    (await db.selectFrom('channel_events').selectAll().where('model_id', '=', model.id).where('channel', '=', name).orderBy('seq', 'asc').execute()).map((r) => toEvent(model.name, r));
+
   return {
+    allEvents,
     async get(model: { id: string; name: string }, name: string): Promise<Channel | undefined> {
       const r = await db.selectFrom('channels').selectAll().where('model_id', '=', model.id).where('name', '=', name).executeTakeFirst();
       return r ? toChannel(model.name, r) : undefined;
@@ -56,10 +61,7 @@ export function createChannelStoreSql(db: Kysely<Database>) {
       for (let attempt = 0; ; attempt++) {
         const cur = await db.selectFrom('channels').selectAll().where('model_id', '=', model.id).where('name', '=', name).executeTakeFirst();
         const current = cur ? toChannel(model.name, cur) : undefined;
-        const events = async () =>
-          (await db.selectFrom('channel_events').selectAll().where('model_id', '=', model.id).where('channel', '=', name).orderBy('seq', 'asc').execute()).map((r) =>
-            toEvent(model.name, r),
-          );
+        const events = () => allEvents(model, name);
         const { to, kind } = await decide(current, events);
         const seq = (current?.seq ?? 0) + 1;
         const tableJson = JSON.stringify(to);
