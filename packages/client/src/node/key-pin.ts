@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -26,26 +27,39 @@ const FILE = 'known-keys.json';
  */
 export async function trustedKey(client: StewardClient, home: string): Promise<SigningKey> {
   const key = await client.keys();
+  return serialized(() => checkOrPin(client.url, key, home));
+}
+
+async function checkOrPin(url: string, key: SigningKey, home: string): Promise<SigningKey> {
   const file = join(home, FILE);
   const pins = await readPins(file);
-  const pinned = pins[client.url];
+  const pinned = pins[url];
   if (pinned) {
     if (pinned.publicKey.trim() !== key.publicKey.trim()) {
       throw new StewardError(
         'key_changed',
-        `${client.url} now presents signing key ${key.keyId}, but key ${pinned.keyId} was pinned in ${file}; if the server's key was rotated on purpose, delete that entry`,
+        `${url} now presents signing key ${key.keyId}, but key ${pinned.keyId} was pinned in ${file}; if the server's key was rotated on purpose, delete that entry`,
         0,
-        { url: client.url, pinnedKeyId: pinned.keyId, keyId: key.keyId, file },
+        { url, pinnedKeyId: pinned.keyId, keyId: key.keyId, file },
       );
     }
     return pinned;
   }
-  pins[client.url] = { keyId: key.keyId, publicKey: key.publicKey, pinnedAt: new Date().toISOString() };
+  pins[url] = { keyId: key.keyId, publicKey: key.publicKey, pinnedAt: new Date().toISOString() };
   await mkdir(home, { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.tmp`;
+  const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
   await writeFile(tmp, `${JSON.stringify(pins, null, 2)}\n`, { mode: 0o600 });
   await rename(tmp, file); // atomic: a crash never leaves a half-written pin file
   return key;
+}
+
+/** Pin checks in this process run one at a time, each re-reading the file, so no pin is lost. */
+let queue: Promise<unknown> = Promise.resolve();
+
+function serialized<T>(task: () => Promise<T>): Promise<T> {
+  const next = queue.then(task, task);
+  queue = next.catch(() => undefined);
+  return next;
 }
 
 async function readPins(file: string): Promise<Record<string, PinnedKey>> {
