@@ -11,6 +11,8 @@
  *   m = 1/(n0 - minLen + 1) + 1/(n1 - minLen + 1);
  * |μ0 - μ1| > ε drops the oldest bucket and repeats. Memory O(maxBuckets · log |W|).
  */
+import { stateNumber } from './state.ts';
+
 export interface AdwinOptions {
   delta?: number;
   clock?: number;
@@ -65,6 +67,30 @@ export class Adwin {
     this.minWindowLength = o.minWindowLength ?? 5;
     this.gracePeriod = o.gracePeriod ?? 10;
     this.rows = [new Row(this.maxBuckets)];
+  }
+
+  /** Everything needed to resume: options, the bucket rows and the running sums (JSON-safe). */
+  toState(): AdwinState {
+    return {
+      options: { delta: this.delta, clock: this.clock, maxBuckets: this.maxBuckets, minWindowLength: this.minWindowLength, gracePeriod: this.gracePeriod },
+      rows: this.rows.map((r) => ({ total: Array.from(r.total.subarray(0, r.idx)), variance: Array.from(r.variance.subarray(0, r.idx)) })),
+      total: this.total, variance: this.variance, width: this.width, tick: this.tick, nDetections: this.nDetections, driftDetected: this.driftDetected,
+    };
+  }
+
+  static fromState(s: AdwinState): Adwin {
+    const a = new Adwin(s.options);
+    if (!Array.isArray(s.rows) || s.rows.length === 0) throw new TypeError('detector state: ADWIN needs at least one bucket row');
+    a.rows = s.rows.map((r) => {
+      if (r.total.length !== r.variance.length || r.total.length > a.maxBuckets + 1) throw new TypeError('detector state: ADWIN bucket row has a wrong length');
+      const row = new Row(a.maxBuckets);
+      for (let i = 0; i < r.total.length; i++) row.insert(r.total[i] as number, r.variance[i] as number);
+      return row;
+    });
+    const o = s as unknown as Record<string, unknown>;
+    for (const k of ['total', 'variance', 'width', 'tick', 'nDetections'] as const) a[k] = stateNumber(o, k);
+    a.driftDetected = s.driftDetected === true;
+    return a;
   }
 
   /** Mean of the current window. */
@@ -171,4 +197,16 @@ export class Adwin {
     if (changed) this.nDetections++;
     return changed;
   }
+}
+
+export interface AdwinState {
+  options: Required<AdwinOptions>;
+  /** Per row (row r holds buckets of 2^r items), oldest bucket first. */
+  rows: Array<{ total: number[]; variance: number[] }>;
+  total: number;
+  variance: number;
+  width: number;
+  tick: number;
+  nDetections: number;
+  driftDetected: boolean;
 }

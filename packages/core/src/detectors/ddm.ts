@@ -7,6 +7,8 @@
  * Defaults are River's: warmStart 30, warningThreshold 2, driftThreshold 3. After a drift the
  * next update resets the state first.
  */
+import { encodeNumber, stateNumber, type StateNumber } from './state.ts';
+
 export interface DdmOptions {
   warmStart?: number;
   warningThreshold?: number;
@@ -29,6 +31,24 @@ export class Ddm {
     this.warmStart = o.warmStart ?? 30;
     this.warningThreshold = o.warningThreshold ?? 2;
     this.driftThreshold = o.driftThreshold ?? 3;
+  }
+
+  /** Everything needed to resume: options and running error rate (JSON-safe). */
+  toState(): DdmState {
+    return {
+      options: { warmStart: this.warmStart, warningThreshold: this.warningThreshold, driftThreshold: this.driftThreshold },
+      n: this.n, p: this.p, pMin: encodeNumber(this.pMin), sMin: encodeNumber(this.sMin), psMin: encodeNumber(this.psMin),
+      warningDetected: this.warningDetected, driftDetected: this.driftDetected,
+    };
+  }
+
+  static fromState(s: DdmState): Ddm {
+    const d = new Ddm(s.options);
+    const o = s as unknown as Record<string, unknown>;
+    for (const k of ['n', 'p', 'pMin', 'sMin', 'psMin'] as const) d[k] = stateNumber(o, k);
+    d.warningDetected = s.warningDetected === true;
+    d.driftDetected = s.driftDetected === true;
+    return d;
   }
 
   reset(): void {
@@ -62,4 +82,15 @@ export class Ddm {
     }
     return this.driftDetected;
   }
+}
+
+export interface DdmState {
+  options: Required<DdmOptions>;
+  n: number;
+  p: number;
+  pMin: StateNumber;
+  sMin: StateNumber;
+  psMin: StateNumber;
+  warningDetected: boolean;
+  driftDetected: boolean;
 }

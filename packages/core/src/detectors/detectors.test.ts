@@ -139,3 +139,41 @@ describe('DDM', () => {
     expect(warnedFirst).toBe(true);
   });
 });
+
+describe('detector state', () => {
+  /** Feeds `xs` to `a` straight through, and to a copy restored from JSON halfway: same alarms, same state. */
+  function resumes<D extends { update(x: number): boolean; toState(): unknown }>(make: () => D, restore: (s: any) => D, xs: number[]): void {
+    const straight = make();
+    let resumed = make();
+    const alarmsA: number[] = [];
+    const alarmsB: number[] = [];
+    xs.forEach((x, i) => {
+      if (straight.update(x)) alarmsA.push(i);
+      if (i === CHANGE_AT - 7 || i === CHANGE_AT + 301) resumed = restore(JSON.parse(JSON.stringify(resumed.toState())));
+      if (resumed.update(x)) alarmsB.push(i);
+    });
+    expect(alarmsA.length).toBeGreaterThan(0);
+    expect(alarmsB).toEqual(alarmsA);
+    expect(JSON.stringify(resumed.toState())).toBe(JSON.stringify(straight.toState()));
+  }
+  it('Page-Hinkley resumes from JSON with the same alarms (infinite min_up survives JSON)', () => {
+    const fresh = JSON.parse(JSON.stringify(new PageHinkley().toState()));
+    expect(PageHinkley.fromState(fresh).minIncrease).toBe(Number.POSITIVE_INFINITY);
+    resumes(() => new PageHinkley(), (s) => PageHinkley.fromState(s), scoreStream(3));
+  });
+  it('ADWIN resumes from JSON with the same buckets and alarms', () => {
+    resumes(() => new Adwin(), (s) => Adwin.fromState(s), errorStream(4));
+  });
+  it('DDM resumes from JSON with the same alarms (NaN minimum survives JSON)', () => {
+    expect(Number.isNaN(Ddm.fromState(JSON.parse(JSON.stringify(new Ddm().toState()))).pMin)).toBe(true);
+    resumes(() => new Ddm(), (s) => Ddm.fromState(s), errorStream(5));
+  });
+  it('keeps non-default options and refuses a corrupt state', () => {
+    const ph = PageHinkley.fromState(JSON.parse(JSON.stringify(new PageHinkley({ threshold: 7, mode: 'up' }).toState())));
+    expect([ph.threshold, ph.mode]).toEqual([7, 'up']);
+    const s = new Ddm().toState() as any;
+    s.n = 'lots';
+    expect(() => Ddm.fromState(s)).toThrow(/"n" is not a number/);
+    expect(() => Adwin.fromState({ ...new Adwin().toState(), rows: [] })).toThrow(/bucket row/);
+  });
+});

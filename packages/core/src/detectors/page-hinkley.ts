@@ -10,6 +10,8 @@
  * Defaults are River's: minInstances 30, δ = 0.005, λ = 50, α = 1 - 0.0001. After a drift the
  * next update resets the state first, as River does.
  */
+import { encodeNumber, stateNumber, type StateNumber } from './state.ts';
+
 export interface PageHinkleyOptions {
   minInstances?: number;
   delta?: number;
@@ -40,6 +42,23 @@ export class PageHinkley {
     this.mode = o.mode ?? 'both';
   }
 
+  /** Everything needed to resume: options and running sums (JSON-safe). */
+  toState(): PageHinkleyState {
+    return {
+      options: { minInstances: this.minInstances, delta: this.delta, threshold: this.threshold, alpha: this.alpha, mode: this.mode },
+      n: this.n, mean: this.mean, sumIncrease: this.sumIncrease, sumDecrease: this.sumDecrease,
+      minIncrease: encodeNumber(this.minIncrease), maxDecrease: encodeNumber(this.maxDecrease), driftDetected: this.driftDetected,
+    };
+  }
+
+  static fromState(s: PageHinkleyState): PageHinkley {
+    const ph = new PageHinkley(s.options);
+    const o = s as unknown as Record<string, unknown>;
+    for (const k of ['n', 'mean', 'sumIncrease', 'sumDecrease', 'minIncrease', 'maxDecrease'] as const) ph[k] = stateNumber(o, k);
+    ph.driftDetected = s.driftDetected === true;
+    return ph;
+  }
+
   reset(): void {
     this.n = 0;
     this.mean = 0;
@@ -67,4 +86,15 @@ export class PageHinkley {
     }
     return this.driftDetected;
   }
+}
+
+export interface PageHinkleyState {
+  options: Required<PageHinkleyOptions>;
+  n: number;
+  mean: number;
+  sumIncrease: number;
+  sumDecrease: number;
+  minIncrease: StateNumber;
+  maxDecrease: StateNumber;
+  driftDetected: boolean;
 }
