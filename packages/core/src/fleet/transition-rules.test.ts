@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { NodeReport } from './node-readiness.ts';
-import { type TransitionInput, decideTransition } from './transition-rules.ts';
+import { assessFleet } from './node-readiness.ts';
+import { type TransitionInput, decideTransition, decideTransitionCounted } from './transition-rules.ts';
 
 const D20 = 'sha256:' + 'a'.repeat(64);
 const D21 = 'sha256:' + 'b'.repeat(64);
@@ -157,5 +158,45 @@ describe('decideTransition: no nodes, downgrades, rollbacks', () => {
 
   it('rejects a proposal whose stable version has no registry digest', () => {
     expect(() => decideTransition(base([], { requiredDigests: {} }))).toThrow(/no digest/);
+  });
+});
+
+describe('decideTransitionCounted', () => {
+  const strip = (d: object) => Object.fromEntries(Object.entries(d).filter(([k]) => k !== 'flagged' && k !== 'mismatches'));
+
+  it('decides as decideTransition does when given assessFleet counts', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ hb: fc.integer({ min: 90, max: 100 }), d: fc.constantFrom(undefined, D21, EVIL) }), { maxLength: 30 }),
+        fc.boolean(),
+        fc.constantFrom(A, B, { stable: '2.2.0' }),
+        async (spec, rollback, current) => {
+          const nodes = spec.map((s, i) => node(`n${i}`, s.hb, s.d));
+          const input = base(nodes, { currentTable: current, rollback });
+          let expected: unknown;
+          try {
+            expected = strip(decideTransition(input));
+          } catch (err) {
+            expected = (err as { code?: string }).code;
+          }
+          const fleet = assessFleet(nodes, input.requiredDigests, input);
+          let asked = 0;
+          let got: unknown;
+          try {
+            got = strip(await decideTransitionCounted(input, async () => (asked++, { live: fleet.live.length, ready: fleet.ready.length })));
+          } catch (err) {
+            got = (err as { code?: string }).code;
+          }
+          if (rollback) expect(asked).toBe(0); // a rollback never waits for the fleet: no count needed
+          const decisive = (d: unknown) => (typeof d === 'object' && d !== null && rollback ? { ...d, have: 0, need: 0 } : d);
+          expect(decisive(got)).toEqual(decisive(expected)); // a rollback's have/need are not counted
+
+        },
+      ),
+    );
+  });
+
+  it('refuses counts where ready exceeds live', async () => {
+    await expect(decideTransitionCounted(base([]), async () => ({ live: 1, ready: 2 }))).rejects.toThrow(/ready ≤ live/);
   });
 });

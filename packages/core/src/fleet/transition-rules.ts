@@ -63,12 +63,61 @@ export type TransitionDecision<T extends RoutingTableLike> =
  *   without `rollback: true`: quorum never decides a downgrade.
  */
 export function decideTransition<T extends RoutingTableLike>(input: TransitionInput<T>): TransitionDecision<T> {
+  return decide(input, () => {
+    const fleet = assessFleet(input.nodes, input.requiredDigests, input);
+    return { live: fleet.live.length, ready: fleet.ready.length, flagged: fleet.flagged, mismatches: fleet.mismatches };
+  });
+}
+
+/** The fleet as counts: what a store can aggregate (SQL COUNT) without listing every node. */
+export interface FleetCounts {
+  /** Live nodes of the channel (heartbeat within the TTL at `currentBlock`). */
+  readonly live: number;
+  /**
+   * Live nodes with every required version installed under an accepted digest and no required
+   * version under any other digest (the same rule as assessFleet).
+   */
+  readonly ready: number;
+}
+
+/**
+ * decideTransition for a fleet given as counts (`assessFleet`'s rule applied by the caller, e.g.
+ * in SQL). Same rules and errors; the decision lists no flagged nodes or mismatches (the counts
+ * carry none: a node's own heartbeat answer flags it). `counts` is only called when the decision
+ * depends on it, so a rollback or an unchanged table costs no count.
+ */
+export async function decideTransitionCounted<T extends RoutingTableLike>(
+  input: Omit<TransitionInput<T>, 'nodes'>,
+  counts: () => Promise<FleetCounts>,
+): Promise<TransitionDecision<T>> {
+  const decision = decide(input, () => ({ live: 0, ready: 0, flagged: [], mismatches: [] }), true);
+  if (decision !== 'needs-fleet') return decision;
+  const { live, ready } = await counts();
+  if (!Number.isSafeInteger(live) || !Number.isSafeInteger(ready) || ready < 0 || ready > live) {
+    throw new InvalidInputError('fleet counts must be integers with 0 ≤ ready ≤ live', { live, ready });
+  }
+  return decide(input, () => ({ live, ready, flagged: [], mismatches: [] }));
+}
+
+interface Assessed {
+  live: number;
+  ready: number;
+  flagged: readonly string[];
+  mismatches: readonly DigestMismatch[];
+}
+
+function decide<T extends RoutingTableLike>(input: Omit<TransitionInput<T>, 'nodes'>, assess: () => Assessed): TransitionDecision<T>;
+function decide<T extends RoutingTableLike>(input: Omit<TransitionInput<T>, 'nodes'>, assess: () => Assessed, probe: true): TransitionDecision<T> | 'needs-fleet';
+function decide<T extends RoutingTableLike>(input: Omit<TransitionInput<T>, 'nodes'>, assess: () => Assessed, probe = false): TransitionDecision<T> | 'needs-fleet' {
   const { currentTable, proposedTable, currentBlock } = input;
   const quorum = input.quorum ?? DEFAULT_QUORUM;
   const delay = input.activationDelay ?? DEFAULT_ACTIVATION_DELAY;
   assertHeight(currentBlock, 'currentBlock');
   if (!Number.isSafeInteger(delay) || delay < 1) {
     throw new InvalidInputError('activationDelay must be an integer ≥ 1 block', { activationDelay: delay });
+  }
+  if (!Number.isSafeInteger(input.livenessTtlBlocks) || input.livenessTtlBlocks < 0) {
+    throw new InvalidInputError('livenessTtlBlocks must be a non-negative integer', { livenessTtlBlocks: input.livenessTtlBlocks });
   }
   if (!(proposedTable.stable in input.requiredDigests)) {
     throw new InvalidInputError(`requiredDigests has no digest for the proposed stable version ${proposedTable.stable}`, {
@@ -92,10 +141,11 @@ export function decideTransition<T extends RoutingTableLike>(input: TransitionIn
       'rollback_raises_version',
     );
   }
+  if (probe && input.rollback !== true) return 'needs-fleet';
 
-  const fleet = assessFleet(input.nodes, input.requiredDigests, input);
-  const have = fleet.ready.length;
-  const need = quorumNeed(fleet.live.length, quorum);
+  const fleet = assess();
+  const have = fleet.ready;
+  const need = quorumNeed(fleet.live, quorum);
   const report = { have, need, flagged: fleet.flagged, mismatches: fleet.mismatches };
   const scheduled = (usableFromBlock: number, basis: 'quorum' | 'no-live-nodes' | 'rollback') =>
     ({ state: 'scheduled', table: proposedTable, usableFromBlock, previousTable: currentTable, basis, ...report }) as const;
@@ -107,9 +157,9 @@ export function decideTransition<T extends RoutingTableLike>(input: TransitionIn
   // Fleet transitions step 5) — no worse than waiting, and never worse for the nodes that have it.
   if (input.rollback === true) return scheduled(currentBlock + 1, 'rollback');
   // No live nodes: plain services ask "which version?" per request, nothing to wait for.
-  if (fleet.live.length === 0) return scheduled(currentBlock + 1, 'no-live-nodes');
+  if (fleet.live === 0) return scheduled(currentBlock + 1, 'no-live-nodes');
   if (have >= need) return scheduled(currentBlock + delay, 'quorum');
-  return { state: 'waiting', live: fleet.live.length, ...report };
+  return { state: 'waiting', live: fleet.live, ...report };
 }
 
 /** 'down' iff the proposed stable version is semver-lower than the current one. */

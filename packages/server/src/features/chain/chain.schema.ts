@@ -35,6 +35,16 @@ export interface NodesTable {
   first_seen_at: string;
   last_seen_at: string;
   last_block: number;
+  /** Hash of the last full report (token, channels, installed, flagged); migration 0007. */
+  report_key: string;
+}
+
+/** One installed version of a node, as reported (migration 0007): what quorum counts. */
+export interface NodeInstalledTable {
+  node_id: string;
+  model: string;
+  version: string;
+  digest: string;
 }
 
 export interface NodeChannelsTable {
@@ -66,6 +76,7 @@ export interface ChainDatabase extends Omit<Database, 'audit_events'> {
   blocks: BlocksTable;
   nodes: NodesTable;
   node_channels: NodeChannelsTable;
+  node_installed: NodeInstalledTable;
   fleet_transitions: FleetTransitionsTable;
 }
 

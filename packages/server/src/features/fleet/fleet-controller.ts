@@ -1,13 +1,4 @@
-import {
-  ConflictError,
-  InvalidInputError,
-  type NodeReport,
-  type RequiredDigests,
-  compareStable,
-  decideTransition,
-  isStewardError,
-  mustWait,
-} from '@steward/core';
+import { ConflictError, InvalidInputError, type RequiredDigests, compareStable, decideTransitionCounted, isStewardError, mustWait } from '@steward/core';
 import type { ChannelChange } from '../channels/channels.service.ts';
 import type { RoutingTable } from '../channels/channels.types.ts';
 import type { Transition } from './fleet.types.ts';
@@ -68,13 +59,17 @@ export function createFleetController(deps: ControllerDeps) {
     return out;
   }
 
-  async function reports(model: string, channel: string): Promise<NodeReport[]> {
-    return (await deps.nodes.forChannel(model, channel)).map((n) => ({
-      id: n.id,
-      lastHeartbeatBlock: n.lastBlock,
-      installed: n.installed.filter((i) => i.model === model).map((i) => ({ version: i.version, digest: i.digest })),
-    }));
-  }
+  /**
+   * The channel's fleet as counts, aggregated in SQL over node_installed (no listing of the nodes,
+   * no JSON decoding): the database is the one truth, so two servers count the same fleet.
+   */
+  const counts = (model: string, channel: string, required: RequiredDigests, block: number, ttl: number) => () =>
+    deps.nodes.quorumCounts(
+      model,
+      channel,
+      block - ttl,
+      Object.fromEntries(Object.entries(required).map(([v, d]) => [v, typeof d === 'string' ? [d] : [...d]])),
+    );
 
   /** Schedules what may be scheduled now. Returns the channel's rows after the pass. */
   async function evaluate(model: string, channel: string): Promise<void> {
@@ -110,7 +105,10 @@ export function createFleetController(deps: ControllerDeps) {
       try {
         // core schedules a rollback at currentBlock + 1; shifting its "now" gives rollbackDelay.
         const at = rollback ? block + Math.max(1, options.rollbackDelay) - 1 : block;
-        decision = decideTransition({ currentTable: current, proposedTable: p.table, requiredDigests: required, nodes: await reports(model, channel), currentBlock: at, livenessTtlBlocks: ttl, quorum: options.quorum, activationDelay: options.activationDelay, rollback });
+        decision = await decideTransitionCounted(
+          { currentTable: current, proposedTable: p.table, requiredDigests: required, currentBlock: at, livenessTtlBlocks: ttl, quorum: options.quorum, activationDelay: options.activationDelay, rollback },
+          counts(model, channel, required, block, ttl),
+        );
       } catch (err) {
         if (!(err instanceof ConflictError || err instanceof InvalidInputError) && !isStewardError(err)) throw err;
         await close(p.id, 'refused', (err as Error).message);

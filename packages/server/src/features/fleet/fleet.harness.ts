@@ -62,6 +62,24 @@ export async function startFleetHarness(dbUrl: string, opts: { clock?: FakeClock
     return r.data.token as string;
   };
 
+  const replicas: { close: () => Promise<void> }[] = [];
+  /**
+   * A second server on the same database (its own connection, caches and fleet loop), as in a
+   * deployment with two replicas behind a load balancer.
+   */
+  const replica = async () => {
+    const rdb = await openDb(dbUrl);
+    const r = createApp({ db: rdb, objects, signingKey, auth: true, now: clock.now, log: (_m, e) => logged.push(e), blockIntervalMs: clock.intervalMs, ...(opts.fleet ? { fleet: opts.fleet } : {}) });
+    await r.services.chain.clock();
+    const close = async () => {
+      await r.services.fleet.stop();
+      await r.services.chain.stop();
+      await rdb.close();
+    };
+    replicas.push({ close });
+    return { app: r.app, services: r.services, call: apiCaller(r.app, admin), close };
+  };
+
   return {
     app,
     services,
@@ -71,8 +89,10 @@ export async function startFleetHarness(dbUrl: string, opts: { clock?: FakeClock
     call,
     push,
     nodeToken,
+    replica,
     logged,
     async close() {
+      for (const r of replicas.splice(0)) await r.close();
       await services.fleet.stop();
       await services.chain.stop();
       await db.close();

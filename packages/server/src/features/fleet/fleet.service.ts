@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { ConflictError, ForbiddenError, InvalidInputError, NotFoundError, compareStable } from '@steward/core';
 import type { Database } from '../../db/schema.ts';
@@ -83,12 +84,16 @@ export function createFleetService(deps: FleetDeps) {
 
   const knownModels = new Set<string>();
   /**
-   * What this process last wrote for each node, so a steady heartbeat needs no read. Only used to
-   * decide whether anything changed; every write (touches included) stores the full report, so a
-   * stale entry (the node talked to another server meanwhile) costs at most one extra evaluation.
+   * What this process last wrote or read for each node, so a steady heartbeat needs no read. The
+   * database stays the truth: a touch applies only while the row's report_key is the one cached
+   * here, so when another server recorded a different report meanwhile the touch misses, the entry
+   * is dropped, and the node's next heartbeat re-reads the row (and records its report).
    */
-  const nodeCache = new Map<string, { tokenId: string; installed: string; flagged: string; channels: { model: string; channel: string }[]; atMs: number }>();
-  const NODE_CACHE_MS = 10_000;
+  const nodeCache = new Map<string, { tokenId: string; reportKey: string; channels: { model: string; channel: string }[] }>();
+  const reportKeyOf = (tokenId: string, hb: HeartbeatInput, flagged: InstalledVersion[]) =>
+    createHash('sha256')
+      .update(JSON.stringify([tokenId, [...hb.channels].map((c) => `${c.model}\u0000${c.channel}`).sort(), hb.installed, flagged]))
+      .digest('base64url');
 
   async function validate(hb: HeartbeatInput): Promise<InstalledVersion[]> {
     if (hb.clockMs !== undefined && Math.abs(hb.clockMs - deps.now().getTime()) > options.maxClockSkewMs) {
@@ -131,13 +136,31 @@ export function createFleetService(deps: FleetDeps) {
       const byNode = new Map<string, NodeWrite>();
       for (const { op } of batch) {
         const prev = byNode.get(op.id);
-        byNode.set(op.id, prev?.kind === 'record' && op.kind === 'touch' ? { ...prev, at: op.at, block: op.block } : op);
+        byNode.set(op.id, prev?.kind === 'record' && op.kind === 'touch' ? { ...prev, at: op.at, block: op.block, hb: { ...prev.hb, health: op.hb.health, appVersion: op.hb.appVersion, profile: op.hb.profile, ...(op.hb.telemetry ? { telemetry: op.hb.telemetry } : {}) } } : op);
       }
       let error: unknown;
-      await nodes.writeBatch([...byNode.values()]).catch((err: unknown) => (error = err));
+      const res = await nodes.writeBatch([...byNode.values()]).catch((err: unknown) => void (error = err));
       for (const w of batch) w.done(error);
+      const missed = (res?.missed ?? []).map((id) => byNode.get(id)).filter((op): op is Extract<NodeWrite, { kind: 'touch' }> => op?.kind === 'touch');
+      await Promise.all(missed.map((op) => repair(op).catch((err: unknown) => console.error('heartbeat repair failed', err))));
     }
   };
+  /**
+   * A touch missed: another server recorded a different report for the node since this one cached
+   * it (or the node was pruned). Re-read the row and record this heartbeat's full report in the next
+   * batch, unless a newer write for the node is already queued or the node now belongs to another
+   * token (its next heartbeat re-reads the row and gets the 403).
+   */
+  async function repair(op: Extract<NodeWrite, { kind: 'touch' }>): Promise<void> {
+    nodeCache.delete(op.id);
+    const row = await nodes.get(op.id);
+    if (row && row.tokenId !== op.repair.tokenId && !op.repair.mayClaim) return;
+    const prevChannels = row ? await nodes.channelsOf(op.id) : [];
+    if (queue.some((q) => q.op.id === op.id)) return;
+    const { mayClaim: _m, ...rec } = op.repair;
+    queue.push({ op: { kind: 'record', ...rec, prevChannels }, done: () => undefined });
+    nodeCache.set(op.id, { tokenId: rec.tokenId, reportKey: rec.reportKey, channels: rec.hb.channels });
+  }
   const write = (op: NodeWrite): Promise<void> => {
     const p = new Promise<void>((resolve, reject) => queue.push({ op, done: (err) => (err ? reject(err) : resolve()) }));
     writing ??= Promise.resolve()
@@ -153,7 +176,7 @@ export function createFleetService(deps: FleetDeps) {
 
   /**
    * Single-flight evaluation per channel with one trailing run: heartbeats that change installs
-   * during an evaluation share the next one instead of each loading every node of the channel.
+   * during an evaluation share the next one instead of each running its own two COUNT queries.
    */
   const evals = new Map<string, { dirty: boolean; loop: Promise<void> }>();
   const evaluateSoon = (model: string, channel: string): Promise<void> => {
@@ -213,35 +236,36 @@ export function createFleetService(deps: FleetDeps) {
     async heartbeat(nodeId: string, hb: HeartbeatInput, by: Principal) {
       limiter.take(nodeId);
       const flagged = await validate(hb);
-      const nowMs = deps.now().getTime();
-      let cached = nodeCache.get(nodeId);
-      if (!cached || nowMs - cached.atMs > NODE_CACHE_MS) {
+      let prev = nodeCache.get(nodeId);
+      if (!prev) {
         const row = await nodes.get(nodeId);
-        cached = row ? { tokenId: row.tokenId, installed: JSON.stringify(row.installed), flagged: JSON.stringify(row.flagged), channels: await nodes.channelsOf(nodeId), atMs: nowMs } : undefined;
+        prev = row ? { tokenId: row.tokenId, reportKey: row.reportKey, channels: await nodes.channelsOf(nodeId) } : undefined;
       }
-      const prev = cached;
       if (prev && prev.tokenId !== by.id && by.role !== 'admin') {
         throw new ForbiddenError(`node ${nodeId} belongs to another token; each node heartbeats with its own token`, { nodeId });
       }
       const prevChannels = prev?.channels ?? [];
       const block = await deps.chain.currentBlock();
       const at = deps.now().toISOString();
-      const sameChannels = prevChannels.length === hb.channels.length && hb.channels.every((c) => prevChannels.some((p) => p.model === c.model && p.channel === c.channel));
-      const installedJson = JSON.stringify(hb.installed);
-      const flaggedJson = JSON.stringify(flagged);
-      const changed = !prev || !sameChannels || prev.tokenId !== by.id || prev.installed !== installedJson || prev.flagged !== flaggedJson;
+      const reportKey = reportKeyOf(by.id, hb, flagged);
+      const changed = !prev || prev.reportKey !== reportKey;
+      if (nodeCache.size > 200_000) nodeCache.clear();
       if (changed) {
         nodeCache.delete(nodeId);
-        await write({ kind: 'record', id: nodeId, tokenId: by.id, tokenName: by.name, at, block, flagged, hb, prevChannels });
-      } else void write({ kind: 'touch', id: nodeId, at, block, hb, flagged }).catch((err: unknown) => console.error('heartbeat write failed', err));
-      if (nodeCache.size > 200_000) nodeCache.clear();
-      nodeCache.set(nodeId, { tokenId: by.id, installed: installedJson, flagged: flaggedJson, channels: hb.channels, atMs: changed ? nowMs : (prev?.atMs ?? nowMs) });
+        await write({ kind: 'record', id: nodeId, tokenId: by.id, tokenName: by.name, at, block, flagged, hb, prevChannels, reportKey });
+        nodeCache.set(nodeId, { tokenId: by.id, reportKey, channels: hb.channels });
+      } else {
+        // Liveness only: not awaited (at most one group commit late, far under one block).
+        const repair = { id: nodeId, tokenId: by.id, tokenName: by.name, at, block, flagged, hb, reportKey, mayClaim: by.role === 'admin' };
+        void write({ kind: 'touch', id: nodeId, at, block, hb, reportKey, repair }).catch((err: unknown) => console.error('heartbeat write failed', err));
+        nodeCache.set(nodeId, prev!);
+      }
       for (const c of hb.channels) subscribed.add(chKey(c.model, c.channel));
       if (block !== lastTick) await tickOnce();
       if (changed) {
         // New installs may complete a quorum: decide now rather than at the next tick.
-        // Not awaited: an evaluation lists the channel's nodes, and the switch block it may set lies
-        // activationDelay blocks ahead, so the node learns of it from a later heartbeat in time.
+        // Not awaited: the switch block it may set lies activationDelay blocks ahead, so the node
+        // learns of it in time (from its long-poll at once, or from a later heartbeat).
         for (const c of hb.channels) evaluateSoon(c.model, c.channel).catch((err: unknown) => console.error('quorum evaluation failed', err));
       }
       const good = new Set(hb.installed.filter((i) => !flagged.includes(i)).map((i) => `${i.model}@${i.version}`));
@@ -273,11 +297,13 @@ export function createFleetService(deps: FleetDeps) {
       const block = await deps.chain.currentBlock();
       const ttl = toBlocks(options.livenessTtlMs, await intervalMs());
       const rows = await nodes.list({ ...(opts.model ? { model: opts.model } : {}), limit: opts.limit ?? 1000 });
-      return rows.map(({ tokenId: _t, ...n }) => ({ ...n, live: block - n.lastBlock <= ttl }));
+      return rows.map(({ tokenId: _t, reportKey: _k, ...n }) => ({ ...n, live: block - n.lastBlock <= ttl }));
     },
 
     async listTransitions(model: string, channel?: string) {
       await tickOnce();
+      // Evaluations started by heartbeats already answered: what those heartbeats reported counts.
+      await Promise.all([...evals].filter(([k]) => k.startsWith(`${model}\u0000`)).map(([, e]) => e.loop.catch(() => undefined)));
       const exists = await deps.db.selectFrom('models').select('name').where('name', '=', model).executeTakeFirst();
       if (!exists) throw new NotFoundError(`model "${model}" not found`, { model }, 'model_not_found');
       return { currentBlock: await deps.chain.currentBlock(), items: await transitions.forModel(model, channel) };

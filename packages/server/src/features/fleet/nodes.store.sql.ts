@@ -1,12 +1,20 @@
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import { fromJson, toJson } from '../../lib/json-cols.ts';
 import { type NodesTable, chainDb } from '../chain/chain.schema.ts';
 import type { HeartbeatInput, InstalledVersion, NodeProfile, VersionTelemetry } from './fleet.types.ts';
 
+/**
+ * A touch is a heartbeat that changed nothing but liveness and telemetry: it applies only while
+ * the row's `report_key` is still the one this server last saw (another server may have recorded a
+ * different report meanwhile); a record writes the whole report, its installs and subscriptions.
+ */
 export type NodeWrite =
-  | { kind: 'touch'; id: string; at: string; block: number; hb: HeartbeatInput; flagged: InstalledVersion[] }
-  | { kind: 'record'; id: string; tokenId: string; tokenName: string; at: string; block: number; flagged: InstalledVersion[]; hb: HeartbeatInput; prevChannels: { model: string; channel: string }[] };
+  | { kind: 'touch'; id: string; at: string; block: number; hb: HeartbeatInput; reportKey: string; repair: Omit<Extract<NodeWrite, { kind: 'record' }>, 'kind' | 'prevChannels'> & { mayClaim: boolean } }
+  | { kind: 'record'; id: string; tokenId: string; tokenName: string; at: string; block: number; flagged: InstalledVersion[]; hb: HeartbeatInput; prevChannels: { model: string; channel: string }[]; reportKey: string };
+
+/** Versions a quorum needs → the digests accepted for each. */
+export type AcceptedDigests = Readonly<Record<string, readonly string[]>>;
 
 export interface NodeRow {
   id: string;
@@ -21,6 +29,8 @@ export interface NodeRow {
   firstSeenAt: string;
   lastSeenAt: string;
   lastBlock: number;
+  /** Hash of the last full report (see fleet.service.ts reportKeyOf). */
+  reportKey: string;
 }
 
 const toNode = (r: Selectable<NodesTable>): NodeRow => ({
@@ -36,6 +46,7 @@ const toNode = (r: Selectable<NodesTable>): NodeRow => ({
   firstSeenAt: r.first_seen_at,
   lastSeenAt: r.last_seen_at,
   lastBlock: Number(r.last_block),
+  reportKey: r.report_key,
 });
 
 const key = (c: { model: string; channel: string }) => `${c.model}\u0000${c.channel}`;
@@ -53,20 +64,25 @@ export function createNodeStoreSql(base: Kysely<Database>) {
     /**
      * Writes many heartbeats in one transaction (group commit): on SQLite with synchronous=FULL
      * every commit is an fsync, so one transaction per heartbeat would cap a server at the disk's
-     * fsync rate. A full record rewrites the row (and the subscriptions when they changed); a
-     * touch updates only liveness, profile, health and telemetry.
+     * fsync rate. A record rewrites the row, its installed versions (node_installed) and, when they
+     * changed, its subscriptions; a touch updates only liveness, profile, health and telemetry, and
+     * only if the row still holds the report the caller last saw. Returns the touches that did not
+     * apply (row changed by another server, or pruned): the caller must re-read those nodes.
      */
-    async writeBatch(ops: NodeWrite[]): Promise<void> {
-      if (ops.length === 0) return;
+    async writeBatch(ops: NodeWrite[]): Promise<{ missed: string[] }> {
+      const missed: string[] = [];
+      if (ops.length === 0) return { missed };
       await db.transaction().execute(async (trx) => {
         for (const op of ops) {
           const { hb } = op;
           if (op.kind === 'touch') {
-            await trx
+            const r = await trx
               .updateTable('nodes')
-              .set({ last_seen_at: op.at, last_block: op.block, health: hb.health, app_version: hb.appVersion, profile: toJson(hb.profile), telemetry: toJson(hb.telemetry ?? []), installed: toJson(hb.installed), flagged: toJson(op.flagged) })
+              .set({ last_seen_at: op.at, last_block: op.block, health: hb.health, app_version: hb.appVersion, profile: toJson(hb.profile), telemetry: toJson(hb.telemetry ?? []) })
               .where('id', '=', op.id)
-              .execute();
+              .where('report_key', '=', op.reportKey)
+              .executeTakeFirst();
+            if (Number(r.numUpdatedRows) === 0) missed.push(op.id);
             continue;
           }
           const values = {
@@ -80,6 +96,7 @@ export function createNodeStoreSql(base: Kysely<Database>) {
             flagged: toJson(op.flagged),
             last_seen_at: op.at,
             last_block: op.block,
+            report_key: op.reportKey,
           };
           const same = op.prevChannels.length === hb.channels.length && new Set([...op.prevChannels, ...hb.channels].map(key)).size === hb.channels.length;
           await trx.insertInto('nodes').values({ id: op.id, first_seen_at: op.at, ...values }).onConflict((oc) => oc.column('id').doUpdateSet(values)).execute();
@@ -87,19 +104,50 @@ export function createNodeStoreSql(base: Kysely<Database>) {
             await trx.deleteFrom('node_channels').where('node_id', '=', op.id).execute();
             if (hb.channels.length > 0) await trx.insertInto('node_channels').values(hb.channels.map((c) => ({ node_id: op.id, model: c.model, channel: c.channel }))).execute();
           }
+          await trx.deleteFrom('node_installed').where('node_id', '=', op.id).execute();
+          const rows = new Map(hb.installed.map((i) => [`${i.model}\u0000${i.version}\u0000${i.digest}`, { node_id: op.id, model: i.model, version: i.version, digest: i.digest }]));
+          if (rows.size > 0) await trx.insertInto('node_installed').values([...rows.values()]).execute();
         }
       });
+      return { missed };
     },
-    /** Nodes subscribed to a channel. */
-    async forChannel(model: string, channel: string): Promise<NodeRow[]> {
-      const rows = await db
-        .selectFrom('nodes')
-        .innerJoin('node_channels', 'node_channels.node_id', 'nodes.id')
-        .selectAll('nodes')
+    /**
+     * Quorum as two counts over indexes, without listing the fleet: live nodes of the channel
+     * (last heartbeat at or after `liveFrom`), and those of them with every accepted version
+     * installed under an accepted digest and no required version under another digest (a node
+     * reporting wrong bytes never counts; core's assessFleet applies the same rule to lists).
+     */
+    async quorumCounts(model: string, channel: string, liveFrom: number, accepted: AcceptedDigests): Promise<{ live: number; ready: number }> {
+      const liveRow = await db
+        .selectFrom('node_channels')
+        .innerJoin('nodes', 'nodes.id', 'node_channels.node_id')
+        .select((eb) => eb.fn.countAll<number | string | bigint>().as('n'))
         .where('node_channels.model', '=', model)
         .where('node_channels.channel', '=', channel)
-        .execute();
-      return rows.map(toNode);
+        .where('nodes.last_block', '>=', liveFrom)
+        .executeTakeFirst();
+      const live = Number(liveRow?.n ?? 0);
+      const versions = Object.keys(accepted);
+      if (live === 0 || versions.length === 0) return { live, ready: versions.length === 0 ? live : 0 };
+      const ok = sql.join(
+        versions.map((v) => {
+          const ds = accepted[v] ?? [];
+          return ds.length === 0 ? sql`false` : sql`(ni.version = ${v} and ni.digest in (${sql.join(ds.map((d) => sql`${d}`))}))`;
+        }),
+        sql` or `,
+      );
+      const r = await sql<{ n: number | string | bigint }>`
+        select count(*) as n from (
+          select ni.node_id
+          from node_installed ni
+          join node_channels nc on nc.node_id = ni.node_id and nc.model = ni.model and nc.channel = ${channel}
+          join nodes n on n.id = ni.node_id
+          where ni.model = ${model} and ni.version in (${sql.join(versions.map((v) => sql`${v}`))}) and n.last_block >= ${liveFrom}
+          group by ni.node_id
+          having count(distinct case when ${ok} then ni.version end) = ${versions.length}
+             and sum(case when ${ok} then 0 else 1 end) = 0
+        ) ready`.execute(db);
+      return { live, ready: Number(r.rows[0]?.n ?? 0) };
     },
     async list(opts: { model?: string; limit: number }): Promise<(NodeRow & { channels: { model: string; channel: string }[] })[]> {
       let q = db.selectFrom('nodes').selectAll('nodes');
@@ -123,6 +171,7 @@ export function createNodeStoreSql(base: Kysely<Database>) {
       const ids = gone.map((g) => g.id);
       await db.transaction().execute(async (trx) => {
         await trx.deleteFrom('node_channels').where('node_id', 'in', ids).execute();
+        await trx.deleteFrom('node_installed').where('node_id', 'in', ids).execute();
         await trx.deleteFrom('nodes').where('id', 'in', ids).execute();
       });
       return ids.length;
