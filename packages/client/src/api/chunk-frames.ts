@@ -8,14 +8,24 @@
 export const FRAME_HEADER_BYTES = 36;
 /** Largest request body / answer the contract allows, in bytes. */
 export const MAX_BATCH_BYTES = 64 * 1024 * 1024;
+/** Largest chunk (and so largest frame payload; an encoded frame is never bigger than its chunk). */
+export const MAX_FRAME_BYTES = 256 * 1024;
 /** Most frames (ids) per request. */
 export const MAX_BATCH_FRAMES = 4096;
 
 export interface ChunkFrame {
-  /** Lowercase hex SHA-256 of `bytes`. */
+  /** Lowercase hex SHA-256 of `bytes` (of the decoded bytes, when `encoding` is not raw). */
   id: string;
   bytes: Uint8Array;
+  /**
+   * Only in encoded fetch answers: 'zstd' (a zstd frame), 'zstd-dict' (zstd with the bases sent
+   * for this id, concatenated, as a raw content dictionary), or 'raw'.
+   */
+  encoding?: FrameEncoding;
 }
+
+export type FrameEncoding = 'raw' | 'zstd' | 'zstd-dict';
+const ENCODINGS: (FrameEncoding | undefined)[] = ['raw', 'zstd', 'zstd-dict'];
 
 function hexToBytes(hex: string, out: Uint8Array, at: number): void {
   if (!/^[0-9a-f]{64}$/.test(hex)) throw new Error(`not a lowercase hex SHA-256: ${hex}`);
@@ -54,6 +64,12 @@ export function encodeFrames(frames: readonly ChunkFrame[]): Uint8Array {
  */
 export class FrameDecoder {
   #buf = new Uint8Array(0);
+  readonly #encoded: boolean;
+
+  /** @param encoded the answer is `application/vnd.steward.chunk-frames+zstd`: the length word's top 2 bits are the encoding. */
+  constructor(opts: { encoded?: boolean } = {}) {
+    this.#encoded = opts.encoded ?? false;
+  }
 
   /** Consume `piece`; returns the frames completed by it (their bytes are copies, safe to keep). */
   push(piece: Uint8Array): ChunkFrame[] {
@@ -66,10 +82,18 @@ export class FrameDecoder {
     const out: ChunkFrame[] = [];
     let at = 0;
     while (buf.length - at >= FRAME_HEADER_BYTES) {
-      const len = new DataView(buf.buffer, buf.byteOffset + at + 32, 4).getUint32(0, false);
+      const word = new DataView(buf.buffer, buf.byteOffset + at + 32, 4).getUint32(0, false);
+      const len = this.#encoded ? word & 0x3fffffff : word;
+      if (len > MAX_FRAME_BYTES) throw new Error(`chunk stream: a frame of ${len} bytes is over the ${MAX_FRAME_BYTES}-byte chunk maximum`);
       if (buf.length - at - FRAME_HEADER_BYTES < len) break;
       const start = at + FRAME_HEADER_BYTES;
-      out.push({ id: bytesToHex(buf, at), bytes: buf.slice(start, start + len) });
+      const frame: ChunkFrame = { id: bytesToHex(buf, at), bytes: buf.slice(start, start + len) };
+      if (this.#encoded) {
+        const encoding = ENCODINGS[word >>> 30];
+        if (!encoding) throw new Error(`chunk ${frame.id}: unknown frame encoding ${word >>> 30}`);
+        frame.encoding = encoding;
+      }
+      out.push(frame);
       at = start + len;
     }
     this.#buf = buf.slice(at);

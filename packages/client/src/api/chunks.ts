@@ -1,6 +1,9 @@
 import type { HttpTransport } from '../http.ts';
 import { FrameDecoder, type ChunkFrame } from './chunk-frames.ts';
 
+/** Content type of a fetch answer whose frames carry encodings. */
+export const ENCODED_FRAMES_TYPE = 'application/vnd.steward.chunk-frames+zstd';
+
 /** A file as its content-defined chunks, in order (`GET /blobs/{sha256}/recipe`). */
 export interface BlobRecipe {
   sha256: string;
@@ -68,22 +71,39 @@ export class ChunksApi {
    * Streams the given chunks (at most 4096 ids / 64 MiB) as frames in request order; `onFrame`
    * gets each as soon as it is complete, so memory stays at one chunk. Ids and bytes are NOT
    * verified here: callers hash the bytes before trusting them.
+   *
+   * With `encoding: 'zstd'` frames may come compressed (`frame.encoding`): the caller decodes
+   * them (zstd, or zstd with the frame's `bases` as dictionary) before hashing. A server without
+   * encodings answers raw frames (`encoding` undefined). Resolves to the answer's body bytes
+   * (`onBody` sees them as they arrive, also when the answer breaks off).
    * @example
    * await client.chunks.fetch(ids, (f) => cache.put(f.id, f.bytes));
    */
-  async fetch(ids: string[], onFrame: (f: ChunkFrame) => void | Promise<void>, signal?: AbortSignal): Promise<void> {
+  async fetch(
+    ids: string[],
+    onFrame: (f: ChunkFrame) => void | Promise<void>,
+    opts: AbortSignal | { signal?: AbortSignal; encoding?: 'zstd'; bases?: string[][]; onBody?: (bytes: number) => void } = {},
+  ): Promise<{ bodyBytes: number }> {
+    const o = opts instanceof AbortSignal ? { signal: opts } : opts;
+    const req: { ids: string[]; encoding?: 'zstd'; bases?: string[][] } = { ids };
+    if (o.encoding) req.encoding = o.encoding;
+    if (o.encoding && o.bases?.some((b) => b.length > 0)) req.bases = o.bases;
     const res = await this.http.raw('POST', '/chunks/fetch', {
-      body: JSON.stringify({ ids }),
-      headers: { 'content-type': 'application/json', accept: 'application/octet-stream' },
-      signal,
+      body: JSON.stringify(req),
+      headers: { 'content-type': 'application/json', accept: o.encoding ? `${ENCODED_FRAMES_TYPE}, application/octet-stream` : 'application/octet-stream' },
+      signal: o.signal,
     });
-    const decoder = new FrameDecoder();
+    const decoder = new FrameDecoder({ encoded: (res.headers.get('content-type') ?? '').startsWith(ENCODED_FRAMES_TYPE) });
     const reader = res.body?.getReader();
+    let bodyBytes = 0;
     while (reader) {
       const { done, value } = await reader.read();
       if (done) break;
+      bodyBytes += value.byteLength;
+      o.onBody?.(value.byteLength);
       for (const f of decoder.push(value)) await onFrame(f);
     }
     decoder.end();
+    return { bodyBytes };
   }
 }

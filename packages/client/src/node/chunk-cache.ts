@@ -75,6 +75,34 @@ export class ChunkCache {
   }
 
   /**
+   * Remembers the recipe of a file rebuilt from this cache (`<dir>/recipes/<sha256>.json`), so a
+   * later pull can ask for its changed chunks as deltas against these chunks. Recipes are evicted
+   * with the chunks (LRU); a lost one only costs a bigger download.
+   */
+  async putRecipe(recipe: { sha256: string; chunks: { id: string; size: number }[] }): Promise<void> {
+    if (!ID.test(recipe.sha256)) throw new Error(`not a SHA-256: ${recipe.sha256}`);
+    const dir = join(this.dir, 'recipes');
+    await mkdir(dir, { recursive: true });
+    const target = join(dir, `${recipe.sha256}.json`);
+    const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+    await writeFile(tmp, JSON.stringify(recipe.chunks.map((c) => [c.id, c.size])), { flag: 'wx' });
+    await rename(tmp, target);
+  }
+
+  /** Up to `limit` remembered recipes, most recently written first (unreadable ones skipped). */
+  async recipes(limit = 8): Promise<{ id: string; size: number }[][]> {
+    const dir = join(this.dir, 'recipes');
+    const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.json'));
+    const dated = await Promise.all(names.map(async (n) => ({ n, t: (await stat(join(dir, n)).catch(() => null))?.mtimeMs ?? 0 })));
+    const out: { id: string; size: number }[][] = [];
+    for (const { n } of dated.sort((a, b) => b.t - a.t).slice(0, limit)) {
+      const list = await readFile(join(dir, n), 'utf8').then((t) => JSON.parse(t) as [string, number][], () => null);
+      if (Array.isArray(list)) out.push(list.filter((e) => Array.isArray(e) && ID.test(String(e[0])) && Number.isInteger(e[1])).map(([id, size]) => ({ id, size })));
+    }
+    return out;
+  }
+
+  /**
    * Evicts least recently used chunks until the cache holds at most `maxBytes`. Stale temp files
    * (a writer killed mid-write) older than an hour go too. Returns the bytes freed.
    */

@@ -2,7 +2,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { open, mkdir, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DigestMismatchError } from '@steward/core';
-import { batchBySize } from '../api/chunk-frames.ts';
+import { Decompressor } from 'zstd-napi';
+import { batchBySize, type ChunkFrame } from '../api/chunk-frames.ts';
 import type { BlobRecipe } from '../api/chunks.ts';
 import type { StewardClient } from '../client.ts';
 import { StewardApiError } from '../errors.ts';
@@ -62,6 +63,10 @@ export async function planFetch(client: StewardClient, files: FileEntry[], cache
 }
 
 export interface FetchOptions {
+  /** Ask for compressed frames (default true); false gets raw frames as old clients do. */
+  compress?: boolean;
+  /** Per chunk id, cached chunks holding the old bytes at its place (see alignedBases). */
+  bases?: Map<string, string[]>;
   /** Bytes per `POST /chunks/fetch` answer (≤ 64 MiB). Default 16 MiB. */
   batchBytes?: number;
   /** Requests in flight. Default 2. */
@@ -76,9 +81,12 @@ export interface FetchOptions {
  * cached. A batch that fails mid-way is retried whole; chunks it already cached stay cached,
  * which is also what makes an interrupted pull resume without refetching.
  */
-export async function fetchIntoCache(client: StewardClient, cache: ChunkCache, chunks: { id: string; size: number }[], opts: FetchOptions = {}): Promise<void> {
+export async function fetchIntoCache(client: StewardClient, cache: ChunkCache, chunks: { id: string; size: number }[], opts: FetchOptions = {}): Promise<{ wireBytes: number }> {
   const batches = batchBySize(chunks, (c) => c.size, Math.min(opts.batchBytes ?? 16 << 20, 64 << 20));
+  const encoding = opts.compress === false ? undefined : ('zstd' as const);
+  let useBases = encoding !== undefined && (opts.bases?.size ?? 0) > 0;
   let received = 0;
+  let wireBytes = 0;
   let next = 0;
   let failed = false; // once a lane gives up, the others stop taking batches
   const lane = async (): Promise<void> => {
@@ -89,14 +97,22 @@ export async function fetchIntoCache(client: StewardClient, cache: ChunkCache, c
         const ids: string[] = [];
         for (const c of batch) if (!(await cache.has(c.id))) ids.push(c.id); // a retried batch asks only for the rest
         if (ids.length === 0) return;
-        await client.chunks.fetch(ids, async (f) => {
+        const bases = useBases ? ids.map((id) => opts.bases!.get(id) ?? []) : undefined;
+        const basesOf = new Map(bases ? ids.map((id, i) => [id, bases[i]!]) : []);
+        const onFrame = async (f: ChunkFrame) => {
           if (!want.has(f.id)) throw new DigestMismatchError(`server sent chunk ${f.id} that was not asked for`, { id: f.id });
-          await cache.put(f.id, f.bytes).catch(() => {
+          const bytes = await decodeFrame(f, basesOf.get(f.id), cache).catch((err: unknown) => {
+            if (err instanceof BaseGoneError) useBases = false; // the retry asks without bases
+            throw err;
+          });
+          await cache.put(f.id, bytes).catch(() => {
             throw new DigestMismatchError(`chunk ${f.id} from the server does not hash to its id`, { id: f.id });
           });
-          received += f.bytes.length;
+          received += bytes.length;
           opts.onBytes?.(received);
-        });
+        };
+        // Counted as it arrives, so a batch cut mid-way and retried counts twice, as on the wire.
+        await client.chunks.fetch(ids, onFrame, { encoding, bases, onBody: (n) => (wireBytes += n) });
       }, opts.retry).catch((err: unknown) => {
         failed = true;
         throw err;
@@ -107,6 +123,49 @@ export async function fetchIntoCache(client: StewardClient, cache: ChunkCache, c
   const results = await Promise.allSettled(Array.from({ length: Math.max(1, opts.concurrency ?? 2) }, lane));
   const bad = results.find((r) => r.status === 'rejected');
   if (bad) throw bad.reason;
+  return { wireBytes };
+}
+
+/** A base chunk was evicted from the cache between planning and decoding (another process trimmed it). */
+class BaseGoneError extends Error {}
+
+const decompressor = new Decompressor();
+const dictDecompressor = new Decompressor();
+
+/** A chunk is at most 256 KiB; anything claiming more is refused before allocating it. */
+const MAX_CHUNK = 256 * 1024;
+
+/** The chunk bytes of a frame: as sent, or zstd-decoded (with its bases as dictionary). Not yet verified. */
+async function decodeFrame(f: ChunkFrame, bases: string[] | undefined, cache: ChunkCache): Promise<Uint8Array> {
+  if (f.encoding === undefined || f.encoding === 'raw') return f.bytes;
+  const size = zstdContentSize(f.bytes);
+  if (size === null || size > MAX_CHUNK) throw new DigestMismatchError(`chunk ${f.id}: zstd frame declares ${size ?? 'no'} content size (at most ${MAX_CHUNK})`, { id: f.id });
+  if (f.encoding === 'zstd') return decompressor.decompress(f.bytes);
+  if (!bases?.length) throw new DigestMismatchError(`chunk ${f.id} came encoded against bases that were not asked for`, { id: f.id });
+  const parts: Buffer[] = [];
+  for (const b of bases) {
+    const bytes = await cache.read(b);
+    if (!bytes) throw new BaseGoneError(`base chunk ${b} left the cache during the pull`);
+    parts.push(bytes);
+  }
+  dictDecompressor.setParameters({}); // drops the previous dictionary
+  dictDecompressor.loadDictionary(Buffer.concat(parts));
+  return dictDecompressor.decompress(f.bytes);
+}
+
+/** Frame_Content_Size of a zstd frame (RFC 8878 §3.1.1.1), or null if absent or not a zstd frame. */
+function zstdContentSize(b: Uint8Array): number | null {
+  if (b.length < 6 || b[0] !== 0x28 || b[1] !== 0xb5 || b[2] !== 0x2f || b[3] !== 0xfd) return null;
+  const fhd = b[4]!;
+  const fcsFlag = fhd >> 6;
+  const single = (fhd >> 5) & 1;
+  const dictFlag = fhd & 3;
+  const at = 5 + (single ? 0 : 1) + [0, 1, 2, 4][dictFlag]!;
+  const n = fcsFlag === 0 ? (single ? 1 : 0) : [1, 2, 4, 8][fcsFlag]!;
+  if (n === 0 || b.length < at + n) return null;
+  let v = 0;
+  for (let i = n - 1; i >= 0; i--) v = v * 256 + b[at + i]!;
+  return n === 2 ? v + 256 : v;
 }
 
 /**

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FRAME_HEADER_BYTES } from '../api/chunk-frames.ts';
 import { StewardClient } from '../client.ts';
 import { startFakeServer } from '../testing/fake-server.ts';
 import { planPull, pullVersion } from './pull.ts';
@@ -56,13 +57,17 @@ describe('delta push and pull', () => {
     expect(second.uploadedBytes).toBeLessThan(1024 * KiB);
     expect(second.chunks!.uploaded).toBeLessThan(second.chunks!.total / 4);
 
-    expect((await pull('1.0.0')).transferredBytes).toBe(v1.length);
+    // The fake answers uncompressed frames (as a server without encodings would): payload + 36-byte headers.
+    const pulled = await pull('1.0.0');
+    expect(pulled.transferredBytes).toBe(v1.length + FRAME_HEADER_BYTES * pulled.chunksFetched);
     const plan = await planPull(client, { model: 'llm', ref: '1.1.0', outDir: join(dir, 'out'), home: join(dir, 'home'), cacheDir: join(dir, 'cache') });
     expect(plan.files.map((f) => f.path)).toEqual(['w.bin']);
     const before = fake.state.fetchedBytes;
+    const wireBefore = fake.state.fetchedWireBytes;
     const res = await pull('1.1.0');
     expect(fake.state.fetchedBytes - before).toBe(plan.transferBytes);
-    expect(res.transferredBytes).toBe(plan.transferBytes);
+    expect(res.transferredBytes).toBe(fake.state.fetchedWireBytes - wireBefore);
+    expect(res.transferredBytes).toBe(plan.transferBytes + FRAME_HEADER_BYTES * res.chunksFetched);
     expect(plan.transferBytes).toBeLessThan(1024 * KiB);
     expect(createHash('sha256').update(await readFile(join(dir, 'out', 'w.bin'))).digest('hex')).toBe(
       createHash('sha256').update(v2).digest('hex'),
@@ -113,11 +118,13 @@ describe('delta push and pull', () => {
     fake.state.dropFetchesAfter = 3;
     await expect(pull('1.0.0')).rejects.toThrow();
     const firstFetched = fake.state.fetchedBytes;
+    const firstWire = fake.state.fetchedWireBytes;
     expect(firstFetched).toBeGreaterThan(0);
     fake.state.dropFetchesAfter = undefined;
     const res = await pull('1.0.0');
     // Everything fetched the second time is exactly what the cache lacked.
-    expect(fake.state.fetchedBytes - firstFetched).toBe(res.transferredBytes);
+    expect(fake.state.fetchedWireBytes - firstWire).toBe(res.transferredBytes);
+    expect(fake.state.fetchedBytes - firstFetched).toBe(res.transferredBytes - FRAME_HEADER_BYTES * res.chunksFetched);
     expect(res.transferredBytes).toBeLessThan(v1.length);
     expect(res.chunksCached).toBeGreaterThan(0);
     expect((await readFile(join(dir, 'out', 'w.bin'))).equals(v1)).toBe(true); // not toEqual: a deep diff of MiBs takes a minute

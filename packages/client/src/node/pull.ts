@@ -8,6 +8,7 @@ import type { StewardClient } from '../client.ts';
 import type { FileEntry, Version } from '../types.ts';
 import { ChunkCache, defaultChunkCacheDir } from './chunk-cache.ts';
 import { assembleFile, fetchIntoCache, planFetch, type FetchOptions, type FetchPlan } from './chunked-pull.ts';
+import { alignedBases, closestRecipe } from './delta-bases.ts';
 import { hashFile } from './hash-file.ts';
 import { withRetry } from './retry.ts';
 import { stewardHome, trustedKey } from './key-pin.ts';
@@ -40,7 +41,7 @@ export interface PullResult {
   skipped: number;
   /** Bytes of the files written. */
   bytes: number;
-  /** Bytes that crossed the network: fetched chunks plus files downloaded whole. */
+  /** Bytes that crossed the network: fetch answers as received (frames, compressed) plus files downloaded whole. */
   transferredBytes: number;
   /** Distinct chunks fetched / found in the local cache. */
   chunksFetched: number;
@@ -55,7 +56,7 @@ export interface PullPlan {
   /** Files already there with the right digest. */
   skipped: number;
   plan: FetchPlan;
-  /** fetchBytes + wholeBytes: what would cross the network. */
+  /** fetchBytes + wholeBytes: at most this crosses the network (fetch answers come compressed, often smaller). */
   transferBytes: number;
 }
 
@@ -78,11 +79,14 @@ export async function pullVersion(client: StewardClient, opts: PullOptions): Pro
   const total = plan.fetchBytes + plan.wholeBytes;
   let done = 0;
   const progress = (path: string, bytes: number): void => opts.onProgress?.({ phase: 'download', path, bytes, total });
-  await fetchIntoCache(client, cache, plan.fetch, { ...opts.fetch, onBytes: (n) => progress(todo[0]?.file.path ?? '', (done = n)) });
+  const bases = opts.fetch?.compress === false ? undefined : await deltaBases(cache, plan);
+  const { wireBytes } = await fetchIntoCache(client, cache, plan.fetch, { ...opts.fetch, bases, onBytes: (n) => progress(todo[0]?.file.path ?? '', (done = n)) });
   for (const { file, target } of todo) {
     const recipe = plan.recipes.get(file.sha256);
-    if (recipe) await assembleFile(client, cache, file, recipe, target);
-    else {
+    if (recipe) {
+      await assembleFile(client, cache, file, recipe, target);
+      await cache.putRecipe(recipe).catch(() => undefined); // only a hint for later pulls
+    } else {
       const start = done;
       await downloadTo(client, version, file, target, (n) => progress(file.path, (done = start + n)));
     }
@@ -90,7 +94,7 @@ export async function pullVersion(client: StewardClient, opts: PullOptions): Pro
     result.bytes += file.size;
     progress(file.path, done);
   }
-  result.transferredBytes = total;
+  result.transferredBytes = wireBytes + plan.wholeBytes;
   await cache.trim();
   return result;
 }
@@ -122,6 +126,35 @@ async function prepare(client: StewardClient, opts: PullOptions) {
   const cache = new ChunkCache(cacheDir, { maxBytes: opts.cacheMaxBytes });
   const plan = await planFetch(client, todo.map((t) => t.file), cache);
   return { version, todo, skipped, plan, cache };
+}
+
+/**
+ * Bases for the chunks to fetch: per file, the remembered recipe (of an earlier pull into this
+ * cache) sharing the most chunks, aligned on shared chunks; only bases still cached are kept.
+ */
+async function deltaBases(cache: ChunkCache, plan: FetchPlan): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  if (plan.fetch.length === 0) return out;
+  const olds = await cache.recipes();
+  const want = new Set(plan.fetch.map((c) => c.id));
+  const cached = new Map<string, boolean>();
+  const isCached = async (id: string) => {
+    let v = cached.get(id);
+    if (v === undefined) cached.set(id, (v = await cache.has(id)));
+    return v;
+  };
+  for (const recipe of plan.recipes.values()) {
+    if (!recipe) continue;
+    const old = closestRecipe(recipe.chunks, olds);
+    if (!old) continue;
+    for (const [id, bases] of alignedBases(recipe.chunks, old, want)) {
+      if (out.has(id)) continue;
+      let all = true;
+      for (const b of bases) if (!(all = await isCached(b))) break;
+      if (all) out.set(id, bases);
+    }
+  }
+  return out;
 }
 
 async function alreadyThere(target: string, file: FileEntry): Promise<boolean> {

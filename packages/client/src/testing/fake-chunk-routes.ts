@@ -21,6 +21,8 @@ export interface FakeChunkState {
   fetchesServed: number;
   /** Chunk bytes sent by /chunks/fetch (payload only), to measure delta pulls. */
   fetchedBytes: number;
+  /** Body bytes written by /chunks/fetch (frames with headers, torn ones included): what a client receives. */
+  fetchedWireBytes: number;
 }
 
 type Send = (res: ServerResponse, status: number, body?: unknown) => void;
@@ -80,14 +82,19 @@ export async function chunkRoutes(
     res.writeHead(200, { 'content-type': 'application/octet-stream' });
     if (s.dropFetchesAfter !== undefined && s.fetchesServed >= s.dropFetchesAfter) {
       s.fetchedBytes += frames[0]!.bytes.length;
-      res.write(encodeFrames(frames.slice(0, 1)));
-      res.write(encodeFrames(frames.slice(1, 2)).subarray(0, 40)); // then a torn frame
+      const whole = encodeFrames(frames.slice(0, 1));
+      const torn = encodeFrames(frames.slice(1, 2)).subarray(0, 40); // then a torn frame
+      s.fetchedWireBytes += whole.length + torn.length;
+      res.write(whole);
+      res.write(torn);
       setTimeout(() => res.destroy(), 20);
       return true;
     }
     s.fetchesServed++;
     s.fetchedBytes += frames.reduce((n, f) => n + f.bytes.length, 0);
-    res.end(encodeFrames(frames));
+    const body = encodeFrames(frames);
+    s.fetchedWireBytes += body.length;
+    res.end(body);
     return true;
   }
   if (a === 'blobs' && b && c === 'recipe') {

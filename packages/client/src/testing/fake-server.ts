@@ -52,6 +52,7 @@ export async function startFakeServer(opts: { token?: string; /** false: no chun
     uploadsAccepted: 0,
     fetchesServed: 0,
     fetchedBytes: 0,
+    fetchedWireBytes: 0,
     drafts: new Map(),
     versions: new Map(),
     channels: new Map(),

@@ -40,4 +40,40 @@ export function decodeChunk(stored: Uint8Array, compression: string, rawLength: 
   return out;
 }
 
+/**
+ * Wire form of one chunk for a fetch answer (docs/storage.md, "Compressed fetch answers"): the
+ * smallest of raw, the stored zstd bytes as they are (never re-compressed), zstd of a raw-stored
+ * chunk, and zstd with `dict` (the client's copy of the old bytes at the same place) as a raw
+ * content dictionary, which is what makes a chunk that is half unchanged cost only its changes.
+ */
+export function wireChunk(stored: Buffer, compression: string, rawLength: number, dict?: Uint8Array): { bytes: Buffer; encoding: WireEncoding } {
+  let best: { bytes: Buffer; encoding: WireEncoding } =
+    compression === 'zstd' ? { bytes: stored, encoding: 'zstd' } : { bytes: stored, encoding: 'raw' };
+  const raw = () => decodeChunk(stored, compression, rawLength);
+  if (compression !== 'zstd' && rawLength >= 64) {
+    // Stored raw: zstd saved < 5 % (or the probe said incompressible). A few % still count on a metered link.
+    const z = compress(stored);
+    if (z.length < best.bytes.length) best = { bytes: z, encoding: 'zstd' };
+  }
+  if (dict && dict.length > 0 && rawLength >= 64) {
+    const z = compressWithDict(raw(), dict);
+    if (z && z.length < best.bytes.length) best = { bytes: z, encoding: 'zstd-dict' };
+  }
+  return best;
+}
+
+export type WireEncoding = 'raw' | 'zstd' | 'zstd-dict';
+
+const dictCompressor = new Compressor();
+/** zstd with `dict` as raw content; null if zstd refuses the dictionary. */
+function compressWithDict(raw: Uint8Array, dict: Uint8Array): Buffer | null {
+  try {
+    dictCompressor.setParameters({ compressionLevel: LEVEL }); // also drops the previous dictionary
+    dictCompressor.loadDictionary(dict);
+    return dictCompressor.compress(raw);
+  } catch {
+    return null;
+  }
+}
+
 export const sha256Hex = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');

@@ -36,23 +36,42 @@ function runs(locs: ChunkLocation[]): ChunkLocation[][] {
   return out;
 }
 
-async function readRun(objects: ObjectStore, run: ChunkLocation[]): Promise<Buffer[]> {
+async function readRun(objects: ObjectStore, run: ChunkLocation[], decode: boolean): Promise<Buffer[]> {
   const first = run[0]!;
   const last = run[run.length - 1]!;
   const buf = await readAll(await objects.getRange(packKey(first.pack_id), first.pack_offset, last.pack_offset + last.stored_length - 1));
-  return run.map((l) => decodeChunk(buf.subarray(l.pack_offset - first.pack_offset, l.pack_offset - first.pack_offset + l.stored_length), l.compression, l.raw_length));
+  return run.map((l) => {
+    const stored = buf.subarray(l.pack_offset - first.pack_offset, l.pack_offset - first.pack_offset + l.stored_length);
+    return decode ? decodeChunk(stored, l.compression, l.raw_length) : stored;
+  });
 }
 
 const isMoved = (err: unknown) => isStewardError(err) && (err.code === 'object_not_found' || err.code === 'range_not_satisfiable');
 
+export interface ReadChunk {
+  id: string;
+  bytes: Buffer;
+  /** How `bytes` are encoded: always 'none' unless read with `stored`. */
+  compression: string;
+  rawLength: number;
+}
+
 /**
  * Raw bytes of `ids`, in order (repeats allowed), with batched ranged reads. GC may repack a
  * chunk between our lookup and our read; then the old pack is gone, so we look the run up again
- * once and read it from its new home.
+ * once and read it from its new home. With `stored`, bytes come as they sit in the pack
+ * (possibly zstd), for answers that ship them without decompressing.
  */
-export async function* readChunks(db: StorageDb, objects: ObjectStore, ids: readonly string[], known?: Map<string, ChunkLocation>): AsyncGenerator<{ id: string; bytes: Buffer }> {
+export async function* readChunks(
+  db: StorageDb,
+  objects: ObjectStore,
+  ids: readonly string[],
+  known?: Map<string, ChunkLocation>,
+  opts: { stored?: boolean } = {},
+): AsyncGenerator<ReadChunk> {
   const window = 2048; // ids looked up per query round
-  let last: { id: string; bytes: Buffer } | undefined;
+  const decode = !opts.stored;
+  let last: ReadChunk | undefined;
   for (let i = 0; i < ids.length; i += window) {
     const part = ids.slice(i, i + window);
     const where = known ?? (await locate(db, part));
@@ -68,7 +87,7 @@ export async function* readChunks(db: StorageDb, objects: ObjectStore, ids: read
     // Read one run ahead, so the next ranged read overlaps sending this one.
     const fetchRun = (r: number) => {
       if (r >= all.length || repeat(r)) return null;
-      const p = readRunRetrying(db, objects, all[r]!);
+      const p = readRunRetrying(db, objects, all[r]!, decode);
       p.catch(() => undefined); // awaited below
       return p;
     };
@@ -83,7 +102,8 @@ export async function* readChunks(db: StorageDb, objects: ObjectStore, ids: read
       }
       const bytes = await current;
       for (let k = 0; k < run.length; k++) {
-        last = { id: run[k]!.id, bytes: bytes[k]! };
+        const l = bytes[k]!;
+        last = { id: run[k]!.id, bytes: l.bytes, compression: decode ? 'none' : l.compression, rawLength: l.raw_length };
         yield last;
       }
     }
@@ -96,13 +116,16 @@ export async function* readChunks(db: StorageDb, objects: ObjectStore, ids: read
  * index was swept as garbage: only possible for chunks no blob references yet (a recipe being
  * verified past the grace period), reported as 409 chunk_missing, never as corruption.
  */
-async function readRunRetrying(db: StorageDb, objects: ObjectStore, run: ChunkLocation[]): Promise<Buffer[]> {
+async function readRunRetrying(db: StorageDb, objects: ObjectStore, run: ChunkLocation[], decode: boolean): Promise<{ bytes: Buffer; compression: string; raw_length: number }[]> {
   let locs = run;
   for (let attempt = 0; ; attempt++) {
     try {
-      const bytes: Buffer[] = [];
-      for (const r of runs(locs)) bytes.push(...(await readRun(objects, r)));
-      return bytes;
+      const out: { bytes: Buffer; compression: string; raw_length: number }[] = [];
+      for (const r of runs(locs)) {
+        const bytes = await readRun(objects, r, decode);
+        r.forEach((l, k) => out.push({ bytes: bytes[k]!, compression: l.compression, raw_length: l.raw_length }));
+      }
+      return out;
     } catch (err) {
       if (!isMoved(err) || attempt >= 3) throw err;
       const fresh = await locate(db, run.map((l) => l.id));

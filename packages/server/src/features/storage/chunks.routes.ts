@@ -7,11 +7,23 @@ import { errorResponses, json, jsonBody, Sha256Schema } from '../../http/schemas
 import { defaultHook } from '../../http/validation.ts';
 import { nodeToWeb } from '../../http/node-streams.ts';
 import { requireRole } from '../auth/auth.middleware.ts';
-import type { ChunkService } from './chunks.service.ts';
+import { InvalidInputError } from '@steward/core';
+import { MAX_BASES_PER_ID, type ChunkService } from './chunks.service.ts';
 import { MAX_BATCH_BYTES, MAX_FRAMES, readBounded } from './frames.ts';
 import { countRejections } from './rejections.ts';
 
 const Ids = (max: number) => z.strictObject({ ids: z.array(Sha256Schema).max(max) });
+const FetchBody = z.strictObject({
+  ids: z.array(Sha256Schema).max(MAX_FRAMES),
+  encoding: z.enum(['zstd']).optional().openapi({ description: 'ask for per-frame encodings (old clients omit it and get raw frames)' }),
+  bases: z
+    .array(z.array(Sha256Schema).max(MAX_BASES_PER_ID))
+    .max(MAX_FRAMES)
+    .optional()
+    .openapi({ description: 'one list per id: chunks the client holds, whose bytes in order are the zstd dictionary for that id (the old bytes at the same place)' }),
+});
+const FRAMES_TYPE = 'application/octet-stream';
+const ENCODED_FRAMES_TYPE = 'application/vnd.steward.chunk-frames+zstd';
 const octet = (description: string) => ({ description, content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } } });
 
 /** Chunk negotiation (see docs/storage.md): which are missing, upload a verified batch, fetch a batch. */
@@ -41,10 +53,23 @@ export function chunksRoutes(chunks: ChunkService, rejected?: Counter) {
   });
 
   app.openapi(
-    createRoute({ method: 'post', path: '/chunks/fetch', tags, middleware: requireRole('read'), request: jsonBody(Ids(MAX_FRAMES)), responses: { 200: octet('frames in request order, uncompressed'), ...errorResponses } }),
+    createRoute({
+      method: 'post',
+      path: '/chunks/fetch',
+      tags,
+      middleware: requireRole('read'),
+      request: jsonBody(FetchBody),
+      responses: {
+        200: octet(`frames in request order: uncompressed (${FRAMES_TYPE}), or with encoding 'zstd' (${ENCODED_FRAMES_TYPE}) each frame's length word carries its encoding in the top 2 bits: 0 raw, 1 zstd, 2 zstd with the id's bases concatenated as a raw dictionary`),
+        ...errorResponses,
+      },
+    }),
     async (c) => {
-      const frames = await chunks.fetch(c.req.valid('json').ids);
-      return new Response(nodeToWeb(Readable.from(frames)), { status: 200, headers: { 'content-type': 'application/octet-stream' } }) as never;
+      const { ids, encoding, bases } = c.req.valid('json');
+      if (bases && bases.length !== ids.length) throw new InvalidInputError(`bases has ${bases.length} entries for ${ids.length} ids; give one list per id (empty for none)`, { ids: ids.length, bases: bases.length }, 'bad_bases');
+      if (bases && !encoding) throw new InvalidInputError("bases need encoding 'zstd'", {}, 'bad_bases');
+      const frames = await chunks.fetch(ids, { encoding, bases });
+      return new Response(nodeToWeb(Readable.from(frames)), { status: 200, headers: { 'content-type': encoding ? ENCODED_FRAMES_TYPE : FRAMES_TYPE } }) as never;
     },
   );
   return app;

@@ -3,9 +3,21 @@ import { iso } from '../../lib/context.ts';
 import type { ObjectStore } from '../../storage/object-store.ts';
 import { locate, touchAndFind } from './chunk-index.ts';
 import { readChunks } from './chunk-reader.ts';
-import { encodeFrame, MAX_BATCH_BYTES, MAX_FRAMES, parseFrames } from './frames.ts';
+import { wireChunk } from './chunk-codec.ts';
+import { encodeFrame, encodeWireFrame, MAX_BATCH_BYTES, MAX_FRAMES, parseFrames } from './frames.ts';
 import { createPackWriter } from './pack-writer.ts';
 import type { StorageDb } from './storage.tables.ts';
+
+/** Most bases per fetched id, and most base bytes (raw) per fetch request. */
+export const MAX_BASES_PER_ID = 8;
+export const MAX_BASE_BYTES = 2 * MAX_BATCH_BYTES;
+
+export interface FetchOptions {
+  /** 'zstd': frames carry an encoding in their length word (see encodeWireFrame). */
+  encoding?: 'zstd';
+  /** Per id (same order), ids of chunks the client holds, whose bytes in order form the dictionary. */
+  bases?: string[][];
+}
 
 /** The chunk endpoints: which chunks are missing, upload a verified batch, fetch a batch. */
 export function createChunkService(deps: { db: StorageDb; objects: ObjectStore; now: () => Date; packSize: number }) {
@@ -34,15 +46,40 @@ export function createChunkService(deps: { db: StorageDb; objects: ObjectStore; 
       await writer.flush();
       return { stored, skipped: frames.length - stored, bytes };
     },
-    /** Frames for `ids` in order; 404 chunk_not_found (nothing sent) if any is unknown. */
-    async fetch(ids: string[]): Promise<AsyncGenerator<Buffer>> {
+    /**
+     * Frames for `ids` in order; 404 chunk_not_found (nothing sent) if any is unknown. With
+     * `encoding: 'zstd'` each frame is the smallest of raw, zstd and zstd against `bases[i]` (ids
+     * the client holds, concatenated as a dictionary); bases the server does not store are ignored.
+     */
+    async fetch(ids: string[], opts: FetchOptions = {}): Promise<AsyncGenerator<Buffer>> {
       const where = await locate(db, ids);
       const missing = [...new Set(ids.filter((id) => !where.has(id)))];
       if (missing.length) throw new NotFoundError(`${missing.length} chunk(s) are not stored`, { missing }, 'chunk_not_found');
       const total = ids.reduce((s, id) => s + where.get(id)!.raw_length, 0);
       if (ids.length > MAX_FRAMES || total > MAX_BATCH_BYTES) throw new PayloadTooLargeError(`a fetch returns at most ${MAX_FRAMES} chunks and ${MAX_BATCH_BYTES} bytes; asked for ${ids.length} chunks, ${total} bytes`, { chunks: ids.length, bytes: total });
+      if (opts.encoding !== 'zstd') {
+        return (async function* () {
+          for await (const c of readChunks(db, objects, ids, where)) yield* encodeFrame(c.id, c.bytes);
+        })();
+      }
+      const bases = opts.bases ?? [];
+      const baseWhere = await locate(db, [...new Set(bases.flat())]);
+      const baseBytes = bases.reduce((s, b) => s + b.reduce((n, id) => n + (baseWhere.get(id)?.raw_length ?? 0), 0), 0);
+      if (baseBytes > MAX_BASE_BYTES) throw new PayloadTooLargeError(`bases of a fetch add up to at most ${MAX_BASE_BYTES} bytes; asked for ${baseBytes}`, { bytes: baseBytes, max: MAX_BASE_BYTES });
       return (async function* () {
-        for await (const c of readChunks(db, objects, ids, where)) yield* encodeFrame(c.id, c.bytes);
+        let i = 0;
+        for await (const c of readChunks(db, objects, ids, where, { stored: true })) {
+          const mine = (bases[i++] ?? []).filter((id) => baseWhere.has(id));
+          // Every base must be there, in order: the client builds the same dictionary from its copies.
+          let dict: Buffer | undefined;
+          if (mine.length > 0 && mine.length === bases[i - 1]!.length) {
+            const parts: Buffer[] = [];
+            for await (const b of readChunks(db, objects, mine, baseWhere)) parts.push(b.bytes);
+            dict = Buffer.concat(parts);
+          }
+          const w = wireChunk(c.bytes, c.compression, c.rawLength, dict);
+          yield* encodeWireFrame(c.id, w.bytes, w.encoding);
+        }
       })();
     },
   };

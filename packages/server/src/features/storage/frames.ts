@@ -1,5 +1,5 @@
 import { InvalidInputError, PayloadTooLargeError, StewardError } from '@steward/core';
-import { sha256Hex } from './chunk-codec.ts';
+import { sha256Hex, type WireEncoding } from './chunk-codec.ts';
 import { MAX_CHUNK } from './chunker.ts';
 
 /** Batch limits from the chunk API contract. */
@@ -40,6 +40,20 @@ export function encodeFrame(id: string, bytes: Uint8Array): Buffer[] {
   const head = Buffer.alloc(HEADER);
   Buffer.from(id, 'hex').copy(head, 0);
   head.writeUInt32BE(bytes.length, 32);
+  return [head, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)];
+}
+
+const ENCODING_BITS: Record<WireEncoding, number> = { raw: 0, zstd: 1, 'zstd-dict': 2 };
+
+/**
+ * A frame of an encoded fetch answer: the length word's top 2 bits say how the bytes are encoded
+ * (0 raw, 1 zstd, 2 zstd with the request's `bases` for this id as dictionary), the low 30 bits
+ * are the length on the wire. Chunks are ≤ 256 KiB, so the bits never collide.
+ */
+export function encodeWireFrame(id: string, bytes: Uint8Array, encoding: WireEncoding): Buffer[] {
+  const head = Buffer.alloc(HEADER);
+  Buffer.from(id, 'hex').copy(head, 0);
+  head.writeUInt32BE(((ENCODING_BITS[encoding] << 30) | bytes.length) >>> 0, 32);
   return [head, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)];
 }
 
