@@ -11,7 +11,9 @@ export function stewardHome(env: Record<string, string | undefined> = process.en
   return env.STEWARD_HOME || join(homedir(), '.steward');
 }
 
-interface PinnedKey extends SigningKey {
+interface PinnedKey {
+  keyId: string;
+  publicKey: string;
   pinnedAt: string;
 }
 
@@ -43,7 +45,7 @@ async function checkOrPin(url: string, key: SigningKey, home: string): Promise<S
         { url, pinnedKeyId: pinned.keyId, keyId: key.keyId, file },
       );
     }
-    return pinned;
+    return { keyId: pinned.keyId, publicKey: pinned.publicKey, algorithm: 'ed25519' };
   }
   pins[url] = { keyId: key.keyId, publicKey: key.publicKey, pinnedAt: new Date().toISOString() };
   await mkdir(home, { recursive: true, mode: 0o700 });

@@ -6,7 +6,7 @@
 import { createHash, generateKeyPairSync, sign, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { canonicalJson } from '@steward/core';
+import { buildManifest, canonicalJson } from '@steward/core';
 import { chunkRoutes, type FakeChunkState } from './fake-chunk-routes.ts';
 import type { Channel, ChannelEvent, Draft, Model, Version, VersionInput } from '../types.ts';
 
@@ -171,9 +171,36 @@ async function drafts(s: FakeState, req: IncomingMessage, res: ServerResponse, m
   }
   // commit
   const files = [...draft.files].sort((x, y) => (x.path < y.path ? -1 : 1));
-  const manifest = { model: model.name, version: draft.version, files, metrics: draft.input.metrics ?? {} };
+  const i = draft.input;
+  const at = now();
+  const manifest = buildManifest({
+    model: model.name,
+    version: draft.version,
+    files,
+    params: i.params ?? {},
+    metrics: i.metrics ?? {},
+    datasets: (i.datasets ?? []).map(({ name, sha256, size }) => ({ name, sha256, size })),
+    inputSchema: i.inputSchema ?? null,
+    outputSchema: i.outputSchema ?? null,
+    dependencies: i.dependencies ?? {},
+    parent: i.parent ?? null,
+    relation: i.relation ?? null,
+    author: 'admin',
+    committedAt: at,
+  });
   const signature = sign(null, Buffer.from(canonicalJson(manifest)), s.privateKey).toString('base64');
-  const version: Version = { ...draft.input, model: model.name, state: 'committed', author: 'admin', createdAt: now(), committedAt: now(), files, manifest, signature, keyId: s.keyId };
+  const version: Version = {
+    ...manifest,
+    state: 'committed',
+    description: i.description ?? '',
+    tags: i.tags ?? {},
+    datasets: i.datasets ?? [],
+    relation: i.relation ?? null,
+    createdAt: at,
+    manifest,
+    signature,
+    keyId: s.keyId,
+  };
   s.versions.set(`${model.name}@${version.version}`, version);
   s.drafts.delete(id);
   model.versionCount++;

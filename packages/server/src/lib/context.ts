@@ -1,3 +1,4 @@
+import type { Role } from '@steward/core/api';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/schema.ts';
 import type { ObjectStore } from '../storage/object-store.ts';
@@ -9,7 +10,7 @@ export interface Principal {
   role: Role;
 }
 
-export type Role = 'viewer' | 'publisher' | 'approver' | 'admin' | 'node';
+export type { Role };
 
 /** The shared dependencies a feature may take; each service picks only what it uses. */
 export interface Deps {

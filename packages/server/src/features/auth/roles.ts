@@ -1,6 +1,7 @@
+import { ROLES as API_ROLES } from '@steward/core/api';
 import type { Role } from '../../lib/context.ts';
 
-export const ROLES: readonly Role[] = ['viewer', 'publisher', 'approver', 'admin', 'node'];
+export const ROLES: readonly Role[] = API_ROLES;
 
 /**
  * What each role may do. `publisher` and `approver` both read; `admin` does everything; `node`

@@ -1,15 +1,13 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { CreatedTokenSchema, SigningKeySchema, TokenCreateSchema, TokenInfoSchema, WhoAmISchema } from '@steward/core/api';
 import type { AppEnv } from '../../http/env.ts';
 import { errorResponses, json, jsonBody } from '../../http/schemas.ts';
 import { defaultHook } from '../../http/validation.ts';
 import type { SigningKey } from '../keys/signing-key.ts';
 import { requireRole } from './auth.middleware.ts';
-import { ROLES } from './roles.ts';
 import type { TokenService } from './tokens.service.ts';
 
-const TokenInfo = z
-  .object({ id: z.string(), name: z.string(), role: z.enum(ROLES as [string, ...string[]]), createdAt: z.string(), createdBy: z.string(), revokedAt: z.string().nullable(), lastUsedAt: z.string().nullable() })
-  .openapi('Token');
+const TokenInfo = TokenInfoSchema;
 
 export function tokensRoutes(tokens: TokenService, key: SigningKey) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: defaultHook as never });
@@ -21,10 +19,10 @@ export function tokensRoutes(tokens: TokenService, key: SigningKey) {
       path: '/tokens',
       tags: ['auth'],
       middleware: admin,
-      request: jsonBody(z.strictObject({ name: z.string().min(1).max(128), role: z.enum(ROLES as [string, ...string[]]) })),
-      responses: { 201: json(TokenInfo.extend({ token: z.string() }), 'created; the secret is shown only now'), ...errorResponses },
+      request: jsonBody(TokenCreateSchema),
+      responses: { 201: json(CreatedTokenSchema, 'created; the secret is shown only now'), ...errorResponses },
     }),
-    async (c) => c.json(await tokens.create(c.req.valid('json') as never, c.get('principal')), 201),
+    async (c) => c.json(await tokens.create(c.req.valid('json'), c.get('principal')), 201),
   );
   app.openapi(
     createRoute({ method: 'get', path: '/tokens', tags: ['auth'], middleware: admin, responses: { 200: json(z.object({ items: z.array(TokenInfo) }), 'tokens, without secrets'), ...errorResponses } }),
@@ -38,7 +36,7 @@ export function tokensRoutes(tokens: TokenService, key: SigningKey) {
     },
   );
   app.openapi(
-    createRoute({ method: 'get', path: '/whoami', tags: ['auth'], responses: { 200: json(z.object({ id: z.string(), name: z.string(), role: z.string() }), 'the caller'), ...errorResponses } }),
+    createRoute({ method: 'get', path: '/whoami', tags: ['auth'], responses: { 200: json(WhoAmISchema, 'the caller'), ...errorResponses } }),
     async (c) => c.json(c.get('principal'), 200),
   );
   app.openapi(
@@ -47,7 +45,7 @@ export function tokensRoutes(tokens: TokenService, key: SigningKey) {
       path: '/keys',
       tags: ['auth'],
       middleware: requireRole('read'),
-      responses: { 200: json(z.object({ keyId: z.string(), publicKey: z.string(), algorithm: z.literal('ed25519') }), 'the manifest signing key'), ...errorResponses },
+      responses: { 200: json(SigningKeySchema, 'the manifest signing key'), ...errorResponses },
     }),
     async (c) => c.json({ keyId: key.keyId, publicKey: key.publicKeyPem, algorithm: 'ed25519' as const }, 200),
   );

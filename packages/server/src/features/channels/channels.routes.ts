@@ -1,14 +1,12 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../http/env.ts';
-import { ChannelEventSchema, ChannelSchema, errorResponses, json, jsonBody, ModelParam, pageOf, RoutingTableSchema } from '../../http/schemas.ts';
+import { ChannelAtSchema, ChannelSetSchema, RollbackRequestSchema, RollbackResultSchema } from '@steward/core/api';
+import { ChannelEventSchema, ChannelSchema, errorResponses, json, jsonBody, ModelParam, pageOf } from '../../http/schemas.ts';
 import { defaultHook } from '../../http/validation.ts';
 import { requireRole } from '../auth/auth.middleware.ts';
 import type { ChannelService } from './channels.service.ts';
 
 const ChannelParams = ModelParam.extend({ channel: z.string().openapi({ param: { name: 'channel', in: 'path' }, example: 'production' }) });
-const Reason = z.string().max(2048);
-/** Admin override of a protected channel's gates; needs a reason and is audited (see docs/gates.md). */
-const Force = z.boolean().optional();
 
 export function channelsRoutes(channels: ChannelService) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: defaultHook as never });
@@ -33,7 +31,7 @@ export function channelsRoutes(channels: ChannelService) {
       path: '/models/{name}/channels/{channel}',
       tags,
       middleware: pub,
-      request: { params: ChannelParams, ...jsonBody(z.strictObject({ version: z.string().max(128), reason: Reason.optional(), force: Force })) },
+      request: { params: ChannelParams, ...jsonBody(ChannelSetSchema) },
       responses: { 200: json(ChannelSchema, 'new state'), ...errorResponses },
     }),
     async (c) => {
@@ -64,7 +62,7 @@ export function channelsRoutes(channels: ChannelService) {
       tags,
       middleware: read,
       request: { params: ChannelParams, query: z.object({ time: z.iso.datetime({ offset: true }) }) },
-      responses: { 200: json(z.object({ table: RoutingTableSchema, event: ChannelEventSchema }), 'what was live at that time'), ...errorResponses },
+      responses: { 200: json(ChannelAtSchema, 'what was live at that time'), ...errorResponses },
     }),
     async (c) => {
       const p = c.req.valid('param');
@@ -77,9 +75,9 @@ export function channelsRoutes(channels: ChannelService) {
       path: '/models/{name}/channels/{channel}/rollback',
       tags,
       middleware: pub,
-      request: { params: ChannelParams, ...jsonBody(z.strictObject({ to: z.string().max(128).optional(), reason: Reason.optional(), dryRun: z.boolean().optional(), force: Force })) },
+      request: { params: ChannelParams, ...jsonBody(RollbackRequestSchema) },
       responses: {
-        200: json(z.object({ from: RoutingTableSchema, to: RoutingTableSchema, applied: z.boolean(), event: ChannelEventSchema.optional() }), 'the change (applied unless dryRun)'),
+        200: json(RollbackResultSchema, 'the change (applied unless dryRun)'),
         ...errorResponses,
       },
     }),

@@ -1,12 +1,13 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../http/env.ts';
-import { errorResponses, json, jsonBody, ModelParam, ModelSchema, pageOf, TagsPatchSchema, TagsSchema } from '../../http/schemas.ts';
+import { ModelCreateSchema, ModelUpdateSchema } from '@steward/core/api';
+import { errorResponses, json, jsonBody, ModelParam, ModelSchema, pageOf } from '../../http/schemas.ts';
 import { defaultHook } from '../../http/validation.ts';
 import { requireRole } from '../auth/auth.middleware.ts';
 import type { ModelService } from './models.service.ts';
 
-const CreateModel = z.strictObject({ name: z.string().min(1).max(128), description: z.string().max(8192).optional(), tags: TagsSchema.optional() });
-const PatchModel = z.strictObject({ description: z.string().max(8192).optional(), tags: TagsPatchSchema.optional(), archived: z.boolean().optional() });
+const CreateModel = ModelCreateSchema;
+const PatchModel = ModelUpdateSchema;
 
 export function modelsRoutes(models: ModelService) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: defaultHook as never });

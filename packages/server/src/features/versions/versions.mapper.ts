@@ -3,7 +3,12 @@ import type { VersionsTable } from '../../db/schema.ts';
 import { fromJson } from '../../lib/json-cols.ts';
 import type { FileEntry, Relation, Version } from './versions.types.ts';
 
+/** Maps a committed version row; drafts are `Draft`s and never leave the server as versions. */
 export function toVersion(model: string, r: Selectable<VersionsTable>, files: FileEntry[]): Version {
+  const manifest = fromJson<Version['manifest'] | null>(r.manifest, null);
+  if (r.state !== 'committed' || !manifest || !r.signature || !r.key_id || !r.committed_at) {
+    throw new Error(`version row ${r.id} (${model}@${r.version}) is not a signed, committed version`);
+  }
   return {
     model,
     version: r.version,
@@ -22,7 +27,7 @@ export function toVersion(model: string, r: Selectable<VersionsTable>, files: Fi
     createdAt: r.created_at,
     committedAt: r.committed_at,
     files: [...files].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
-    manifest: fromJson(r.manifest, null),
+    manifest,
     signature: r.signature,
     keyId: r.key_id,
   };

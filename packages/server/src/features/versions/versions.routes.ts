@@ -1,7 +1,8 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../http/env.ts';
 import type { HttpMetrics } from '../../http/metrics.ts';
-import { DraftSchema, errorResponses, FileEntrySchema, json, jsonBody, ModelParam, pageOf, TagsPatchSchema, VersionInputSchema, VersionSchema } from '../../http/schemas.ts';
+import { ComparisonSchema, DraftFilesSchema, VersionUpdateSchema } from '@steward/core/api';
+import { DraftSchema, errorResponses, json, jsonBody, ModelParam, pageOf, VersionInputSchema, VersionSchema } from '../../http/schemas.ts';
 import { serveBytes } from '../../http/serve-bytes.ts';
 import { defaultHook } from '../../http/validation.ts';
 import { requireRole } from '../auth/auth.middleware.ts';
@@ -39,7 +40,7 @@ export function versionsRoutes(versions: VersionService, blobs: BlobService, met
       path: '/models/{name}/drafts/{id}/files',
       tags,
       middleware: pub,
-      request: { params: DraftParams, ...jsonBody(z.strictObject({ files: z.array(FileEntrySchema).min(1).max(10_000) })) },
+      request: { params: DraftParams, ...jsonBody(DraftFilesSchema) },
       responses: { 200: json(DraftSchema, 'files attached'), ...errorResponses },
     }),
     async (c) => {
@@ -79,7 +80,7 @@ export function versionsRoutes(versions: VersionService, blobs: BlobService, met
       path: '/models/{name}/versions/{ref}',
       tags,
       middleware: pub,
-      request: { params: RefParams, ...jsonBody(z.strictObject({ description: z.string().max(8192).optional(), tags: TagsPatchSchema.optional() })) },
+      request: { params: RefParams, ...jsonBody(VersionUpdateSchema) },
       responses: { 200: json(VersionSchema, 'updated'), ...errorResponses },
     }),
     async (c) => {
@@ -94,7 +95,7 @@ export function versionsRoutes(versions: VersionService, blobs: BlobService, met
       tags,
       middleware: read,
       request: { params: ModelParam, query: z.object({ a: z.string(), b: z.string() }) },
-      responses: { 200: json(z.object({}).passthrough().openapi('Comparison'), 'differences from a to b'), ...errorResponses },
+      responses: { 200: json(ComparisonSchema, 'differences from a to b'), ...errorResponses },
     }),
     async (c) => {
       const name = c.req.valid('param').name;

@@ -1,0 +1,5 @@
+export * from './common.schema.ts';
+export * from './models.schema.ts';
+export * from './versions.schema.ts';
+export * from './channels.schema.ts';
+export * from './tokens.schema.ts';
