@@ -4,6 +4,7 @@ import { fleetMigration } from '../features/fleet/fleet.migration.ts';
 import { fleetInstalledMigration } from '../features/fleet/fleet-installed.migration.ts';
 import { gatesMigration } from '../features/gates/gates.migration.ts';
 import { monitoringMigration } from '../features/monitoring/monitoring.migration.ts';
+import { monitoringDurabilityMigration } from '../features/monitoring/monitoring-durability.migration.ts';
 import { chunksMigration } from '../features/storage/storage.migration.ts';
 
 type Dialect = 'sqlite' | 'postgres';
@@ -147,5 +148,5 @@ function registry(dialect: Dialect): Migration {
 }
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
-  return { getMigrations: async () => ({ '0001_registry': registry(dialect), '0002_gates': gatesMigration(), '0003_rollouts': rolloutsMigration, '0004_fleet': fleetMigration, '0005_monitoring': monitoringMigration, '0006_chunks': chunksMigration, '0007_fleet_installed': fleetInstalledMigration }) };
+  return { getMigrations: async () => ({ '0001_registry': registry(dialect), '0002_gates': gatesMigration(), '0003_rollouts': rolloutsMigration, '0004_fleet': fleetMigration, '0005_monitoring': monitoringMigration, '0006_chunks': chunksMigration, '0007_fleet_installed': fleetInstalledMigration, '0008_monitoring_durability': monitoringDurabilityMigration }) };
 }

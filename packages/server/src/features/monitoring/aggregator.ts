@@ -1,16 +1,25 @@
 /**
  * In-memory ingest state of one server: unflushed per-minute summary deltas, the predictions still
  * waiting for their label (bounded, expiring after the label horizon), and streaming detectors per
- * model version. No I/O: the service flushes deltas to SQL, where they merge into stored windows.
+ * model version. No I/O: the service flushes deltas, new pending predictions and detector states
+ * to SQL in one transaction, and claims stored predictions for labels that miss memory.
+ *
+ * A pending prediction is FRESH (only here), IN_FLIGHT (taken by a running flush), STORED (in the
+ * table too) or GONE (joined, expired or evicted before it was stored). Labels for FRESH and
+ * IN_FLIGHT predictions join here; labels for STORED ones, or for predictions this process never
+ * saw (made before a restart, or on another replica), are claimed from the table — `addFeedback`
+ * answers `CLAIM` and the service calls `joinClaimed` with the row it took.
  *
  * Memory: deltas grow with (versions × minutes since the last flush × features); pending joins are
- * capped at `maxPending` (oldest evicted and counted) — the one per-row structure, bounded by config.
+ * capped at `maxPending` (oldest evicted; only unstored ones are lost, and counted) — the one
+ * per-row structure, bounded by config.
  */
 import {
-  Adwin, Ddm, PageHinkley, addAlarm, addLabel, addPrediction, emptyWindowSummary, isPositive,
+  Adwin, Ddm, PageHinkley, type AdwinState, type DdmState, type PageHinkleyState, addAlarm, addLabel, addPrediction, emptyWindowSummary, isPositive,
   type PredictionInput, type Random, type SampleRow, type WindowSummary,
 } from '@steward/core';
 import type { FeedbackEvent, PredictionEvent, RejectCode } from './events.parse.ts';
+import type { PendingRow } from './monitoring.store.sql.ts';
 
 export const MINUTE_MS = 60_000;
 
@@ -30,14 +39,25 @@ export interface Delta {
   summary: WindowSummary;
 }
 
-interface Pending {
+const FRESH = 0;
+const IN_FLIGHT = 1;
+const STORED = 2;
+const GONE = 3;
+
+interface Pending extends PendingRow {
+  /** Map key: model NUL request id. */
+  key: string;
+  state: typeof FRESH | typeof IN_FLIGHT | typeof STORED | typeof GONE;
+}
+
+/** `addFeedback`'s answer when the prediction has to be claimed from the table. */
+export const CLAIM = 'claim' as const;
+
+export interface DetectorStateRow {
   model: string;
   version: string;
-  start: number;
-  t: number;
-  score?: number;
-  predictedPositive: boolean;
-  groups?: Record<string, string>;
+  /** JSON of `{ ddm, adwin, pageHinkley }` (each detector's `toState()`). */
+  state: string;
 }
 
 interface Detectors {
@@ -58,7 +78,12 @@ function sampleOf(this: PredictionEvent): SampleRow {
 export class Aggregator {
   #deltas = new Map<string, Delta>();
   #pending = new Map<string, Pending>();
-  #detectors = new Map<string, Detectors>();
+  /** Predictions added since the last flush took them (entries may have turned GONE since). */
+  #fresh: Pending[] = [];
+  /** Stored predictions joined here since the last flush: their rows are deleted by the next one. */
+  #joined: Array<{ model: string; requestId: string }> = [];
+  #detectors = new Map<string, Detectors & { model: string; version: string }>();
+  #dirtyDetectors = new Set<string>();
   evicted = 0;
   expired = 0;
 
@@ -66,6 +91,11 @@ export class Aggregator {
 
   get pendingCount(): number {
     return this.#pending.size;
+  }
+
+  /** Predictions not yet handed to a flush: what a crash would lose, and what triggers an early flush. */
+  get freshCount(): number {
+    return this.#fresh.length;
   }
 
   // Consecutive events almost always share model, version and minute: skip the key build and lookup.
@@ -91,9 +121,11 @@ export class Aggregator {
     const key = `${model}\0${version}`;
     let d = this.#detectors.get(key);
     if (!d) {
-      d = { ddm: new Ddm(), adwin: new Adwin(), pageHinkley: new PageHinkley() };
+      d = { model, version, ddm: new Ddm(), adwin: new Adwin(), pageHinkley: new PageHinkley() };
       this.#detectors.set(key, d);
     }
+    // Marked dirty on lookup, which happens once per run of events of one version, not per event.
+    this.#dirtyDetectors.add(key);
     this.#lastDet = { model, version, d };
     return d;
   }
@@ -111,39 +143,147 @@ export class Aggregator {
     if (ev.score !== undefined && this.#detectorsOf(ev.model, ev.version).pageHinkley.update(ev.score)) addAlarm(s, 'pageHinkley');
     const predicted = ev.prediction ?? (ev.score !== undefined ? (ev.score >= this.o.threshold ? 1 : 0) : null);
     if (this.#pending.size >= this.o.maxPending) {
-      const oldest = this.#pending.keys().next().value as string;
-      this.#pending.delete(oldest);
-      this.evicted++;
+      const oldest = this.#pending.values().next().value as Pending;
+      this.#pending.delete(oldest.key);
+      // A stored prediction stays claimable from the table; an unstored one is lost.
+      if (oldest.state === FRESH) {
+        oldest.state = GONE;
+        this.evicted++;
+      }
     }
-    const pending: Pending = { model: ev.model, version: ev.version, start, t: ev.t, predictedPositive: isPositive(predicted) };
+    const pending: Pending = { key: pkey, state: FRESH, model: ev.model, requestId: ev.requestId, version: ev.version, t: ev.t, predictedPositive: isPositive(predicted) };
     if (ev.score !== undefined) pending.score = ev.score;
     if (ev.groups) pending.groups = ev.groups;
     this.#pending.set(pkey, pending);
+    this.#fresh.push(pending);
     return undefined;
   }
 
-  /** Joins a label to its prediction; the cells land in the prediction's window. */
-  addFeedback(ev: FeedbackEvent): RejectCode | undefined {
+  /**
+   * Joins a label to its prediction when the prediction is here and not yet stored; the cells land
+   * in the prediction's window. Answers CLAIM when the prediction must be claimed from the table.
+   */
+  addFeedback(ev: FeedbackEvent): RejectCode | typeof CLAIM | undefined {
     const pkey = `${ev.model}\0${ev.requestId}`;
     const p = this.#pending.get(pkey);
-    if (!p || ev.t - p.t > this.o.labelHorizonMs) return 'unknown_request';
+    if (!p || p.state === STORED) return CLAIM;
+    if (ev.t - p.t > this.o.labelHorizonMs) return 'unknown_request';
     this.#pending.delete(pkey);
-    const s = this.#delta(p.model, p.version, p.start);
-    addLabel(s, { predictedPositive: p.predictedPositive, ...(p.score !== undefined ? { score: p.score } : {}), ...(p.groups ? { groups: p.groups } : {}) }, ev.label === 1);
-    const wrong = p.predictedPositive !== (ev.label === 1) ? 1 : 0;
+    // An in-flight row is being written by the running flush: the next flush deletes it.
+    if (p.state === IN_FLIGHT) this.#joined.push({ model: p.model, requestId: p.requestId });
+    p.state = GONE;
+    this.#join(p, ev.label);
+    return undefined;
+  }
+
+  /** Joins a label to a prediction claimed (deleted) from the table; undefined rows were not there. */
+  joinClaimed(ev: FeedbackEvent, row: PendingRow | undefined): RejectCode | undefined {
+    const pkey = `${ev.model}\0${ev.requestId}`;
+    const p = this.#pending.get(pkey);
+    if (p?.state === STORED) {
+      this.#pending.delete(pkey);
+      p.state = GONE;
+    }
+    if (!row || ev.t - row.t > this.o.labelHorizonMs) return 'unknown_request';
+    this.#join(row, ev.label);
+    return undefined;
+  }
+
+  #join(p: PendingRow, label: 0 | 1): void {
+    const s = this.#delta(p.model, p.version, p.t - (p.t % MINUTE_MS));
+    addLabel(s, { predictedPositive: p.predictedPositive, ...(p.score !== undefined ? { score: p.score } : {}), ...(p.groups ? { groups: p.groups } : {}) }, label === 1);
+    const wrong = p.predictedPositive !== (label === 1) ? 1 : 0;
     const det = this.#detectorsOf(p.model, p.version);
     if (det.ddm.update(wrong)) addAlarm(s, 'ddm');
     if (det.adwin.update(wrong)) addAlarm(s, 'adwin');
-    return undefined;
   }
 
-  /** Drops joins older than the label horizon (Map order is insertion order ≈ time order). */
+  /**
+   * Drops joins older than the label horizon (Map order is insertion order ≈ time order). Only
+   * unstored ones count as expired here; stored rows are counted when the table is swept.
+   */
   expire(now: number): void {
     for (const [k, p] of this.#pending) {
       if (now - p.t <= this.o.labelHorizonMs) break;
       this.#pending.delete(k);
-      this.expired++;
+      if (p.state === FRESH) {
+        p.state = GONE;
+        this.expired++;
+      }
     }
+  }
+
+  /** Hands the new pending predictions to a flush (they turn IN_FLIGHT), with the joined stored keys. */
+  takePending(): { rows: PendingRow[]; joined: Array<{ model: string; requestId: string }> } {
+    const rows: Pending[] = [];
+    for (const p of this.#fresh) {
+      if (p.state !== FRESH) continue;
+      p.state = IN_FLIGHT;
+      rows.push(p);
+    }
+    this.#fresh = [];
+    const joined = this.#joined;
+    this.#joined = [];
+    return { rows, joined };
+  }
+
+  /** The flush committed: in-flight rows are stored. */
+  pendingStored(rows: PendingRow[]): void {
+    for (const p of rows as Pending[]) if (p.state === IN_FLIGHT) p.state = STORED;
+  }
+
+  /** The flush failed: in-flight rows are new again (joined meanwhile: GONE, skipped), deletes retried. */
+  pendingNotStored(rows: PendingRow[], joined: Array<{ model: string; requestId: string }>): void {
+    const back: Pending[] = [];
+    for (const p of rows as Pending[]) {
+      if (p.state !== IN_FLIGHT) continue;
+      p.state = FRESH;
+      back.push(p);
+    }
+    this.#fresh = back.concat(this.#fresh);
+    this.#joined = joined.concat(this.#joined);
+  }
+
+  /** States of the detectors fed since the last call. */
+  takeDetectorStates(): DetectorStateRow[] {
+    const out: DetectorStateRow[] = [];
+    for (const key of this.#dirtyDetectors) {
+      const d = this.#detectors.get(key);
+      if (!d) continue;
+      out.push({ model: d.model, version: d.version, state: JSON.stringify({ ddm: d.ddm.toState(), adwin: d.adwin.toState(), pageHinkley: d.pageHinkley.toState() }) });
+    }
+    this.#dirtyDetectors.clear();
+    // The cached lookup skips the dirty mark: drop it so the next event marks its detectors again.
+    this.#lastDet = undefined;
+    return out;
+  }
+
+  /** Marks detectors dirty again after a failed flush. */
+  detectorStatesNotStored(rows: DetectorStateRow[]): void {
+    for (const r of rows) this.#dirtyDetectors.add(`${r.model}\0${r.version}`);
+  }
+
+  /**
+   * Resumes detectors from stored states (at start, before any event). A state that does not parse
+   * is skipped and reported through `onBad`: the detector starts over rather than the server failing.
+   */
+  loadDetectorStates(rows: DetectorStateRow[], onBad: (row: DetectorStateRow, err: unknown) => void): void {
+    for (const r of rows) {
+      const key = `${r.model}\0${r.version}`;
+      if (this.#detectors.has(key)) continue;
+      try {
+        const s = JSON.parse(r.state) as { ddm: DdmState; adwin: AdwinState; pageHinkley: PageHinkleyState };
+        this.#detectors.set(key, { model: r.model, version: r.version, ddm: Ddm.fromState(s.ddm), adwin: Adwin.fromState(s.adwin), pageHinkley: PageHinkley.fromState(s.pageHinkley) });
+      } catch (e) {
+        onBad(r, e);
+      }
+    }
+    this.#lastDet = undefined;
+  }
+
+  /** A detector of one model version, for tests and diagnostics. */
+  detectors(model: string, version: string): Readonly<Detectors> | undefined {
+    return this.#detectors.get(`${model}\0${version}`);
   }
 
   /** Hands over every unflushed delta and starts fresh. */

@@ -5,7 +5,6 @@ import type { Database } from '../../db/schema.ts';
 import type { BlobService } from '../blobs/blobs.service.ts';
 import type { VersionService } from '../versions/versions.service.ts';
 import { createMonitoringCounters } from './monitoring.metrics.ts';
-import type { MonitoringTables } from './monitoring.migration.ts';
 import { createMonitoringService, type MonitoringConfig } from './monitoring.service.ts';
 import { createMonitoringStoreSql } from './monitoring.store.sql.ts';
 
@@ -28,7 +27,7 @@ export function createMonitoring(deps: {
   config?: Partial<MonitoringConfig>;
   log?: (msg: string, err?: unknown) => void;
 }) {
-  const store = createMonitoringStoreSql(deps.db as unknown as Kysely<MonitoringTables>, mulberry32(0xc0ffee));
+  const store = createMonitoringStoreSql(deps.db as unknown as Parameters<typeof createMonitoringStoreSql>[0], mulberry32(0xc0ffee));
   const service = createMonitoringService({
     store,
     now: deps.now,
@@ -40,6 +39,7 @@ export function createMonitoring(deps: {
     },
     datasetsOf: async (model, version) => (await deps.versions.get(model, version)).datasets ?? [],
     readBlob: (sha256) => readText(deps.blobs, sha256),
+    ...(deps.log ? { log: deps.log } : {}),
   });
   let timer: ReturnType<typeof setInterval> | undefined;
   return {

@@ -9,10 +9,10 @@ import {
   type DriftOptions, type Random, type ReferenceOptions, type ReferenceProfile, type WindowMetrics, type WindowSummary,
 } from '@steward/core';
 import { iso } from '../../lib/context.ts';
-import { Aggregator, type Delta } from './aggregator.ts';
-import { EventRejected, forEachLine, type MonitoringEvent, type RejectCode } from './events.parse.ts';
+import { Aggregator, CLAIM, type Delta } from './aggregator.ts';
+import { EventRejected, forEachLine, type FeedbackEvent, type MonitoringEvent, type RejectCode } from './events.parse.ts';
 import type { MonitoringCounters } from './monitoring.metrics.ts';
-import { GRANULARITY_MS, type Granularity, type MonitoringStore, type StoredWindow } from './monitoring.store.sql.ts';
+import { GRANULARITY_MS, type Granularity, type MonitoringStore, type PendingRow, type StoredWindow } from './monitoring.store.sql.ts';
 
 export interface MonitoringConfig {
   labelHorizonMs: number;
@@ -23,6 +23,11 @@ export interface MonitoringConfig {
   /** Events with a time further in the future than this are rejected (bad_time). */
   maxFutureSkewMs: number;
   retentionMs: Record<Granularity, number>;
+  /**
+   * Period of the background flush (windows, pending predictions, detector states): a SIGKILL
+   * loses at most what was accepted in the last interval. A flush also starts early once
+   * `maxPending / 2` predictions are waiting to be written.
+   */
   flushIntervalMs: number;
 }
 
@@ -69,6 +74,7 @@ interface Deps {
   datasetsOf: (model: string, version: string) => Promise<Array<{ name: string; sha256: string }>>;
   counters?: MonitoringCounters;
   now: () => Date;
+  log?: (msg: string, err?: unknown) => void;
   config?: Partial<MonitoringConfig>;
   random?: Random;
 }
@@ -88,6 +94,17 @@ export function createMonitoringService(deps: Deps) {
   const known = new Map<string, { ok: RejectCode | undefined; until: number }>();
   let flushing: Promise<void> = Promise.resolve();
   let lastPrune = 0;
+  // Detector states saved by the previous run, loaded once before the first event or flush.
+  let restoring: Promise<void> | undefined;
+  const restored = (): Promise<void> =>
+    (restoring ??= deps.store.detectors().then(
+      (rows) => agg.loadDetectorStates(rows, (r, e) => deps.log?.(`monitoring: detector state of ${r.model}@${r.version} is unreadable; starting it over`, e)),
+      (e) => {
+        restoring = undefined; // try again with the next batch rather than failing forever
+        throw e;
+      },
+    ));
+  let earlyFlush = false;
 
   async function check(model: string, version: string | undefined, now: number): Promise<RejectCode | undefined> {
     const key = `${model}\0${version ?? ''}`;
@@ -106,6 +123,7 @@ export function createMonitoringService(deps: Deps) {
   }
 
   async function ingest(text: string): Promise<IngestResult> {
+    await restored();
     const nowMs = deps.now().getTime();
     const res: IngestResult = { accepted: 0, rejected: 0, predictions: 0, feedback: 0, reasons: {}, errors: [] };
     const rejectLine = (line: number, code: RejectCode, message: string) => {
@@ -119,14 +137,21 @@ export function createMonitoringService(deps: Deps) {
     if (lines > config.maxEventsPerBatch) {
       throw new PayloadTooLargeError(`a batch holds at most ${config.maxEventsPerBatch} lines; split it`, { maxEvents: config.maxEventsPerBatch });
     }
-    const apply = (line: number, ev: MonitoringEvent, bad: RejectCode | undefined) => {
-      const code = bad ?? (ev.type === 'prediction' ? agg.addPrediction(ev) : agg.addFeedback(ev));
+    const settle = (line: number, ev: MonitoringEvent, code: RejectCode | undefined) => {
       if (code) rejectLine(line, code, messageFor(code, ev));
       else {
         res.accepted++;
         if (ev.type === 'prediction') res.predictions++;
         else res.feedback++;
       }
+    };
+    // Labels whose prediction is not in memory (stored, made before a restart or on another
+    // replica) are claimed from the table in one round trip per batch, after the parse.
+    const claims: Array<[number, FeedbackEvent]> = [];
+    const apply = (line: number, ev: MonitoringEvent, bad: RejectCode | undefined) => {
+      const code = bad ?? (ev.type === 'prediction' ? agg.addPrediction(ev) : agg.addFeedback(ev));
+      if (code === CLAIM) claims.push([line, ev as FeedbackEvent]);
+      else settle(line, ev, code);
     };
     // Events of a model/version already resolved are applied while parsing (they die young: no
     // per-event tuple kept for the whole batch); the others wait for one lookup per distinct pair.
@@ -150,16 +175,35 @@ export function createMonitoringService(deps: Deps) {
       const version = ev.type === 'prediction' ? ev.version : undefined;
       apply(line, ev, await check(ev.model, version, nowMs));
     }
+    if (claims.length > 0) {
+      const rows = new Map<string, PendingRow>();
+      for (const r of await deps.store.claimPending(claims.map(([, ev]) => ev))) rows.set(`${r.model}\0${r.requestId}`, r);
+      for (const [line, ev] of claims) {
+        const key = `${ev.model}\0${ev.requestId}`;
+        // A second label for the same request in this batch finds the row already taken.
+        const row = rows.get(key);
+        rows.delete(key);
+        settle(line, ev, agg.joinClaimed(ev, row));
+      }
+    }
     res.errors.sort((x, y) => x.line - y.line);
     deps.counters?.record(res);
+    // Keep unwritten predictions (what a crash loses, and what eviction would drop) bounded.
+    if (!earlyFlush && agg.freshCount >= config.maxPending / 2) {
+      earlyFlush = true;
+      flush().catch((e) => deps.log?.('monitoring flush failed', e)).finally(() => (earlyFlush = false));
+    }
     return res;
   }
 
   async function doFlush(): Promise<void> {
+    await restored();
     const nowMs = deps.now().getTime();
     agg.expire(nowMs);
     const deltas = agg.takeDeltas();
-    if (deltas.length === 0) return;
+    const pending = agg.takePending();
+    const detectors = agg.takeDetectorStates();
+    if (deltas.length === 0 && pending.rows.length === 0 && pending.joined.length === 0 && detectors.length === 0) return await pruneHourly(nowMs);
     const rolled = new Map<string, StoredWindow>();
     for (const d of deltas) {
       for (const g of ['1m', '1h', '1d'] as const) {
@@ -170,15 +214,23 @@ export function createMonitoringService(deps: Deps) {
       }
     }
     try {
-      await deps.store.mergeWindows([...rolled.values()], iso(new Date(nowMs)));
+      await deps.store.flush({ windows: [...rolled.values()], pending: pending.rows, joined: pending.joined, detectors }, iso(new Date(nowMs)));
     } catch (e) {
       agg.restore(deltas, (a, b) => mergeWindowSummaries(a, b, random));
+      agg.pendingNotStored(pending.rows, pending.joined);
+      agg.detectorStatesNotStored(detectors);
       throw e;
     }
-    if (nowMs - lastPrune > 3_600_000) {
-      lastPrune = nowMs;
-      for (const g of ['1m', '1h', '1d'] as const) await deps.store.prune(g, iso(new Date(nowMs - config.retentionMs[g])));
-    }
+    agg.pendingStored(pending.rows);
+    await pruneHourly(nowMs);
+  }
+
+  /** Retention of stored windows, and stored predictions past the label horizon. */
+  async function pruneHourly(nowMs: number): Promise<void> {
+    if (nowMs - lastPrune <= 3_600_000) return;
+    lastPrune = nowMs;
+    for (const g of ['1m', '1h', '1d'] as const) await deps.store.prune(g, iso(new Date(nowMs - config.retentionMs[g])));
+    agg.expired += await deps.store.expirePending(nowMs - config.labelHorizonMs);
   }
 
   /** Serialised: one flush at a time, each waiting for the previous. */
@@ -217,8 +269,10 @@ export function createMonitoringService(deps: Deps) {
     ingest,
     flush,
     get pending() {
-      return { pending: agg.pendingCount, evicted: agg.evicted, expired: agg.expired };
+      return { pending: agg.pendingCount, unflushed: agg.freshCount, evicted: agg.evicted, expired: agg.expired };
     },
+    /** Detectors of one model version as they stand in this process (diagnostics and tests). */
+    detectorsOf: (model: string, version: string) => agg.detectors(model, version),
 
     /**
      * Metrics per stored window, oldest first: the function rollout analysis and rules call.
