@@ -1,16 +1,8 @@
+import type { Model } from '@steward/core/api';
 import type { Page } from '../../lib/cursor.ts';
 import type { AuditEntry } from '../audit/audit.ts';
 
-export interface Model {
-  name: string;
-  description: string;
-  tags: Record<string, string>;
-  archived: boolean;
-  createdAt: string;
-  updatedAt: string;
-  latest: string | null;
-  versionCount: number;
-}
+export type { Model } from '@steward/core/api';
 
 export interface ModelRow {
   id: string;

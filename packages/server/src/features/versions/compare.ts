@@ -1,15 +1,8 @@
 import { canonicalJson } from '@steward/core';
+import type { Comparison } from '@steward/core/api';
 import type { Version } from './versions.types.ts';
 
-export interface Comparison {
-  a: string;
-  b: string;
-  metrics: { key: string; a: number | null; b: number | null; delta: number | null }[];
-  params: { key: string; a: unknown; b: unknown; changed: boolean }[];
-  files: { path: string; a: string | null; b: string | null; sizeA: number | null; sizeB: number | null; status: 'same' | 'changed' | 'added' | 'removed' }[];
-  schema: { inputChanged: boolean; outputChanged: boolean };
-  lineage: { parentOfA: string | null; parentOfB: string | null; relationOfB: string | null; bDescendsFromA: boolean; path: string[] };
-}
+export type { Comparison };
 
 const keys = (a: object, b: object) => [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
 
