@@ -174,7 +174,11 @@ async function runOn(label: string, db: string | undefined) {
     // A third of the way through, move the channel: the nodes pick it up from their answers, and
     // the rest of the run leaves room for quorum + activationDelay + one heartbeat cycle.
     const mover = setTimeout(() => void api('PUT', 'models/bench/channels/prod', { version: '1.1.0' }).catch((e) => console.error(e)), (SECONDS * 1000) / 3);
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
     const r = await runChild(server.url, token, digests);
+    const cpu = process.cpuUsage(cpu0);
+    const wallS = (performance.now() - t0) / 1000;
     clearInterval(sampler);
     clearTimeout(mover);
     const decided = r.usableFromBlock === null ? null : r.usableFromBlock - 10;
@@ -184,6 +188,9 @@ async function runOn(label: string, db: string | undefined) {
     console.log(`  heartbeats ${r.requests} (${r.rps.toFixed(0)}/s), errors ${r.errors} ${JSON.stringify(r.statuses)}`);
     console.log(`  heartbeat p50 ${r.p50ms.toFixed(2)} ms, p99 ${r.p99ms.toFixed(2)} ms; anchor GET /healthz p50 ${r.anchorP50ms.toFixed(2)} ms, p99 ${r.anchorP99ms.toFixed(2)} ms; ratio p50 ${(r.p50ms / r.anchorP50ms).toFixed(1)}x`);
     console.log(`  peak server RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
+    // CPU time is what contention does not inflate much: it bounds the rate one server core sustains.
+    const cpuUs = (cpu.user + cpu.system) / r.requests;
+    console.log(`  server CPU ${((cpu.user + cpu.system) / 1e3 / wallS).toFixed(0)} ms/s = ${cpuUs.toFixed(0)} µs per heartbeat (HTTP, JSON, SQL client; a database server's own CPU not included) → one core sustains ~${(1e6 / cpuUs).toFixed(0)}/s`);
     console.log(
       decided === null
         ? '  the transition was not scheduled within the run (raise STEWARD_BENCH_SECONDS)'

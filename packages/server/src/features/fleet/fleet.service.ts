@@ -82,6 +82,7 @@ export function createFleetService(deps: FleetDeps) {
     return value;
   }
 
+  const TOUCH_BATCH_MS = 100;
   const knownModels = new Set<string>();
   /**
    * What this process last wrote or read for each node, so a steady heartbeat needs no read. The
@@ -161,22 +162,41 @@ export function createFleetService(deps: FleetDeps) {
     queue.push({ op: { kind: 'record', ...rec, prevChannels }, done: () => undefined });
     nodeCache.set(op.id, { tokenId: rec.tokenId, reportKey: rec.reportKey, channels: rec.hb.channels });
   }
-  const write = (op: NodeWrite): Promise<void> => {
-    const p = new Promise<void>((resolve, reject) => queue.push({ op, done: (err) => (err ? reject(err) : resolve()) }));
+  /**
+   * A record (new installs may complete a quorum; the caller awaits it) starts a transaction at
+   * once; a touch waits up to TOUCH_BATCH_MS for company, so liveness costs a few commits (fsyncs
+   * on SQLite, round trips on PostgreSQL) per second, not one per heartbeat.
+   */
+  let batchTimer: ReturnType<typeof setTimeout> | undefined;
+  const kick = () => {
+    if (batchTimer) clearTimeout(batchTimer);
+    batchTimer = undefined;
     writing ??= Promise.resolve()
       .then(drain)
       .finally(() => {
         writing = undefined;
+        if (queue.length > 0) kick(); // arrived between the last batch and this line
       });
+  };
+  const write = (op: NodeWrite): Promise<void> => {
+    const p = new Promise<void>((resolve, reject) => queue.push({ op, done: (err) => (err ? reject(err) : resolve()) }));
+    if (op.kind === 'record') kick();
+    else if (!writing && !batchTimer) {
+      batchTimer = setTimeout(kick, TOUCH_BATCH_MS);
+      batchTimer.unref?.();
+    }
     return p;
   };
   const flush = async (): Promise<void> => {
+    if (queue.length > 0) kick();
     while (writing) await writing;
   };
 
   /**
-   * Single-flight evaluation per channel with one trailing run: heartbeats that change installs
-   * during an evaluation share the next one instead of each running its own two COUNT queries.
+   * Single-flight evaluation per channel, at most one per EVAL_GAP_MS: the first request evaluates
+   * at once; requests during the evaluation or the gap after it share one trailing evaluation, so a
+   * herd of first heartbeats (every node's first one is a record) costs ~5 evaluations a second,
+   * not one each.
    */
   const evals = new Map<string, { dirty: boolean; loop: Promise<void> }>();
   const evaluateSoon = (model: string, channel: string): Promise<void> => {
@@ -194,8 +214,8 @@ export function createFleetService(deps: FleetDeps) {
         do {
           state.dirty = false;
           await controller.evaluate(model, channel);
-          if (state.dirty) await new Promise((r) => setTimeout(r, EVAL_GAP_MS));
-        } while (state.dirty);
+          await new Promise((r) => setTimeout(r, EVAL_GAP_MS));
+        } while (state.dirty && !stopped);
       } finally {
         evals.delete(k);
       }
@@ -205,6 +225,7 @@ export function createFleetService(deps: FleetDeps) {
   };
 
   const EVAL_GAP_MS = 200;
+  let stopped = false;
   let lastTick = -1;
   let ticking: Promise<void> | undefined;
   /** Once per block: re-evaluate quorums (liveness changes), prune departed nodes, refresh the guard cache. */
@@ -317,6 +338,7 @@ export function createFleetService(deps: FleetDeps) {
     /** Writes batched heartbeats now (tests, shutdown). */
     flush,
     async stop() {
+      stopped = true;
       if (timer) clearInterval(timer);
       timer = undefined;
       await ticking?.catch(() => undefined);

@@ -73,18 +73,26 @@ export function createNodeStoreSql(base: Kysely<Database>) {
       const missed: string[] = [];
       if (ops.length === 0) return { missed };
       await db.transaction().execute(async (trx) => {
+        // Touches: one UPDATE … FROM (VALUES …) per 500 nodes (8 parameters each, under SQLite's
+        // 32,766), RETURNING the ids it matched; the rest missed.
+        const touches = ops.filter((op): op is Extract<NodeWrite, { kind: 'touch' }> => op.kind === 'touch');
+        for (let i = 0; i < touches.length; i += 500) {
+          const chunk = touches.slice(i, i + 500);
+          const rows = chunk.map(
+            (op) =>
+              sql`(${op.id}, ${op.reportKey}, ${op.at}, cast(${op.block} as bigint), ${op.hb.health}, ${op.hb.appVersion}, ${toJson(op.hb.profile)}, ${toJson(op.hb.telemetry ?? [])})`,
+          );
+          const r = await sql<{ id: string }>`
+            update nodes set last_seen_at = v.column3, last_block = v.column4, health = v.column5, app_version = v.column6, profile = v.column7, telemetry = v.column8
+            from (values ${sql.join(rows)}) as v
+            where nodes.id = v.column1 and nodes.report_key = v.column2
+            returning id`.execute(trx);
+          const hit = new Set(r.rows.map((x) => x.id));
+          for (const op of chunk) if (!hit.has(op.id)) missed.push(op.id);
+        }
         for (const op of ops) {
+          if (op.kind === 'touch') continue;
           const { hb } = op;
-          if (op.kind === 'touch') {
-            const r = await trx
-              .updateTable('nodes')
-              .set({ last_seen_at: op.at, last_block: op.block, health: hb.health, app_version: hb.appVersion, profile: toJson(hb.profile), telemetry: toJson(hb.telemetry ?? []) })
-              .where('id', '=', op.id)
-              .where('report_key', '=', op.reportKey)
-              .executeTakeFirst();
-            if (Number(r.numUpdatedRows) === 0) missed.push(op.id);
-            continue;
-          }
           const values = {
             token_id: op.tokenId,
             token_name: op.tokenName,
