@@ -1,5 +1,5 @@
 import type { HttpTransport } from '../http.ts';
-import type { DownloadConditions } from './rollouts.ts';
+import type { Resolution, ResolvedFile } from '@steward/core/api';
 
 /** What the caller knows about the unit; `attributes` feed custom step constraints. */
 export interface ResolveContext {
@@ -10,30 +10,7 @@ export interface ResolveContext {
   attributes?: Record<string, string | number | boolean>;
 }
 
-export interface ResolvedFile {
-  path: string;
-  sha256: string;
-  size: number;
-  /** Server path (`/api/v1/models/…/files/…`): prefix the server origin. */
-  url: string;
-}
-
-export interface Resolution {
-  model: string;
-  channel: string;
-  seq: number;
-  version: string;
-  variant: string;
-  /** `stable`, `candidate` or an A/B arm (`a`, `b`). */
-  arm: string;
-  files: ResolvedFile[];
-  download: DownloadConditions | null;
-  /** Ignore download conditions (security fix, forced rollback). */
-  critical: boolean;
-  rolloutId: string | null;
-  /** Shadow rollouts: also run this version, discard its answer, report agreement. */
-  shadow?: { version: string; variant: string; files: ResolvedFile[] };
-}
+export type { Resolution, ResolvedFile };
 
 /** Query parameters of `GET /resolve`; custom attributes travel as `attr.<name>`. */
 export function resolveQuery(model: string, channel: string, unit: string | undefined, ctx: ResolveContext = {}): Record<string, string> {

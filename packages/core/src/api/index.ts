@@ -3,3 +3,4 @@ export * from './models.schema.ts';
 export * from './versions.schema.ts';
 export * from './channels.schema.ts';
 export * from './tokens.schema.ts';
+export * from './resolve.schema.ts';

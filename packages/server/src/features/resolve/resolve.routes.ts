@@ -1,39 +1,13 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
 import type { UnitContext } from '@steward/core';
+import { ResolutionSchema, ResolveQuerySchema } from '@steward/core/api';
 import type { AppEnv } from '../../http/env.ts';
 import { errorResponses, json } from '../../http/schemas.ts';
 import { defaultHook } from '../../http/validation.ts';
 import { requireRole } from '../auth/auth.middleware.ts';
 import { attributesFromQuery, type ResolveService } from './resolve.service.ts';
 
-const File = z.object({ path: z.string(), sha256: z.string(), size: z.number(), url: z.string() });
-const ResolutionSchema = z
-  .object({
-    model: z.string(),
-    channel: z.string(),
-    seq: z.number(),
-    version: z.string(),
-    variant: z.string(),
-    arm: z.string(),
-    files: z.array(File),
-    download: z.record(z.string(), z.unknown()).nullable(),
-    critical: z.boolean(),
-    rolloutId: z.string().nullable(),
-    shadow: z.object({ version: z.string(), variant: z.string(), files: z.array(File) }).optional(),
-  })
-  .openapi('Resolution');
-
-const Query = z
-  .object({
-    model: z.string().min(1).max(256),
-    channel: z.string().min(1).max(128),
-    unit: z.string().max(512).optional(),
-    platform: z.string().max(64).optional(),
-    os: z.string().max(64).optional(),
-    appVersion: z.string().max(64).optional(),
-    region: z.string().max(64).optional(),
-  })
-  .catchall(z.string().max(256).openapi({ description: 'attr.<name>=<value>: custom attributes for step constraints' }));
+const Query = ResolveQuerySchema;
 
 export function resolveRoutes(service: ResolveService) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: defaultHook as never });

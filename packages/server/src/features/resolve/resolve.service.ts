@@ -1,33 +1,12 @@
 import { bucketOf, downloadConditionsFor, NotFoundError, resolve, type DownloadConditions, type RoutingTable, type Scalar, type UnitContext } from '@steward/core';
+import type { Resolution, ResolvedFile } from '@steward/core/api';
 import type { ChannelService } from '../channels/channels.service.ts';
 import type { ModelStore } from '../models/models.store.ts';
 import type { RolloutService } from '../rollouts/rollouts.service.ts';
 import type { VersionStore } from '../versions/versions.store.sql.ts';
 import { filesOfVariant, type FileEntry } from './variants.ts';
 
-export interface ResolvedFile extends FileEntry {
-  /** Server path of the file: `/api/v1/models/{name}/versions/{version}/files/{path}` (Range and ETag work). */
-  url: string;
-}
-
-export interface Resolution {
-  model: string;
-  channel: string;
-  /** Channel event sequence the answer was computed from (changes whenever the table does). */
-  seq: number;
-  version: string;
-  variant: string;
-  /** `stable`, `candidate`, or an A/B arm name (`a`, `b`). */
-  arm: string;
-  files: ResolvedFile[];
-  /** When the client may download in the background; null = no conditions. */
-  download: DownloadConditions | null;
-  /** A critical change (security fix, forced rollback): download conditions do not apply. */
-  critical: boolean;
-  rolloutId: string | null;
-  /** Shadow rollouts: also run this version on the request, discard its answer, report agreement. */
-  shadow?: { version: string; variant: string; files: ResolvedFile[] };
-}
+export type { Resolution, ResolvedFile };
 
 const encodePath = (p: string) => p.split('/').map(encodeURIComponent).join('/');
 
