@@ -1,14 +1,7 @@
+import type { Approval } from '@steward/core/api';
 import { seg, type HttpTransport } from '../http.ts';
 
-export interface Approval {
-  id: string;
-  model: string;
-  version: string;
-  channel: string;
-  approver: string;
-  comment: string;
-  createdAt: string;
-}
+export type { Approval };
 
 /** Approvals of a version for a protected channel (role approver or admin; never the author). */
 export class ApprovalsApi {

@@ -1,41 +1,7 @@
+import type { Evaluation, FairnessReport, GroupRates } from '@steward/core/api';
 import { seg, type HttpTransport } from '../http.ts';
 
-export interface GroupRates {
-  group: string;
-  count: number;
-  selectionRate: number | null;
-  truePositiveRate: number | null;
-  falsePositiveRate: number | null;
-  accuracy: number | null;
-}
-
-export interface FairnessReport {
-  groups: GroupRates[];
-  demographicParityDifference: number | null;
-  demographicParityRatio: number | null;
-  equalizedOddsDifference: number | null;
-  equalizedOddsRatio: number | null;
-  equalOpportunityDifference: number | null;
-}
-
-/** A stored built-in evaluation (NaN metrics arrive as null). */
-export interface Evaluation {
-  id: string;
-  model: string;
-  version: string;
-  dataset: string;
-  datasetSha256: string;
-  file: string;
-  task: 'binary' | 'multiclass' | 'regression';
-  n: number;
-  metrics: Record<string, number | null>;
-  calibration?: { lower: number; count: number; meanPredicted: number | null; fractionPositive: number | null }[];
-  fairness?: Record<string, FairnessReport>;
-  durationMs: number;
-  rowsPerSecond: number;
-  createdAt: string;
-  createdBy: string;
-}
+export type { Evaluation, FairnessReport, GroupRates };
 
 /** Built-in evaluation: run a version's model.onnx on a registered dataset. */
 export class EvaluationsApi {

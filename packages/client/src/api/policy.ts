@@ -1,20 +1,7 @@
+import type { GateSpec, PolicyRecord } from '@steward/core/api';
 import { seg, type HttpTransport } from '../http.ts';
 
-/** One gate of a channel's policy, as the server normalized it (defaults filled in). */
-export interface GateSpec {
-  type: 'integrity' | 'schema' | 'dependencies' | 'metric' | 'regression' | 'fairness' | 'size' | 'latency' | 'command' | 'webhook';
-  [param: string]: unknown;
-}
-
-export interface PolicyRecord {
-  model: string;
-  /** The YAML as written. */
-  yaml: string;
-  policy: { channels: Record<string, { approvals: number; gates: GateSpec[] }> };
-  digest: string;
-  updatedAt: string;
-  updatedBy: string;
-}
+export type { GateSpec, PolicyRecord };
 
 /** A model's policy: protected channels, their gates and the approvals they need. */
 export class PolicyApi {

@@ -1,30 +1,7 @@
+import type { GateResult, GateStatus, ValidationReport } from '@steward/core/api';
 import { seg, type HttpTransport } from '../http.ts';
 
-export type GateStatus = 'pass' | 'fail' | 'error';
-
-export interface GateResult {
-  gate: string;
-  type: string;
-  status: GateStatus;
-  value: unknown;
-  threshold: unknown;
-  message: string;
-  evidence: Record<string, unknown>;
-  durationMs: number;
-}
-
-export interface ValidationReport {
-  id: string;
-  model: string;
-  version: string;
-  channel: string;
-  status: GateStatus;
-  policyDigest: string;
-  baseline: string | null;
-  gates: GateResult[];
-  createdAt: string;
-  createdBy: string;
-}
+export type { GateResult, GateStatus, ValidationReport };
 
 /** Validation runs: a channel's gates on a version, stored as a report. */
 export class ValidationsApi {

@@ -4,3 +4,5 @@ export * from './versions.schema.ts';
 export * from './channels.schema.ts';
 export * from './tokens.schema.ts';
 export * from './resolve.schema.ts';
+export * from './policy.schema.ts';
+export * from './gates.schema.ts';

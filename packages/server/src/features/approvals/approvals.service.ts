@@ -1,4 +1,5 @@
 import { assertChannelName, NotFoundError, StewardError } from '@steward/core';
+import type { Approval } from '@steward/core/api';
 import { isUniqueViolation } from '../../db/connect.ts';
 import { iso, type Principal } from '../../lib/context.ts';
 import { newId } from '../../lib/ids.ts';
@@ -6,15 +7,7 @@ import { recordAudit } from '../audit/audit.ts';
 import type { GatesDb } from '../gates/gates.tables.ts';
 import type { VersionService } from '../versions/versions.service.ts';
 
-export interface Approval {
-  id: string;
-  model: string;
-  version: string;
-  channel: string;
-  approver: string;
-  comment: string;
-  createdAt: string;
-}
+export type { Approval };
 
 /** Distinct approvers of a version for a channel, the version's author never among them. */
 export async function approversOf(db: GatesDb, modelName: string, version: string, channel: string): Promise<string[]> {

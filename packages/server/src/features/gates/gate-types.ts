@@ -1,3 +1,4 @@
+import type { GateResult, GateStatus } from '@steward/core/api';
 import type { DatasetService } from '../datasets/datasets.service.ts';
 import type { EvaluationService } from '../evaluation/evaluation.service.ts';
 import type { SigningKey } from '../keys/signing-key.ts';
@@ -6,21 +7,7 @@ import type { VersionService } from '../versions/versions.service.ts';
 import type { Version } from '../versions/versions.types.ts';
 import type { GateSpec } from '../policy/policy.types.ts';
 
-/** `error` means the gate could not decide (crash, timeout, unreadable input): never a pass. */
-export type GateStatus = 'pass' | 'fail' | 'error';
-
-export interface GateResult {
-  gate: string;
-  type: GateSpec['type'];
-  status: GateStatus;
-  /** What was measured (a number, or a small object for multi-part gates). */
-  value: unknown;
-  /** What it had to meet. */
-  threshold: unknown;
-  message: string;
-  evidence: Record<string, unknown>;
-  durationMs: number;
-}
+export type { GateResult, GateStatus };
 
 export interface GateContext {
   model: string;

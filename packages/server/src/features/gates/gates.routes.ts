@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { ApprovalSchema, ApproveRequestSchema, EvaluateRequestSchema, EvaluationSchema, ValidateRequestSchema, ValidationQuerySchema, ValidationReportSchema } from '@steward/core/api';
 import type { AppEnv } from '../../http/env.ts';
 import { errorResponses, json, jsonBody, ModelParam } from '../../http/schemas.ts';
 import { defaultHook } from '../../http/validation.ts';
@@ -8,47 +9,6 @@ import type { EvaluationService } from '../evaluation/evaluation.service.ts';
 import type { ValidationService } from './validation.service.ts';
 
 const RefParams = ModelParam.extend({ ref: z.string().openapi({ param: { name: 'ref', in: 'path' }, example: '1.2.0' }) });
-const Channel = z.string().min(1).max(128);
-
-const GateResultSchema = z
-  .object({ gate: z.string(), type: z.string(), status: z.enum(['pass', 'fail', 'error']), value: z.unknown(), threshold: z.unknown(), message: z.string(), evidence: z.record(z.string(), z.unknown()), durationMs: z.number() })
-  .openapi('GateResult');
-export const ValidationReportSchema = z
-  .object({
-    id: z.string(),
-    model: z.string(),
-    version: z.string(),
-    channel: z.string(),
-    status: z.enum(['pass', 'fail', 'error']),
-    policyDigest: z.string(),
-    baseline: z.string().nullable(),
-    gates: z.array(GateResultSchema),
-    createdAt: z.string(),
-    createdBy: z.string(),
-  })
-  .openapi('ValidationReport');
-const EvaluationSchema = z
-  .object({
-    id: z.string(),
-    model: z.string(),
-    version: z.string(),
-    dataset: z.string(),
-    datasetSha256: z.string(),
-    file: z.string(),
-    task: z.enum(['binary', 'multiclass', 'regression']),
-    n: z.number(),
-    metrics: z.record(z.string(), z.number().nullable()),
-    calibration: z.array(z.record(z.string(), z.unknown())).optional(),
-    fairness: z.record(z.string(), z.unknown()).optional(),
-    durationMs: z.number(),
-    rowsPerSecond: z.number(),
-    createdAt: z.string(),
-    createdBy: z.string(),
-  })
-  .openapi('Evaluation');
-const ApprovalSchema = z
-  .object({ id: z.string(), model: z.string(), version: z.string(), channel: z.string(), approver: z.string(), comment: z.string(), createdAt: z.string() })
-  .openapi('Approval');
 
 /** Evaluations, validation reports and approvals: sub-resources of a version. */
 export function gatesRoutes(s: { evaluations: EvaluationService; validations: ValidationService; approvals: ApprovalService }) {
@@ -63,7 +23,7 @@ export function gatesRoutes(s: { evaluations: EvaluationService; validations: Va
       tags: ['evaluations'],
       middleware: requireRole('publish'),
       description: "Run the version's model.onnx in onnxruntime on a registered dataset and store the metrics.",
-      request: { params: RefParams, ...jsonBody(z.strictObject({ dataset: z.string().max(200).openapi({ example: 'adult-test@1' }) })) },
+      request: { params: RefParams, ...jsonBody(EvaluateRequestSchema) },
       responses: { 201: json(EvaluationSchema, 'stored evaluation'), ...errorResponses },
     }),
     async (c) => {
@@ -86,7 +46,7 @@ export function gatesRoutes(s: { evaluations: EvaluationService; validations: Va
       tags: ['validations'],
       middleware: requireRole('publish'),
       description: "Run the channel's gates (from the model's policy) on the version and store the report.",
-      request: { params: RefParams, ...jsonBody(z.strictObject({ channel: Channel })) },
+      request: { params: RefParams, ...jsonBody(ValidateRequestSchema) },
       responses: { 201: json(ValidationReportSchema, 'the report (its status may be fail or error)'), ...errorResponses },
     }),
     async (c) => {
@@ -94,7 +54,7 @@ export function gatesRoutes(s: { evaluations: EvaluationService; validations: Va
       return c.json(await s.validations.validate(p.name, p.ref, c.req.valid('json').channel, c.get('principal')), 201);
     },
   );
-  const ChannelQuery = z.object({ channel: Channel.optional(), limit: z.coerce.number().int().min(1).max(100).optional() });
+  const ChannelQuery = ValidationQuerySchema;
   app.openapi(
     createRoute({ method: 'get', path: `${base}/validations`, tags: ['validations'], middleware: read, request: { params: RefParams, query: ChannelQuery }, responses: { 200: json(z.object({ items: z.array(ValidationReportSchema) }), 'newest first'), ...errorResponses } }),
     async (c) => {
@@ -118,7 +78,7 @@ export function gatesRoutes(s: { evaluations: EvaluationService; validations: Va
       tags: ['approvals'],
       middleware: requireRole('approve'),
       description: "Approve a version for a channel. The version's author cannot approve it (403 self_approval). Approving twice is a no-op (200).",
-      request: { params: RefParams, ...jsonBody(z.strictObject({ channel: Channel, comment: z.string().max(2048).optional() })) },
+      request: { params: RefParams, ...jsonBody(ApproveRequestSchema) },
       responses: { 201: json(ApprovalSchema, 'approved'), 200: json(ApprovalSchema, 'already approved'), ...errorResponses },
     }),
     async (c) => {
@@ -129,7 +89,7 @@ export function gatesRoutes(s: { evaluations: EvaluationService; validations: Va
     },
   );
   app.openapi(
-    createRoute({ method: 'get', path: `${base}/approvals`, tags: ['approvals'], middleware: read, request: { params: RefParams, query: z.object({ channel: Channel.optional() }) }, responses: { 200: json(z.object({ items: z.array(ApprovalSchema) }), 'approvals'), ...errorResponses } }),
+    createRoute({ method: 'get', path: `${base}/approvals`, tags: ['approvals'], middleware: read, request: { params: RefParams, query: ValidationQuerySchema.pick({ channel: true }) }, responses: { 200: json(z.object({ items: z.array(ApprovalSchema) }), 'approvals'), ...errorResponses } }),
     async (c) => {
       const p = c.req.valid('param');
       return c.json({ items: await s.approvals.list(p.name, p.ref, c.req.valid('query').channel) }, 200);

@@ -1,3 +1,4 @@
+import type { ValidationReport } from '@steward/core/api';
 import { ConflictError, NotFoundError } from '@steward/core';
 import { iso, type Principal } from '../../lib/context.ts';
 import { newId } from '../../lib/ids.ts';
@@ -15,20 +16,7 @@ import { errored, type GateContext, type GateResult, type GateStatus, type Verdi
 import type { GatesDb } from './gates.tables.ts';
 import { fairnessGate, latencyGate, metricGate, regressionGate } from './model-gates.ts';
 
-export interface ValidationReport {
-  id: string;
-  model: string;
-  version: string;
-  channel: string;
-  /** pass iff every gate passed; fail if any failed; otherwise error. */
-  status: GateStatus;
-  policyDigest: string;
-  /** The channel's stable version the candidate was compared with. */
-  baseline: string | null;
-  gates: GateResult[];
-  createdAt: string;
-  createdBy: string;
-}
+export type { ValidationReport };
 
 /** Stable, readable gate names: `type`, `metric:f1`, or the gate's own `name`; repeats get `#2`. */
 export function gateNames(gates: GateSpec[]): string[] {

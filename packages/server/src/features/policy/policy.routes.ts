@@ -1,14 +1,10 @@
-import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { createRoute, OpenAPIHono } from '@hono/zod-openapi';
+import { PolicyRecordSchema, PolicySetSchema } from '@steward/core/api';
 import type { AppEnv } from '../../http/env.ts';
 import { errorResponses, json, jsonBody, ModelParam } from '../../http/schemas.ts';
 import { defaultHook } from '../../http/validation.ts';
 import { requireRole } from '../auth/auth.middleware.ts';
 import type { PolicyService } from './policy.service.ts';
-import { PolicySchema } from './policy.types.ts';
-
-const PolicyRecordSchema = z
-  .object({ model: z.string(), yaml: z.string(), policy: PolicySchema, digest: z.string(), updatedAt: z.string(), updatedBy: z.string() })
-  .openapi('PolicyRecord');
 
 export function policyRoutes(policies: PolicyService) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: defaultHook as never });
@@ -25,7 +21,7 @@ export function policyRoutes(policies: PolicyService) {
       // admin: a policy can name commands the server runs and webhooks it calls.
       middleware: requireRole('admin'),
       description: 'Replace the policy. The body carries the YAML text; errors give the line in `details.issues[].line`.',
-      request: { params: ModelParam, ...jsonBody(z.strictObject({ yaml: z.string().max(64 * 1024) })) },
+      request: { params: ModelParam, ...jsonBody(PolicySetSchema) },
       responses: { 200: json(PolicyRecordSchema, 'the stored policy'), ...errorResponses },
     }),
     async (c) => c.json(await policies.set(c.req.valid('param').name, c.req.valid('json').yaml, c.get('principal')), 200),
