@@ -1,26 +1,7 @@
+import type { Dataset, DatasetSchema } from '@steward/core/api';
 import { seg, type HttpTransport } from '../http.ts';
 
-export interface DatasetSchema {
-  columns: { name: string; type: 'number' | 'string' }[];
-  label: string;
-  features: string[];
-  sensitive: string[];
-  task: 'binary' | 'multiclass' | 'regression';
-  positiveClass?: string;
-  classes?: string[];
-}
-
-export interface Dataset {
-  name: string;
-  version: string;
-  sha256: string;
-  size: number;
-  format: 'csv' | 'jsonl';
-  rows: number;
-  schema: DatasetSchema;
-  createdAt: string;
-  createdBy: string;
-}
+export type { Dataset, DatasetSchema };
 
 export interface DatasetPushOptions {
   format: 'csv' | 'jsonl';

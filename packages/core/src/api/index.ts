@@ -6,3 +6,4 @@ export * from './tokens.schema.ts';
 export * from './resolve.schema.ts';
 export * from './policy.schema.ts';
 export * from './gates.schema.ts';
+export * from './datasets.schema.ts';

@@ -1,21 +1,7 @@
 import { InvalidInputError, parseCsv, type RawTable } from '@steward/core';
+import type { ColumnType, DatasetFormat, DatasetSchema, Task } from '@steward/core/api';
 
-export type DatasetFormat = 'csv' | 'jsonl';
-export type ColumnType = 'number' | 'string';
-export type Task = 'binary' | 'multiclass' | 'regression';
-
-/** What a registered dataset promises: its columns and which one is the label. */
-export interface DatasetSchema {
-  columns: { name: string; type: ColumnType }[];
-  label: string;
-  /** Feature columns (every column but the label and sensitive ones unless given). */
-  features: string[];
-  sensitive: string[];
-  task: Task;
-  /** Binary: the label value counted as 1. Multiclass: the class order. */
-  positiveClass?: string;
-  classes?: string[];
-}
+export type { ColumnType, DatasetFormat, DatasetSchema, Task };
 
 /** JSON Lines: one object per line; the header is the keys of the first object, in order. */
 export function parseJsonl(text: string): RawTable {

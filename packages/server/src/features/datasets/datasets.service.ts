@@ -1,4 +1,5 @@
 import { ConflictError, InvalidInputError, NotFoundError, type RawTable } from '@steward/core';
+import type { Dataset, DatasetInput } from '@steward/core/api';
 import { isUniqueViolation } from '../../db/connect.ts';
 import { iso, type Principal } from '../../lib/context.ts';
 import { newId } from '../../lib/ids.ts';
@@ -6,28 +7,7 @@ import type { BlobService } from '../blobs/blobs.service.ts';
 import type { GatesDb } from '../gates/gates.tables.ts';
 import { buildSchema, parseDataset, type DatasetFormat, type DatasetSchema, type Task } from './dataset-table.ts';
 
-export interface Dataset {
-  name: string;
-  version: string;
-  sha256: string;
-  size: number;
-  format: DatasetFormat;
-  rows: number;
-  schema: DatasetSchema;
-  createdAt: string;
-  createdBy: string;
-}
-
-export interface DatasetInput {
-  version: string;
-  sha256: string;
-  format: DatasetFormat;
-  label: string;
-  sensitive?: string[];
-  features?: string[];
-  task?: Task;
-  positiveClass?: string;
-}
+export type { Dataset, DatasetInput };
 
 const NAME = /^[a-z0-9][a-z0-9._-]*$/;
 const VERSION = /^[0-9A-Za-z][0-9A-Za-z.+-]*$/;
