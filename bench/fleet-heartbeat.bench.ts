@@ -10,6 +10,7 @@
  *   node --import tsx bench/fleet-heartbeat.bench.ts                 # 1,000 nodes, 100/s, 20 s
  *   STEWARD_LONG=1 node --import tsx bench/fleet-heartbeat.bench.ts  # 10,000 nodes, 2,000/s, 2 min
  *   STEWARD_BENCH_PG_URL=postgres://postgres@127.0.0.1:5432/postgres node --import tsx bench/fleet-heartbeat.bench.ts
+ *   STEWARD_BENCH_NODES / _RATE / _SECONDS / _WARMUP override the sizes (see below).
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -23,6 +24,12 @@ const LONG = process.env.STEWARD_LONG === '1';
 const NODES = Number(process.env.STEWARD_BENCH_NODES ?? (LONG ? 10_000 : 1_000));
 const RATE = Number(process.env.STEWARD_BENCH_RATE ?? (LONG ? 2_000 : 100));
 const SECONDS = Number(process.env.STEWARD_BENCH_SECONDS ?? (LONG ? 120 : 20));
+/**
+ * STEWARD_BENCH_WARMUP=1: every node sends one heartbeat (as fast as 64 connections go, not
+ * measured) before the timed run, so the run measures a registered fleet's steady state instead of
+ * N first heartbeats (each a full record). The long run warms up by default.
+ */
+const WARMUP = (process.env.STEWARD_BENCH_WARMUP ?? (LONG ? '1' : '0')) === '1';
 
 interface LoadResult {
   requests: number;
@@ -39,7 +46,7 @@ interface LoadResult {
 }
 
 /** Child: heartbeats at `rate`/s over keep-alive sockets; `digests` = {version: digest}. */
-async function load(base: string, token: string, nodes: number, rate: number, seconds: number, digests: Record<string, string>): Promise<LoadResult> {
+async function load(base: string, token: string, nodes: number, rate: number, seconds: number, digests: Record<string, string>, warmup: boolean): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const lat: number[] = [];
   const anchor: number[] = [];
@@ -68,6 +75,7 @@ async function load(base: string, token: string, nodes: number, rate: number, se
         })
         .on('error', () => resolve());
     });
+  let warming = false;
   const beat = async (i: number) => {
     const t = performance.now();
     const r = await post(`/api/v1/nodes/n${i}/heartbeat`, {
@@ -76,6 +84,10 @@ async function load(base: string, token: string, nodes: number, rate: number, se
       profile: { platform: 'linux', arch: 'x64' },
       appVersion: '1.0.0',
     });
+    if (warming) {
+      if (r.status !== 200) throw new Error(`warm-up heartbeat: ${r.status} ${r.body}`);
+      return;
+    }
     lat.push(performance.now() - t);
     statuses[r.status] = (statuses[r.status] ?? 0) + 1;
     if (r.status !== 200) return void errors++;
@@ -86,6 +98,15 @@ async function load(base: string, token: string, nodes: number, rate: number, se
     if (sw) usableFromBlock = sw.usableFromBlock;
     if (ch.inForce?.stable === '1.1.0' && serving[i] === undefined) serving[i] = a.currentBlock;
   };
+  if (warmup) {
+    warming = true;
+    let next = 0;
+    await Promise.all(Array.from({ length: 64 }, async () => {
+      while (next < nodes) await beat(next++);
+    }));
+    warming = false;
+  }
+  process.send?.('warm');
   const t0 = performance.now();
   let sent = 0;
   const inflight = new Set<Promise<void>>();
@@ -113,11 +134,13 @@ async function load(base: string, token: string, nodes: number, rate: number, se
   return { requests: lat.length, errors, statuses, rps: lat.length / secs, p50ms: q(lat, 0.5), p99ms: q(lat, 0.99), anchorP50ms: q(anchor, 0.5), anchorP99ms: q(anchor, 0.99), servingBlocks: serving.filter((x): x is number => x !== undefined), usableFromBlock };
 }
 
-function runChild(url: string, token: string, digests: Record<string, string>): Promise<LoadResult> {
+/** Runs the load generator; `onWarm` fires when the warm-up (if any) is over and the timed run starts. */
+function runChild(url: string, token: string, digests: Record<string, string>, onWarm: () => void): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'load', url, token, String(NODES), String(RATE), String(SECONDS), JSON.stringify(digests)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'load', url, token, String(NODES), String(RATE), String(SECONDS), JSON.stringify(digests), WARMUP ? '1' : '0'], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    child.on('message', () => onWarm());
     let out = '';
-    child.stdout.on('data', (d) => (out += d));
+    child.stdout!.on('data', (d) => (out += d));
     child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`load generator exited with ${code}`))));
   });
 }
@@ -171,12 +194,16 @@ async function runOn(label: string, db: string | undefined) {
 
     let peakRss = process.memoryUsage().rss;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 250);
-    // A third of the way through, move the channel: the nodes pick it up from their answers, and
-    // the rest of the run leaves room for quorum + activationDelay + one heartbeat cycle.
-    const mover = setTimeout(() => void api('PUT', 'models/bench/channels/prod', { version: '1.1.0' }).catch((e) => console.error(e)), (SECONDS * 1000) / 3);
-    const cpu0 = process.cpuUsage();
-    const t0 = performance.now();
-    const r = await runChild(server.url, token, digests);
+    let mover: ReturnType<typeof setTimeout> | undefined;
+    let cpu0 = process.cpuUsage();
+    let t0 = performance.now();
+    const r = await runChild(server.url, token, digests, () => {
+      cpu0 = process.cpuUsage();
+      t0 = performance.now();
+      // A third of the way through, move the channel: the nodes pick it up from their answers, and
+      // the rest of the run leaves room for quorum + activationDelay + one heartbeat cycle.
+      mover = setTimeout(() => void api('PUT', 'models/bench/channels/prod', { version: '1.1.0' }).catch((e) => console.error(e)), (SECONDS * 1000) / 3);
+    });
     const cpu = process.cpuUsage(cpu0);
     const wallS = (performance.now() - t0) / 1000;
     clearInterval(sampler);
@@ -184,7 +211,7 @@ async function runOn(label: string, db: string | undefined) {
     const decided = r.usableFromBlock === null ? null : r.usableFromBlock - 10;
     const last = r.servingBlocks.length ? Math.max(...r.servingBlocks) : null;
     const cycleBlocks = Math.ceil(NODES / RATE);
-    console.log(`\n${label}: ${NODES} nodes, ${RATE}/s for ${SECONDS} s`);
+    console.log(`\n${label}: ${NODES} nodes, ${RATE}/s for ${SECONDS} s${WARMUP ? ' (after one warm-up heartbeat per node)' : ''}`);
     console.log(`  heartbeats ${r.requests} (${r.rps.toFixed(0)}/s), errors ${r.errors} ${JSON.stringify(r.statuses)}`);
     console.log(`  heartbeat p50 ${r.p50ms.toFixed(2)} ms, p99 ${r.p99ms.toFixed(2)} ms; anchor GET /healthz p50 ${r.anchorP50ms.toFixed(2)} ms, p99 ${r.anchorP99ms.toFixed(2)} ms; ratio p50 ${(r.p50ms / r.anchorP50ms).toFixed(1)}x`);
     console.log(`  peak server RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
@@ -216,8 +243,11 @@ async function main() {
 }
 
 if (process.argv[2] === 'load') {
-  const [, , , url, token, nodes, rate, seconds, digests] = process.argv;
-  load(url!, token!, Number(nodes), Number(rate), Number(seconds), JSON.parse(digests!) as Record<string, string>).then((r) => process.stdout.write(JSON.stringify(r)));
+  const [, , , url, token, nodes, rate, seconds, digests, warmup] = process.argv;
+  load(url!, token!, Number(nodes), Number(rate), Number(seconds), JSON.parse(digests!) as Record<string, string>, warmup === '1').then((r) => {
+    process.stdout.write(JSON.stringify(r));
+    process.disconnect?.();
+  });
 } else {
   main().then(
     () => process.exit(0), // other features' timers may still hold the loop; the run is over

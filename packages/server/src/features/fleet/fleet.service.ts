@@ -39,7 +39,7 @@ export function createFleetService(deps: FleetDeps) {
   const limiter = createRateLimiter({ burst: options.heartbeatBurst, perSecond: options.heartbeatPerSecond, now: () => deps.now().getTime() });
   const intervalMs = async () => (await deps.chain.clock()).intervalMs;
   /** Per-channel answer cache, valid for one block; dropped on any change this process makes. */
-  const desiredCache = new Map<string, { block: number; value: ChannelDesired }>();
+  const desiredCache = new Map<string, { block: number; value: Promise<ChannelDesired> }>();
   /** Channels with registered nodes (refreshed each tick; guards cannot query inside the channel transaction). */
   const subscribed = new Set<string>();
   const controller = createFleetController({
@@ -71,18 +71,26 @@ export function createFleetService(deps: FleetDeps) {
   });
   deps.channels.onChange((c) => controller.onChange(c));
 
-  async function desired(model: string, channel: string, block: number): Promise<ChannelDesired> {
-    const hit = desiredCache.get(chKey(model, channel));
+  /** Single-flight: the heartbeats that miss the cache at a block boundary share one read. */
+  function desired(model: string, channel: string, block: number): Promise<ChannelDesired> {
+    const k = chKey(model, channel);
+    const hit = desiredCache.get(k);
     if (hit && hit.block === block) return hit.value;
-    const rows = await transitions.forChannel(model, channel, ['pending', 'scheduled']);
-    let fallback: RoutingTable | null = null;
-    if (rows.length === 0) fallback = await deps.channels.get(model, channel).then((ch) => ch.table, () => null);
-    const value = desiredFor(model, channel, rows, block, fallback);
-    desiredCache.set(chKey(model, channel), { block, value });
+    const value = (async () => {
+      const rows = await transitions.forChannel(model, channel, ['pending', 'scheduled']);
+      let fallback: RoutingTable | null = null;
+      if (rows.length === 0) fallback = await deps.channels.get(model, channel).then((ch) => ch.table, () => null);
+      return desiredFor(model, channel, rows, block, fallback);
+    })();
+    const entry = { block, value };
+    desiredCache.set(k, entry);
+    // A failed read is not cached; a change (changed → delete) while reading drops the entry too.
+    value.catch(() => desiredCache.get(k) === entry && desiredCache.delete(k));
     return value;
   }
 
   const TOUCH_BATCH_MS = 100;
+  const RECORD_BATCH_MS = 5;
   const knownModels = new Set<string>();
   /**
    * What this process last wrote or read for each node, so a steady heartbeat needs no read. The
@@ -163,28 +171,36 @@ export function createFleetService(deps: FleetDeps) {
     nodeCache.set(op.id, { tokenId: rec.tokenId, reportKey: rec.reportKey, channels: rec.hb.channels });
   }
   /**
-   * A record (new installs may complete a quorum; the caller awaits it) starts a transaction at
-   * once; a touch waits up to TOUCH_BATCH_MS for company, so liveness costs a few commits (fsyncs
-   * on SQLite, round trips on PostgreSQL) per second, not one per heartbeat.
+   * A write waits a moment for company before its transaction starts: a record (the caller awaits
+   * it) up to RECORD_BATCH_MS, a liveness touch up to TOUCH_BATCH_MS. better-sqlite3 runs a
+   * transaction synchronously, so without the wait each transaction holds one heartbeat and every
+   * heartbeat pays a commit (an fsync on SQLite, round trips on PostgreSQL).
    */
   let batchTimer: ReturnType<typeof setTimeout> | undefined;
+  let batchDue = Infinity;
   const kick = () => {
     if (batchTimer) clearTimeout(batchTimer);
     batchTimer = undefined;
+    batchDue = Infinity;
     writing ??= Promise.resolve()
       .then(drain)
       .finally(() => {
         writing = undefined;
-        if (queue.length > 0) kick(); // arrived between the last batch and this line
+        if (queue.length > 0) schedule(0); // arrived between the last batch and this line
       });
+  };
+  const schedule = (ms: number) => {
+    if (writing) return; // the running drain takes everything queued before it finishes
+    const due = Date.now() + ms;
+    if (batchTimer && batchDue <= due) return;
+    if (batchTimer) clearTimeout(batchTimer);
+    batchDue = due;
+    batchTimer = setTimeout(kick, ms);
+    batchTimer.unref?.();
   };
   const write = (op: NodeWrite): Promise<void> => {
     const p = new Promise<void>((resolve, reject) => queue.push({ op, done: (err) => (err ? reject(err) : resolve()) }));
-    if (op.kind === 'record') kick();
-    else if (!writing && !batchTimer) {
-      batchTimer = setTimeout(kick, TOUCH_BATCH_MS);
-      batchTimer.unref?.();
-    }
+    schedule(op.kind === 'record' ? RECORD_BATCH_MS : TOUCH_BATCH_MS);
     return p;
   };
   const flush = async (): Promise<void> => {
