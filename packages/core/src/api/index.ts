@@ -7,3 +7,4 @@ export * from './resolve.schema.ts';
 export * from './policy.schema.ts';
 export * from './gates.schema.ts';
 export * from './datasets.schema.ts';
+export * from './rollouts.schema.ts';

@@ -17,6 +17,7 @@ export const DownloadConditionsSchema = z
 // The schema and core's routing type must stay the same shape.
 const _sameShape: [DownloadConditions, z.infer<typeof DownloadConditionsSchema>] = [{} as z.infer<typeof DownloadConditionsSchema>, {} as DownloadConditions];
 void _sameShape;
+export type { DownloadConditions };
 
 export const ResolvedFileSchema = z.object({
   path: z.string(),

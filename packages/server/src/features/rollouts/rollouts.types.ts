@@ -1,10 +1,9 @@
 import type { Constraint, DownloadConditions, RoutingTable } from '@steward/core';
+import { STRATEGIES as API_STRATEGIES, type RolloutState, type RolloutStrategy } from '@steward/core/api';
 
-export type Strategy = 'immediate' | 'canary' | 'ab' | 'shadow' | 'blue-green' | 'scheduled';
-export const STRATEGIES: readonly Strategy[] = ['immediate', 'canary', 'ab', 'shadow', 'blue-green', 'scheduled'];
-
-/** scheduled → running ⇄ paused → succeeded | aborted | failed. The first three are "active". */
-export type RolloutState = 'scheduled' | 'running' | 'paused' | 'succeeded' | 'aborted' | 'failed';
+export type Strategy = RolloutStrategy;
+export const STRATEGIES: readonly Strategy[] = API_STRATEGIES;
+export type { RolloutState };
 export const ACTIVE_STATES: readonly RolloutState[] = ['scheduled', 'running', 'paused'];
 
 /**

@@ -1,37 +1,13 @@
-import { InvalidInputError, type Constraint, type DownloadConditions } from '@steward/core';
+import { InvalidInputError } from '@steward/core';
+import type { RolloutAnalysis, RolloutStepInput, StartRollout } from '@steward/core/api';
 import { parseDuration } from './duration.ts';
 import { STRATEGIES, type AnalysisSpec, type RolloutSpec, type Step, type Strategy } from './rollouts.types.ts';
 import { planSteps } from './steps.ts';
 
-/** An analysis as the API and YAML files give it (durations as `30s`). */
-export interface AnalysisInput {
-  successCondition?: string;
-  failureCondition?: string;
-  failureLimit?: number;
-  interval: string | number;
-  count?: number;
-}
-export type StepInput = { weight: number } | { pause?: string | number | null | { duration?: string | number } } | { analysis: AnalysisInput };
-
-export interface StartInput {
-  version: string;
-  strategy?: Strategy;
-  steps?: StepInput[];
-  analysis?: AnalysisInput;
-  constraints?: Constraint[];
-  variant?: string;
-  platformVariants?: Record<string, string>;
-  download?: Record<string, DownloadConditions>;
-  critical?: boolean;
-  /** ab: percentages of [a, b]; must sum to 100. */
-  split?: number[];
-  /** shadow: percentage of requests mirrored. */
-  shadowPercent?: number;
-  at?: { block?: number; time?: string };
-  /** ISO time or a duration from now (`2h`). */
-  deadline?: string;
-  reason?: string;
-}
+/** What the API and YAML files give (durations as `30s`, weights as percentages). */
+export type AnalysisInput = RolloutAnalysis;
+export type StepInput = RolloutStepInput;
+export type StartInput = StartRollout;
 
 const bad = (path: string, msg: string, details: Record<string, unknown> = {}) => new InvalidInputError(`${path}: ${msg}`, { path, ...details });
 
