@@ -4,13 +4,17 @@ import { runChunkTask, type ChunkTask, type ChunkTaskResult } from './chunk-task
 
 /** Runs chunk tasks on worker threads (or inline with `threads: 0`), at most one per worker. */
 export interface ChunkPool {
-  run(task: ChunkTask): Promise<ChunkTaskResult>;
+  /** `onBytes` (if given) gets this task's progress instead of the pool's. */
+  run(task: ChunkTask, onBytes?: (delta: number) => void): Promise<ChunkTaskResult>;
   close(): Promise<void>;
+  /** Set once a worker died; such a pool refuses new tasks. */
+  readonly failed?: Error;
 }
 
 interface Job {
   id: number;
   task: ChunkTask;
+  onBytes?: (delta: number) => void;
   resolve: (r: ChunkTaskResult) => void;
   reject: (e: Error) => void;
 }
@@ -21,7 +25,7 @@ interface Job {
  */
 export function createChunkPool(threads = Math.min(availableParallelism(), 8), onBytes?: (delta: number) => void): ChunkPool {
   if (threads <= 0) {
-    return { run: (task) => runChunkTask(task, onBytes), close: async () => undefined };
+    return { run: (task, own) => runChunkTask(task, own ?? onBytes), close: async () => undefined };
   }
   const queue: Job[] = [];
   const idle: Worker[] = [];
@@ -35,6 +39,7 @@ export function createChunkPool(threads = Math.min(availableParallelism(), 8), o
       const w = idle.pop()!;
       const job = queue.shift()!;
       busy.set(w, job);
+      w.ref(); // a busy worker keeps the process alive until it answers
       w.postMessage({ id: job.id, task: job.task });
     }
   };
@@ -42,10 +47,11 @@ export function createChunkPool(threads = Math.min(availableParallelism(), 8), o
     const w = new Worker(new URL('./chunk-worker-boot.mjs', import.meta.url));
     w.unref(); // an idle pool never keeps the process alive
     w.on('message', (msg: { id: number; progress?: number; result?: ChunkTaskResult; error?: string }) => {
-      if (msg.progress) onBytes?.(msg.progress);
       const job = busy.get(w);
+      if (msg.progress) (job?.onBytes ?? onBytes)?.(msg.progress);
       if (!job || (msg.result === undefined && msg.error === undefined)) return;
       busy.delete(w);
+      w.unref();
       idle.push(w);
       if (msg.error !== undefined) job.reject(new Error(msg.error));
       else job.resolve(msg.result!);
@@ -60,15 +66,37 @@ export function createChunkPool(threads = Math.min(availableParallelism(), 8), o
     idle.push(w);
   }
   return {
-    run(task) {
+    run(task, own) {
       if (failed) return Promise.reject(failed);
       return new Promise((resolve, reject) => {
-        queue.push({ id: nextId++, task, resolve, reject });
+        queue.push({ id: nextId++, task, ...(own ? { onBytes: own } : {}), resolve, reject });
         dispatch();
       });
     },
     async close() {
       await Promise.all(workers.map((w) => w.terminate()));
     },
+    get failed() {
+      return failed;
+    },
   };
+}
+
+let shared: { threads: number; pool: ChunkPool } | undefined;
+
+/**
+ * One pool per process, started on first use and kept (idle workers do not keep the process
+ * alive). Starting a worker costs 0.5–3.5 s here (each loads the TypeScript loader), so a process
+ * pushing several versions pays it once. `close()` on the returned pool is a no-op; tasks report
+ * progress through `run`'s `onBytes`.
+ */
+export function sharedChunkPool(threads: number, onBytes?: (delta: number) => void): ChunkPool {
+  if (threads <= 0) return createChunkPool(0, onBytes);
+  if (!shared || shared.threads !== threads || shared.pool.failed) {
+    const old = shared?.pool;
+    shared = { threads, pool: createChunkPool(threads) };
+    void old?.close();
+  }
+  const pool = shared.pool;
+  return { run: (task, own) => pool.run(task, own ?? onBytes), close: async () => undefined };
 }

@@ -1,8 +1,9 @@
+import { availableParallelism } from 'node:os';
 import type { StewardClient } from '../client.ts';
 import type { FileEntry, Version, VersionMetadata } from '../types.ts';
 import { StewardApiError } from '../errors.ts';
 import { chunkFile, DEFAULT_SEGMENT_BYTES, type FileRecipe } from './chunk-file.ts';
-import { createChunkPool } from './chunk-pool.ts';
+import { sharedChunkPool } from './chunk-pool.ts';
 import { uploadRecipes, type ChunkedUploadOptions } from './chunked-upload.ts';
 import { collectFiles, type LocalFile } from './collect-files.ts';
 import { putBlobFromFile } from './http-upload.ts';
@@ -81,8 +82,9 @@ async function chunkAll(local: LocalFile[], opts: PushOptions): Promise<FileReci
   const total = local.reduce((s, f) => s + f.size, 0);
   let done = 0;
   let current = local[0]?.path ?? '';
-  // Worker threads cost ~0.5-3 s to start (they load the TypeScript loader): worth it from 256 MiB.
-  const pool = createChunkPool(opts.threads ?? (total >= 256 << 20 ? undefined : 0), (delta) => {
+  // Worker threads cost ~0.5-3 s to start (they load the TypeScript loader): worth it from 256 MiB,
+  // and started once per process (later pushes reuse them).
+  const pool = sharedChunkPool(opts.threads ?? (total >= 256 << 20 ? Math.min(availableParallelism(), 8) : 0), (delta) => {
     done += delta;
     opts.onProgress?.({ phase: 'chunk', path: current, bytes: done, total });
   });

@@ -8,10 +8,11 @@ import type { StorageDb } from './storage.tables.ts';
 /** One getRange covers at most this many stored bytes (memory bound per reader). */
 const MAX_RUN = 8 * 1024 * 1024;
 
+/** One buffer of the whole stream; a single piece is returned as is (no copy). */
 async function readAll(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
   const parts: Buffer[] = [];
-  for await (const p of stream) parts.push(Buffer.from(p));
-  return Buffer.concat(parts);
+  for await (const p of stream) parts.push(Buffer.isBuffer(p) ? p : Buffer.from(p.buffer, p.byteOffset, p.byteLength));
+  return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
 
 /** Group chunks that sit back to back in the same pack, so each group is one ranged read. */

@@ -40,7 +40,8 @@ export function chunksRoutes(chunks: ChunkService, rejected?: Counter) {
 
   app.post('/chunks', requireRole('publish'), async (c) => {
     // Read the socket directly (c.req.raw would make the adapter buffer without a bound).
-    const body = await readBounded(requestBody(c), MAX_BATCH_BYTES);
+    const length = c.req.header('content-length');
+    const body = await readBounded(requestBody(c), MAX_BATCH_BYTES, length === undefined ? undefined : Number(length));
     return c.json(await chunks.upload(body), 200);
   });
   app.openAPIRegistry.registerPath({

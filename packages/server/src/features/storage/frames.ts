@@ -57,14 +57,30 @@ export function encodeWireFrame(id: string, bytes: Uint8Array, encoding: WireEnc
   return [head, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)];
 }
 
-/** Reads a request body into memory, refusing more than `max` bytes as soon as they arrive. */
-export async function readBounded(body: AsyncIterable<Uint8Array>, max: number): Promise<Buffer> {
-  const parts: Buffer[] = [];
+/**
+ * Reads a request body into memory, refusing more than `max` bytes as soon as they arrive. With a
+ * Content-Length (`expected`) the bytes are copied once, straight into a buffer of that size
+ * (a push moves every byte through here: a second copy showed up as GC time in profiles).
+ */
+export async function readBounded(body: AsyncIterable<Uint8Array>, max: number, expected?: number): Promise<Buffer> {
+  if (expected !== undefined && Number.isSafeInteger(expected) && expected >= 0) {
+    if (expected > max) throw new PayloadTooLargeError(`request body is over ${max} bytes`, { max });
+    const out = Buffer.allocUnsafe(expected);
+    let n = 0;
+    for await (const p of body) {
+      if (n + p.length > expected) throw new InvalidInputError(`request body is longer than its Content-Length ${expected}`, { expected }, 'truncated_batch');
+      out.set(p, n);
+      n += p.length;
+    }
+    if (n !== expected) throw new InvalidInputError(`request body ended after ${n} of ${expected} bytes`, { expected, received: n }, 'truncated_batch');
+    return out;
+  }
+  const parts: Uint8Array[] = [];
   let n = 0;
   for await (const p of body) {
     n += p.length;
     if (n > max) throw new PayloadTooLargeError(`request body is over ${max} bytes`, { max });
-    parts.push(Buffer.from(p));
+    parts.push(p); // socket pieces are not reused by Node: keeping them is safe, concat copies once
   }
   return Buffer.concat(parts, n);
 }
