@@ -45,8 +45,6 @@ const STORED = 2;
 const GONE = 3;
 
 interface Pending extends PendingRow {
-  /** Map key: model NUL request id. */
-  key: string;
   state: typeof FRESH | typeof IN_FLIGHT | typeof STORED | typeof GONE;
 }
 
@@ -77,7 +75,14 @@ function sampleOf(this: PredictionEvent): SampleRow {
 
 export class Aggregator {
   #deltas = new Map<string, Delta>();
-  #pending = new Map<string, Pending>();
+  /**
+   * Pending predictions by model, then request id: no key string built per event (the request id
+   * from JSON.parse is used as it is, its hash computed once), and each model's map keeps its
+   * insertion order (≈ time order) for eviction and expiry.
+   */
+  #pending = new Map<string, Map<string, Pending>>();
+  #pendingSize = 0;
+  #lastPending: { model: string; map: Map<string, Pending> } | undefined;
   /** Predictions added since the last flush took them (entries may have turned GONE since). */
   #fresh: Pending[] = [];
   /** Stored predictions joined here since the last flush: their rows are deleted by the next one. */
@@ -90,7 +95,37 @@ export class Aggregator {
   constructor(readonly o: AggregatorOptions) {}
 
   get pendingCount(): number {
-    return this.#pending.size;
+    return this.#pendingSize;
+  }
+
+  #pendingOf(model: string): Map<string, Pending> {
+    const last = this.#lastPending;
+    if (last && last.model === model) return last.map;
+    let map = this.#pending.get(model);
+    if (!map) {
+      map = new Map();
+      this.#pending.set(model, map);
+    }
+    this.#lastPending = { model, map };
+    return map;
+  }
+
+  #deletePending(map: Map<string, Pending>, p: Pending): void {
+    if (map.delete(p.requestId)) this.#pendingSize--;
+  }
+
+  /** Drops the oldest pending prediction: of this model when it has any, else of the largest model. */
+  #evictOne(map: Map<string, Pending>): void {
+    let from = map;
+    if (from.size === 0) for (const m of this.#pending.values()) if (m.size > from.size) from = m;
+    const oldest = from.values().next().value as Pending | undefined;
+    if (!oldest) return;
+    this.#deletePending(from, oldest);
+    // A stored prediction stays claimable from the table; an unstored one is lost.
+    if (oldest.state === FRESH) {
+      oldest.state = GONE;
+      this.evicted++;
+    }
   }
 
   /** Predictions not yet handed to a flush: what a crash would lose, and what triggers an early flush. */
@@ -131,8 +166,8 @@ export class Aggregator {
   }
 
   addPrediction(ev: PredictionEvent): RejectCode | undefined {
-    const pkey = `${ev.model}\0${ev.requestId}`;
-    if (this.#pending.has(pkey)) return 'duplicate_request';
+    const pmap = this.#pendingOf(ev.model);
+    if (pmap.has(ev.requestId)) return 'duplicate_request';
     const start = ev.t - (ev.t % MINUTE_MS);
     const s = this.#delta(ev.model, ev.version, start);
     // PredictionEvent carries every PredictionInput field under the same names: no copy per event,
@@ -142,19 +177,12 @@ export class Aggregator {
     if (!addPrediction(s, input, this.o.threshold, this.o.random)) return 'feature_type_changed';
     if (ev.score !== undefined && this.#detectorsOf(ev.model, ev.version).pageHinkley.update(ev.score)) addAlarm(s, 'pageHinkley');
     const predicted = ev.prediction ?? (ev.score !== undefined ? (ev.score >= this.o.threshold ? 1 : 0) : null);
-    if (this.#pending.size >= this.o.maxPending) {
-      const oldest = this.#pending.values().next().value as Pending;
-      this.#pending.delete(oldest.key);
-      // A stored prediction stays claimable from the table; an unstored one is lost.
-      if (oldest.state === FRESH) {
-        oldest.state = GONE;
-        this.evicted++;
-      }
-    }
-    const pending: Pending = { key: pkey, state: FRESH, model: ev.model, requestId: ev.requestId, version: ev.version, t: ev.t, predictedPositive: isPositive(predicted) };
+    if (this.#pendingSize >= this.o.maxPending) this.#evictOne(pmap);
+    const pending: Pending = { state: FRESH, model: ev.model, requestId: ev.requestId, version: ev.version, t: ev.t, predictedPositive: isPositive(predicted) };
     if (ev.score !== undefined) pending.score = ev.score;
     if (ev.groups) pending.groups = ev.groups;
-    this.#pending.set(pkey, pending);
+    pmap.set(ev.requestId, pending);
+    this.#pendingSize++;
     this.#fresh.push(pending);
     return undefined;
   }
@@ -164,11 +192,11 @@ export class Aggregator {
    * in the prediction's window. Answers CLAIM when the prediction must be claimed from the table.
    */
   addFeedback(ev: FeedbackEvent): RejectCode | typeof CLAIM | undefined {
-    const pkey = `${ev.model}\0${ev.requestId}`;
-    const p = this.#pending.get(pkey);
+    const pmap = this.#pendingOf(ev.model);
+    const p = pmap.get(ev.requestId);
     if (!p || p.state === STORED) return CLAIM;
     if (ev.t - p.t > this.o.labelHorizonMs) return 'unknown_request';
-    this.#pending.delete(pkey);
+    this.#deletePending(pmap, p);
     // An in-flight row is being written by the running flush: the next flush deletes it.
     if (p.state === IN_FLIGHT) this.#joined.push({ model: p.model, requestId: p.requestId });
     p.state = GONE;
@@ -178,10 +206,10 @@ export class Aggregator {
 
   /** Joins a label to a prediction claimed (deleted) from the table; undefined rows were not there. */
   joinClaimed(ev: FeedbackEvent, row: PendingRow | undefined): RejectCode | undefined {
-    const pkey = `${ev.model}\0${ev.requestId}`;
-    const p = this.#pending.get(pkey);
+    const pmap = this.#pendingOf(ev.model);
+    const p = pmap.get(ev.requestId);
     if (p?.state === STORED) {
-      this.#pending.delete(pkey);
+      this.#deletePending(pmap, p);
       p.state = GONE;
     }
     if (!row || ev.t - row.t > this.o.labelHorizonMs) return 'unknown_request';
@@ -203,12 +231,14 @@ export class Aggregator {
    * unstored ones count as expired here; stored rows are counted when the table is swept.
    */
   expire(now: number): void {
-    for (const [k, p] of this.#pending) {
-      if (now - p.t <= this.o.labelHorizonMs) break;
-      this.#pending.delete(k);
-      if (p.state === FRESH) {
-        p.state = GONE;
-        this.expired++;
+    for (const map of this.#pending.values()) {
+      for (const p of map.values()) {
+        if (now - p.t <= this.o.labelHorizonMs) break;
+        this.#deletePending(map, p);
+        if (p.state === FRESH) {
+          p.state = GONE;
+          this.expired++;
+        }
       }
     }
   }

@@ -67,10 +67,40 @@ function num(o: Record<string, unknown>, k: string): number | undefined {
   return v;
 }
 
+/** Two ASCII digits at i as a number, or -1. */
+function digits2(v: string, i: number): number {
+  const a = v.charCodeAt(i) - 48;
+  const b = v.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/**
+ * `YYYY-MM-DDTHH:MM:SS.sssZ` (what `toISOString` writes, and what nearly every sender sends) read
+ * without Date.parse's general grammar: a third of the cost. Anything else, or any field that
+ * could roll over (day > 28, hour 24) or that Date.UTC reads differently (years below 100), returns NaN and goes through Date.parse, so the result is
+ * always Date.parse's.
+ */
+export function fastIsoTime(v: string): number {
+  if (v.length !== 24 || v.charCodeAt(4) !== 45 || v.charCodeAt(7) !== 45 || v.charCodeAt(10) !== 84 || v.charCodeAt(13) !== 58 || v.charCodeAt(16) !== 58 || v.charCodeAt(19) !== 46 || v.charCodeAt(23) !== 90) return Number.NaN;
+  const y1 = digits2(v, 0);
+  const y2 = digits2(v, 2);
+  const mo = digits2(v, 5);
+  const d = digits2(v, 8);
+  const h = digits2(v, 11);
+  const mi = digits2(v, 14);
+  const sec = digits2(v, 17);
+  const ms1 = digits2(v, 20);
+  const ms2 = v.charCodeAt(22) - 48;
+  if (y1 < 1 || y2 < 0 || mo < 1 || mo > 12 || d < 1 || d > 28 || h < 0 || h > 23 || mi < 0 || mi > 59 || sec < 0 || sec > 59 || ms1 < 0 || ms2 < 0 || ms2 > 9) return Number.NaN;
+  return Date.UTC(y1 * 100 + y2, mo - 1, d, h, mi, sec, ms1 * 10 + ms2);
+}
+
 function time(o: Record<string, unknown>, now: number): number {
   const v = o.time;
   if (v === undefined || v === null) return now;
   if (typeof v !== 'string') return reject('wrong_type', '"time" must be an ISO-8601 string');
+  const fast = fastIsoTime(v);
+  if (fast === fast) return fast; // not NaN
   const t = Date.parse(v);
   if (Number.isNaN(t)) return reject('bad_time', `"time" is not a valid ISO-8601 time: ${v.slice(0, 40)}`);
   return t;
