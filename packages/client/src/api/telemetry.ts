@@ -1,25 +1,7 @@
+import type { TelemetryWindow } from '@steward/core/api';
 import type { HttpTransport } from '../http.ts';
 
-/** Counters for one version over one window (at most 1 h), as agents report them. */
-export interface TelemetryWindow {
-  model: string;
-  channel?: string;
-  version: string;
-  variant?: string;
-  arm?: string;
-  /** ISO-8601. */
-  start: string;
-  end: string;
-  requests: number;
-  errors: number;
-  latencyMs?: { p50?: number; p90?: number; p95?: number; p99?: number };
-  /** `counts` has one entry per bound plus the overflow; merged exactly across windows. */
-  latencyHistogram?: { boundsMs: number[]; counts: number[] };
-  /** Shadow rollouts: answers compared with the stable version, and how many agreed. */
-  shadow?: { compared: number; agreed: number };
-  /** Custom counts (`conversions`), compared as rates in A/B tests. */
-  counters?: Record<string, number>;
-}
+export type { TelemetryWindow };
 
 /** Telemetry that rollout analyses read. Needs a node or publisher token. */
 export class TelemetryApi {

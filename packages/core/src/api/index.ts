@@ -8,3 +8,5 @@ export * from './policy.schema.ts';
 export * from './gates.schema.ts';
 export * from './datasets.schema.ts';
 export * from './rollouts.schema.ts';
+export * from './chain.schema.ts';
+export * from './telemetry.schema.ts';
