@@ -32,21 +32,10 @@ export type {
   Version,
   VersionInput,
   VersionMetadata,
+  VersionQuery,
   VersionUpdate,
   WhoAmI,
 } from '@steward/core/api';
-
-export interface VersionQuery {
-  /** Semver range, e.g. `^1.0`. */
-  range?: string;
-  /** e.g. `metrics.f1>=0.92 and tags.team=risk`. */
-  filter?: string;
-  createdAfter?: string;
-  createdBefore?: string;
-  order?: 'asc' | 'desc';
-  limit?: number;
-  cursor?: string;
-}
 
 export interface BlobPutResult {
   sha256: string;

@@ -134,3 +134,17 @@ export const ComparisonSchema = z
   })
   .meta({ id: 'Comparison' });
 export type Comparison = z.infer<typeof ComparisonSchema>;
+
+export const VersionListQuerySchema = z.object({
+  /** Semver range, e.g. `^1.0`. */
+  range: z.string().max(256).optional(),
+  /** e.g. `metrics.f1>=0.92 and tags.team=risk`. */
+  filter: z.string().max(2048).optional(),
+  createdAfter: z.iso.datetime().optional(),
+  createdBefore: z.iso.datetime().optional(),
+  order: z.enum(['asc', 'desc']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).optional(),
+  cursor: z.string().max(512).optional(),
+});
+/** Query of `GET /models/{name}/versions` as a caller writes it. */
+export type VersionQuery = Omit<z.input<typeof VersionListQuerySchema>, 'limit'> & { limit?: number };

@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../http/env.ts';
 import type { HttpMetrics } from '../../http/metrics.ts';
-import { ComparisonSchema, DraftFilesSchema, VersionUpdateSchema } from '@steward/core/api';
+import { ComparisonSchema, DraftFilesSchema, VersionListQuerySchema, VersionUpdateSchema } from '@steward/core/api';
 import { DraftSchema, errorResponses, json, jsonBody, ModelParam, pageOf, VersionInputSchema, VersionSchema } from '../../http/schemas.ts';
 import { serveBytes } from '../../http/serve-bytes.ts';
 import { defaultHook } from '../../http/validation.ts';
@@ -13,15 +13,7 @@ import type { Version } from './versions.types.ts';
 
 const DraftParams = ModelParam.extend({ id: z.string().openapi({ param: { name: 'id', in: 'path' } }) });
 const RefParams = ModelParam.extend({ ref: z.string().openapi({ param: { name: 'ref', in: 'path' }, example: '1.2.0' }) });
-const ListQuery = z.object({
-  range: z.string().max(256).optional(),
-  filter: z.string().max(2048).optional(),
-  createdAfter: z.iso.datetime().optional(),
-  createdBefore: z.iso.datetime().optional(),
-  order: z.enum(['asc', 'desc']).optional(),
-  limit: z.coerce.number().int().min(1).max(500).optional(),
-  cursor: z.string().max(512).optional(),
-});
+const ListQuery = VersionListQuerySchema;
 const MAX_LINEAGE = 1000;
 
 export function versionsRoutes(versions: VersionService, blobs: BlobService, metrics: HttpMetrics) {

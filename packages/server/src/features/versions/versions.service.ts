@@ -11,6 +11,7 @@ import {
   parseFilter,
   parseVersion,
 } from '@steward/core';
+import type { VersionQuery } from '@steward/core/api';
 import { decodeCursor, encodeCursor, type Page } from '../../lib/cursor.ts';
 import { iso, type Principal } from '../../lib/context.ts';
 import { newId } from '../../lib/ids.ts';
@@ -26,15 +27,7 @@ import type { Draft, FileEntry, Version, VersionInput } from './versions.types.t
 const DRAFT_TTL_MS = 24 * 3600_000;
 const MAX_FILES = 10_000;
 
-export interface ListOptions {
-  range?: string;
-  filter?: string;
-  createdAfter?: string;
-  createdBefore?: string;
-  order?: 'asc' | 'desc';
-  limit?: number;
-  cursor?: string;
-}
+export type ListOptions = VersionQuery;
 
 export interface VersionServiceDeps {
   modelStore: ModelStore;
