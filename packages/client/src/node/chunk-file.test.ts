@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunkBuffer } from '@steward/core';
 import { chunkFile } from './chunk-file.ts';
-import { createChunkPool } from './chunk-pool.ts';
+import { createChunkPool, workerEntry } from './chunk-pool.ts';
 
 const KiB = 1024;
 let dir: string;
@@ -47,6 +47,9 @@ describe('chunkFile', () => {
   });
 
   it('runs on worker threads with the same result', async () => {
+    // Bundled plain JavaScript, no TypeScript loader in the workers (the loader-based boot is the fallback).
+    expect(workerEntry().url.protocol).toBe('data:');
+    expect(workerEntry().options.execArgv).toEqual([]);
     let progressed = 0;
     const pool = createChunkPool(2, (d) => (progressed += d));
     try {

@@ -28,7 +28,7 @@ export interface PushOptions {
   /** Resolves relative `paths`; default process.cwd(). */
   cwd?: string;
   onProgress?: (p: TransferProgress) => void;
-  /** Chunking threads; default: all cores for pushes of 256 MiB or more, inline below. */
+  /** Chunking threads; default: all cores for pushes of 64 MiB or more, inline below. */
   threads?: number;
   /** Files of at least 2 segments are chunked by several workers in parallel (bytes). */
   segmentBytes?: number;
@@ -82,9 +82,8 @@ async function chunkAll(local: LocalFile[], opts: PushOptions): Promise<FileReci
   const total = local.reduce((s, f) => s + f.size, 0);
   let done = 0;
   let current = local[0]?.path ?? '';
-  // Worker threads cost ~0.5-3 s to start (they load the TypeScript loader): worth it from 256 MiB,
-  // and started once per process (later pushes reuse them).
-  const pool = sharedChunkPool(opts.threads ?? (total >= 256 << 20 ? Math.min(availableParallelism(), 8) : 0), (delta) => {
+  // Workers (plain bundled JavaScript) start in ~0.2 s, once per process: worth it from 64 MiB.
+  const pool = sharedChunkPool(opts.threads ?? (total >= 64 << 20 ? Math.min(availableParallelism(), 8) : 0), (delta) => {
     done += delta;
     opts.onProgress?.({ phase: 'chunk', path: current, bytes: done, total });
   });

@@ -30,7 +30,7 @@ export function createChunkService(deps: { db: StorageDb; objects: ObjectStore; 
     },
     /** Verifies every frame first (parseFrames throws on the first bad one), then stores the new ones in packs. */
     async upload(body: Buffer) {
-      const frames = parseFrames(body);
+      const frames = await parseFrames(body);
       const have = await touchAndFind(db, frames.map((f) => f.id), iso(now()));
       const writer = createPackWriter({ db, objects, now, packSize: deps.packSize });
       let stored = 0;

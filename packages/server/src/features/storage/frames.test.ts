@@ -5,9 +5,9 @@ import { sha256Hex } from './chunk-codec.ts';
 import { encodeFrame, parseFrames, readBounded } from './frames.ts';
 
 const batch = (chunks: Uint8Array[]) => Buffer.concat(chunks.flatMap((c) => encodeFrame(sha256Hex(c), c)));
-const codeOf = (fn: () => unknown) => {
+const codeOf = async (fn: () => unknown) => {
   try {
-    fn();
+    await fn();
   } catch (err) {
     return (err as { code?: string }).code;
   }
@@ -15,28 +15,28 @@ const codeOf = (fn: () => unknown) => {
 };
 
 describe('chunk batch frames', () => {
-  it('round-trips any list of chunks, in order', () => {
-    fc.assert(
-      fc.property(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 20 }), (chunks) => {
-        const frames = parseFrames(batch(chunks));
+  it('round-trips any list of chunks, in order', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.uint8Array({ maxLength: 300 }), { maxLength: 20 }), async (chunks) => {
+        const frames = await parseFrames(batch(chunks));
         expect(frames.map((f) => Buffer.from(f.bytes).toString('hex'))).toEqual(chunks.map((c) => Buffer.from(c).toString('hex')));
       }),
     );
   });
 
-  it('refuses every strict prefix of a batch as truncated (never a silent short batch)', () => {
+  it('refuses every strict prefix of a batch as truncated (never a silent short batch)', async () => {
     const whole = batch([randomBytes(100), randomBytes(50)]);
-    for (const cut of [1, 35, 36, 100, 137, 171, whole.length - 1]) expect(codeOf(() => parseFrames(whole.subarray(0, cut)))).toBe('truncated_batch');
+    for (const cut of [1, 35, 36, 100, 137, 171, whole.length - 1]) expect(await codeOf(() => parseFrames(whole.subarray(0, cut)))).toBe('truncated_batch');
   });
 
-  it('refuses a frame whose bytes do not hash to its id, and an oversized frame', () => {
+  it('refuses a frame whose bytes do not hash to its id, and an oversized frame', async () => {
     const good = randomBytes(64);
     const frame = Buffer.concat(encodeFrame(sha256Hex(good), good));
     frame[40] = frame[40]! ^ 1;
-    expect(codeOf(() => parseFrames(Buffer.concat([batch([randomBytes(10)]), frame])))).toBe('chunk_digest_mismatch');
+    expect(await codeOf(() => parseFrames(Buffer.concat([batch([randomBytes(10)]), frame])))).toBe('chunk_digest_mismatch');
     const head = Buffer.concat(encodeFrame(sha256Hex(good), good)).subarray(0, 36);
     head.writeUInt32BE(256 * 1024 + 1, 32);
-    expect(codeOf(() => parseFrames(head))).toBe('chunk_too_large');
+    expect(await codeOf(() => parseFrames(head))).toBe('chunk_too_large');
   });
 });
 
