@@ -1,5 +1,5 @@
 import { StewardError, resolve, tableAt, type RoutingTable, type UnitContext } from '@steward/core';
-import type { FleetTable, HeartbeatAnswer } from '../api/fleet.ts';
+import type { DesiredTables, FleetTable, HeartbeatAnswer } from '../api/fleet.ts';
 import { StewardClient } from '../client.ts';
 import { createStorageInstaller } from './storage-installer.ts';
 import { type History, mergeHistory, versionsToKeep } from './served-tables.ts';
@@ -50,6 +50,9 @@ export function createAgent<H = unknown, I = unknown, O = unknown>(opts: AgentOp
   let syncedAt = -Infinity;
   let staleAfter = 10;
   let health: 'ok' | 'degraded' | 'failing' = 'ok';
+  /** Etag of the tables this agent knows (long-poll `since`). */
+  let etag: string | undefined;
+  const longPollMs = opts.longPoll === false ? 0 : Math.min(60_000, Math.max(1000, opts.longPoll?.waitMs ?? 30_000));
 
   let installerP: Promise<Installer> | undefined;
   const installer = () =>
@@ -107,12 +110,13 @@ export function createAgent<H = unknown, I = unknown, O = unknown>(opts: AgentOp
     }
   }
 
-  function apply(answer: HeartbeatAnswer) {
+  function apply(answer: HeartbeatAnswer | DesiredTables) {
+    etag ??= answer.etag; // later ones come from the long-poll only: it alone waits on them
     clock = { genesisMs: answer.genesisMs, intervalMs: answer.intervalMs };
     syncedAt = answer.currentBlock;
     // Any switch is announced at least this many blocks ahead (quorum: activationDelay; rollback: rollbackDelay).
     staleAfter = Math.max(1, Math.min(answer.activationDelay, answer.rollbackDelay));
-    lagging = answer.lagging;
+    if ('lagging' in answer) lagging = answer.lagging;
     for (const ch of answer.channels) {
       const st = channels.get(ch.model);
       if (!st) continue;
@@ -224,6 +228,53 @@ export function createAgent<H = unknown, I = unknown, O = unknown>(opts: AgentOp
   let running = false;
   let loop: Promise<void> | undefined;
 
+  /**
+   * Long-poll loop (with `start`): holds GET /nodes/{id}/desired until the node's tables change,
+   * applies the new tables at once and syncs (fetch, verify, load, report), so a transition reaches
+   * this node within about one round trip instead of one heartbeat interval. Heartbeats go on for
+   * liveness, telemetry and installs. Errors back off (1 s → 30 s); `stop` aborts the held request.
+   */
+  let pollAbort: AbortController | undefined;
+  let watching: Promise<void> | undefined;
+  let pollSync: Promise<unknown> | undefined;
+  let pollSyncAgain = false;
+  const syncFromPoll = () => {
+    if (pollSync) return void (pollSyncAgain = true);
+    pollSync = sync({ wait: false })
+      .catch(onError)
+      .finally(() => {
+        pollSync = undefined;
+        if (pollSyncAgain && running) {
+          pollSyncAgain = false;
+          syncFromPoll();
+        }
+      });
+  };
+  async function watch(): Promise<void> {
+    let backoff = 1000;
+    while (running) {
+      pollAbort = new AbortController();
+      try {
+        const r = await client.fleet.waitDesired(opts.nodeId, { ...(etag ? { since: etag } : {}), waitMs: longPollMs, signal: pollAbort.signal });
+        backoff = 1000;
+        if (!running) break;
+        if (r.changed) {
+          etag = r.tables.etag;
+          apply(r.tables);
+          syncFromPoll();
+        } else etag = r.etag || etag;
+      } catch (err) {
+        if (!running) break;
+        onError(err);
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, backoff);
+          pollAbort?.signal.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+        });
+        backoff = Math.min(backoff * 2, 30_000);
+      }
+    }
+  }
+
   return {
     client,
     currentBlock,
@@ -281,7 +332,10 @@ export function createAgent<H = unknown, I = unknown, O = unknown>(opts: AgentOp
         channels: [...channels].map(([model, st]) => ({ model, channel: st.channel, history: st.history, pending: st.pending })),
       };
     },
-    /** Syncs now and then every heartbeat interval the server suggests (errors back off, never throw). */
+    /**
+     * Syncs now, then heartbeats every interval the server suggests (errors back off, never throw)
+     * and long-polls for new tables in between (unless `longPoll: false`).
+     */
     async start(): Promise<void> {
       running = true;
       let wait = 5000;
@@ -295,11 +349,13 @@ export function createAgent<H = unknown, I = unknown, O = unknown>(opts: AgentOp
         if (running) timer = setTimeout(() => void (loop = tick()), wait);
       };
       await (loop = tick());
+      if (longPollMs > 0 && running) watching ??= watch().finally(() => (watching = undefined));
     },
     async stop(): Promise<void> {
       running = false;
       if (timer) clearTimeout(timer);
-      await loop;
+      pollAbort?.abort();
+      await Promise.all([loop, watching, pollSync]);
     },
     /** Stops and unloads everything. */
     async close(): Promise<void> {

@@ -58,6 +58,11 @@ export interface AgentOptions<H = unknown, I = unknown, O = unknown> {
   /** Wall clock in ms (tests inject a fake one). */
   now?: () => number;
   fetch?: FetchLike;
+  /**
+   * With `start`: long-poll the server for new tables (default on, `waitMs` 30 s, at most 60 s) so a
+   * transition reaches the node in about one round trip; `false` learns of them by heartbeat only.
+   */
+  longPoll?: false | { waitMs?: number };
   /** Errors in background sync (default: console.error). */
   onError?: (err: unknown) => void;
 }

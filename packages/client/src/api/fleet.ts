@@ -67,6 +67,20 @@ export interface HeartbeatAnswer {
   lagging: boolean;
   flagged: InstalledVersionReport[];
   channels: ChannelDesired[];
+  /** Names the tables listed here: pass it as `since` to `waitDesired` to wait for the next change. */
+  etag: string;
+}
+
+/** A long-poll answer: the tables a node should know (no per-node `missing`: the next heartbeat says). */
+export interface DesiredTables {
+  nodeId: string;
+  etag: string;
+  currentBlock: number;
+  genesisMs: number;
+  intervalMs: number;
+  activationDelay: number;
+  rollbackDelay: number;
+  channels: Omit<ChannelDesired, 'lagging' | 'missing'>[];
 }
 
 export interface FleetNode {
@@ -113,6 +127,29 @@ export class FleetApi {
    */
   heartbeat(nodeId: string, body: Heartbeat): Promise<HeartbeatAnswer> {
     return this.http.json('POST', `/nodes/${seg(nodeId)}/heartbeat`, body);
+  }
+
+  /**
+   * Long-poll: resolves `{ changed: true, tables }` as soon as the node's tables differ from `since`,
+   * or `{ changed: false, etag }` after `waitMs` (at most 60 s) with nothing new. The node must have
+   * heartbeated once (that registers its channels). Abort with `signal`.
+   * @example
+   * let etag = (await client.fleet.heartbeat('gpu-a', hb)).etag;
+   * const r = await client.fleet.waitDesired('gpu-a', { since: etag, waitMs: 30_000 });
+   * if (r.changed) etag = r.tables.etag;
+   */
+  async waitDesired(nodeId: string, o: { since?: string; waitMs?: number; signal?: AbortSignal } = {}): Promise<{ changed: true; tables: DesiredTables } | { changed: false; etag: string }> {
+    const res = await this.http.raw('GET', `/nodes/${seg(nodeId)}/desired`, {
+      query: { ...(o.waitMs !== undefined ? { wait: `${Math.max(0, Math.round(o.waitMs))}ms` } : {}), ...(o.since ? { since: o.since } : {}) },
+      headers: { accept: 'application/json' },
+      allow: [304],
+      ...(o.signal ? { signal: o.signal } : {}),
+    });
+    if (res.status === 304) {
+      await res.body?.cancel();
+      return { changed: false, etag: (res.headers.get('etag') ?? o.since ?? '').replace(/"/g, '') };
+    }
+    return { changed: true, tables: (await res.json()) as DesiredTables };
   }
 
   /** Registered nodes, optionally only those subscribed to a model's channels. */

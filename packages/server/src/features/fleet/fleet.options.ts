@@ -23,6 +23,15 @@ export interface FleetOptions {
   heartbeatPerSecond: number;
   /** A node whose reported clock is further than this from the server's is refused (400). */
   maxClockSkewMs: number;
+  /** Long-poll requests (GET /nodes/{id}/desired?wait=) one server holds at once; more get 429. */
+  maxLongPolls: number;
+  /** Longest `wait` a long-poll may ask for. */
+  maxLongPollMs: number;
+  /**
+   * While long-polls are held, how often the server re-reads the watched channels' transitions to
+   * notice changes made through another server (changes made through this one wake them at once).
+   */
+  longPollCheckMs: number;
 }
 
 export const DEFAULT_FLEET_OPTIONS: FleetOptions = {
@@ -35,6 +44,9 @@ export const DEFAULT_FLEET_OPTIONS: FleetOptions = {
   heartbeatBurst: 10,
   heartbeatPerSecond: 2,
   maxClockSkewMs: 5 * 60_000,
+  maxLongPolls: 20_000,
+  maxLongPollMs: 60_000,
+  longPollCheckMs: 1_000,
 };
 
 export const toBlocks = (ms: number, intervalMs: number) => Math.max(1, Math.ceil(ms / intervalMs));

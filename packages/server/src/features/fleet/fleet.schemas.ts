@@ -67,8 +67,39 @@ export const HeartbeatAnswerSchema = z
         missing: z.array(z.string()),
       }),
     ),
+    etag: z.string().openapi({ description: 'names the tables this answer lists; pass it as `since` to GET /nodes/{id}/desired to wait for the next change' }),
   })
   .openapi('HeartbeatAnswer');
+
+export const DesiredQuerySchema = z.object({
+  wait: z
+    .string()
+    .max(16)
+    .optional()
+    .openapi({ description: 'how long to hold the request when nothing changed: "30s", "500ms" or seconds; 0 or absent answers at once; at most 60 s', example: '30s' }),
+  since: z.string().max(64).optional().openapi({ description: 'the etag the node last saw (from a heartbeat or an earlier poll); If-None-Match works too' }),
+});
+
+export const DesiredAnswerSchema = z
+  .object({
+    nodeId: z.string(),
+    etag: z.string(),
+    currentBlock: z.number().int(),
+    genesisMs: z.number().int(),
+    intervalMs: z.number().int(),
+    activationDelay: z.number().int(),
+    rollbackDelay: z.number().int(),
+    channels: z.array(
+      z.object({
+        model: z.string(),
+        channel: z.string(),
+        history: History,
+        inForce: RoutingTableSchema.nullable(),
+        pending: z.object({ id: z.string(), table: RoutingTableSchema, proposedAtBlock: z.number().int() }).nullable(),
+      }),
+    ),
+  })
+  .openapi('DesiredTables');
 
 export const FleetNodeSchema = z
   .object({

@@ -7,6 +7,7 @@ import type { ChainService } from '../chain/chain.service.ts';
 import type { ChannelService } from '../channels/channels.service.ts';
 import type { RoutingTable } from '../channels/channels.types.ts';
 import { type ChannelDesired, desiredFor } from './desired-tables.ts';
+import { createDesiredWatch, parseWait } from './desired-watch.ts';
 import { createFleetController } from './fleet-controller.ts';
 import { DEFAULT_FLEET_OPTIONS, type FleetOptions, toBlocks } from './fleet.options.ts';
 import type { FleetNode, HeartbeatInput, InstalledVersion } from './fleet.types.ts';
@@ -26,6 +27,11 @@ export interface FleetDeps {
 
 const chKey = (model: string, channel: string) => `${model}\u0000${channel}`;
 
+interface DesiredEntry {
+  value: ChannelDesired;
+  tag: string;
+}
+
 /**
  * Nodes, heartbeats and fleet transitions. Listens to every channel change (transitions are
  * created there) and refuses, as a channel guard, a non-rollback move to a lower version of a
@@ -39,7 +45,8 @@ export function createFleetService(deps: FleetDeps) {
   const limiter = createRateLimiter({ burst: options.heartbeatBurst, perSecond: options.heartbeatPerSecond, now: () => deps.now().getTime() });
   const intervalMs = async () => (await deps.chain.clock()).intervalMs;
   /** Per-channel answer cache, valid for one block; dropped on any change this process makes. */
-  const desiredCache = new Map<string, { block: number; value: Promise<ChannelDesired> }>();
+  const desiredCache = new Map<string, { block: number; value: Promise<DesiredEntry> }>();
+  const watch = createDesiredWatch({ max: options.maxLongPolls });
   /** Channels with registered nodes (refreshed each tick; guards cannot query inside the channel transaction). */
   const subscribed = new Set<string>();
   const controller = createFleetController({
@@ -50,7 +57,10 @@ export function createFleetService(deps: FleetDeps) {
     intervalMs,
     now: deps.now,
     options,
-    changed: (m, c) => desiredCache.delete(chKey(m, c)),
+    changed: (m, c) => {
+      desiredCache.delete(chKey(m, c));
+      watch.notify(chKey(m, c));
+    },
   });
 
   deps.channels.addGuard(async (c) => {
@@ -71,22 +81,37 @@ export function createFleetService(deps: FleetDeps) {
   });
   deps.channels.onChange((c) => controller.onChange(c));
 
+  /**
+   * A channel's answer and its tag. The tag names the channel's transitions (ids, states, switch
+   * blocks; the channel's table when it has none), not the block: it changes exactly when a node
+   * has something new to learn, which is what long-polls wait for.
+   */
+  async function loadDesired(model: string, channel: string, block: number): Promise<DesiredEntry> {
+    const rows = await transitions.forChannel(model, channel, ['pending', 'scheduled']);
+    let fallback: RoutingTable | null = null;
+    if (rows.length === 0) fallback = await deps.channels.get(model, channel).then((ch) => ch.table, () => null);
+    const tag = rows.length > 0 ? rows.map((r) => `${r.id}:${r.state}:${r.usableFromBlock ?? ''}`).join(',') : JSON.stringify(fallback);
+    return { value: desiredFor(model, channel, rows, block, fallback), tag };
+  }
   /** Single-flight: the heartbeats that miss the cache at a block boundary share one read. */
-  function desired(model: string, channel: string, block: number): Promise<ChannelDesired> {
+  function desired(model: string, channel: string, block: number): Promise<DesiredEntry> {
     const k = chKey(model, channel);
     const hit = desiredCache.get(k);
     if (hit && hit.block === block) return hit.value;
-    const value = (async () => {
-      const rows = await transitions.forChannel(model, channel, ['pending', 'scheduled']);
-      let fallback: RoutingTable | null = null;
-      if (rows.length === 0) fallback = await deps.channels.get(model, channel).then((ch) => ch.table, () => null);
-      return desiredFor(model, channel, rows, block, fallback);
-    })();
-    const entry = { block, value };
+    const entry = { block, value: loadDesired(model, channel, block) };
     desiredCache.set(k, entry);
     // A failed read is not cached; a change (changed → delete) while reading drops the entry too.
-    value.catch(() => desiredCache.get(k) === entry && desiredCache.delete(k));
-    return value;
+    entry.value.catch(() => desiredCache.get(k) === entry && desiredCache.delete(k));
+    return entry.value;
+  }
+  /** What a node subscribed to `channels` should know, and its etag (what a long-poll compares). */
+  async function desiredOf(channels: readonly { model: string; channel: string }[], block: number) {
+    const entries = await Promise.all(channels.map((c) => desired(c.model, c.channel, block)));
+    const etag = createHash('sha256')
+      .update(JSON.stringify(channels.map((c, i) => [c.model, c.channel, entries[i]!.tag])))
+      .digest('base64url')
+      .slice(0, 27);
+    return { etag, channels: entries.map((e) => e.value) };
   }
 
   const TOUCH_BATCH_MS = 100;
@@ -261,6 +286,42 @@ export function createFleetService(deps: FleetDeps) {
     }));
   let timer: ReturnType<typeof setInterval> | undefined;
 
+  /**
+   * While long-polls are held: re-read the watched channels every longPollCheckMs and wake their
+   * requests when a channel's tag differs from the cached one (a change made through another server;
+   * one made here has already woken them). One query per watched channel, whatever the node count.
+   */
+  let pollTimer: ReturnType<typeof setInterval> | undefined;
+  let checking = false;
+  async function crossCheck(): Promise<void> {
+    const keys = watch.watched();
+    if (keys.length === 0) {
+      if (pollTimer) clearInterval(pollTimer);
+      pollTimer = undefined;
+      return;
+    }
+    const block = await deps.chain.currentBlock();
+    for (const k of keys) {
+      const [model, channel] = k.split('\u0000') as [string, string];
+      const fresh = await loadDesired(model, channel, block);
+      const hit = desiredCache.get(k);
+      const old = hit ? await hit.value.catch(() => undefined) : undefined;
+      if (old?.tag === fresh.tag) continue;
+      desiredCache.set(k, { block, value: Promise.resolve(fresh) });
+      watch.notify(k);
+    }
+  }
+  const ensurePoller = () => {
+    pollTimer ??= setInterval(() => {
+      if (checking) return;
+      checking = true;
+      crossCheck()
+        .catch((err: unknown) => console.error('long-poll check failed', err))
+        .finally(() => (checking = false));
+    }, options.longPollCheckMs);
+    pollTimer.unref?.();
+  };
+
   return {
     options,
     tick: tickOnce,
@@ -307,9 +368,9 @@ export function createFleetService(deps: FleetDeps) {
       }
       const good = new Set(hb.installed.filter((i) => !flagged.includes(i)).map((i) => `${i.model}@${i.version}`));
       const channels = [];
-      for (const c of hb.channels) {
-        const d = await desired(c.model, c.channel, block);
-        const need = (t: RoutingTable | null | undefined) => (t ? versionsOf(t).filter((v) => !good.has(`${c.model}@${v}`)) : []);
+      const want = await desiredOf(hb.channels, block);
+      for (const d of want.channels) {
+        const need = (t: RoutingTable | null | undefined) => (t ? versionsOf(t).filter((v) => !good.has(`${d.model}@${v}`)) : []);
         const lagging = need(d.inForce).length > 0;
         const missing = [...new Set([...d.history.flatMap((h) => (h.usableFromBlock >= block || h.table === d.inForce ? need(h.table) : [])), ...need(d.pending?.table)])];
         channels.push({ ...d, lagging, missing });
@@ -326,8 +387,47 @@ export function createFleetService(deps: FleetDeps) {
         lagging: channels.some((c) => c.lagging),
         flagged,
         channels,
+        etag: want.etag,
       };
     },
+
+    /**
+     * Long-poll: answers at once when the tables the node should know differ from `since` (an etag
+     * from a heartbeat or an earlier poll), else holds until one of the node's channels changes,
+     * `wait` passes (→ unchanged), the client goes away, or the server closes (→ unchanged).
+     */
+    async waitDesired(nodeId: string, o: { since?: string; wait?: string; signal?: AbortSignal }, by: Principal) {
+      const waitMs = parseWait(o.wait, options.maxLongPollMs);
+      limiter.take(`poll\u0000${nodeId}`);
+      let node = nodeCache.get(nodeId);
+      if (!node) {
+        const row = await nodes.get(nodeId);
+        if (row) node = { tokenId: row.tokenId, reportKey: row.reportKey, channels: await nodes.channelsOf(nodeId) };
+      }
+      if (!node) throw new NotFoundError(`node ${nodeId} is not registered: send a heartbeat first (it registers the node and the channels it serves)`, { nodeId }, 'node_not_found');
+      if (node.tokenId !== by.id && by.role !== 'admin') {
+        throw new ForbiddenError(`node ${nodeId} belongs to another token; each node polls with its own token`, { nodeId });
+      }
+      const { channels } = node;
+      const keys = channels.map((c) => chKey(c.model, c.channel));
+      const deadline = Date.now() + waitMs;
+      for (;;) {
+        const seen = keys.map(watch.seq);
+        const block = await deps.chain.currentBlock();
+        const d = await desiredOf(channels, block);
+        if (d.etag !== o.since) {
+          const clock = await deps.chain.clock();
+          const answer = { nodeId, etag: d.etag, currentBlock: block, genesisMs: clock.genesisMs, intervalMs: clock.intervalMs, activationDelay: options.activationDelay, rollbackDelay: options.rollbackDelay, channels: d.channels };
+          return { changed: true as const, answer };
+        }
+        const left = deadline - Date.now();
+        if (left <= 0 || stopped) return { changed: false as const, etag: d.etag };
+        ensurePoller();
+        if ((await watch.wait(nodeId, keys, seen, left, o.signal)) !== 'changed') return { changed: false as const, etag: d.etag };
+      }
+    },
+    /** Long-polls held now (tests, metrics). */
+    heldPolls: () => watch.size(),
 
     async listNodes(opts: { model?: string; limit?: number }): Promise<FleetNode[]> {
       await flush();
@@ -355,6 +455,9 @@ export function createFleetService(deps: FleetDeps) {
     flush,
     async stop() {
       stopped = true;
+      watch.close();
+      if (pollTimer) clearInterval(pollTimer);
+      pollTimer = undefined;
       if (timer) clearInterval(timer);
       timer = undefined;
       await ticking?.catch(() => undefined);
