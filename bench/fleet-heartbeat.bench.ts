@@ -30,6 +30,13 @@ const SECONDS = Number(process.env.STEWARD_BENCH_SECONDS ?? (LONG ? 120 : 20));
  * N first heartbeats (each a full record). The long run warms up by default.
  */
 const WARMUP = (process.env.STEWARD_BENCH_WARMUP ?? (LONG ? '1' : '0')) === '1';
+/**
+ * STEWARD_BENCH_LONGPOLL=K: nodes n0…n(K-1) also hold GET /nodes/{id}/desired?wait=30s as the agent
+ * does, and on an answer heartbeat at once (twice: learn what is missing, then report it installed).
+ * The run then compares how soon long-polling and heartbeat-only nodes learn of the pending table
+ * and of the scheduled switch. Default 0 (heartbeats only).
+ */
+const LONGPOLL = Number(process.env.STEWARD_BENCH_LONGPOLL ?? 0);
 
 interface LoadResult {
   requests: number;
@@ -43,10 +50,13 @@ interface LoadResult {
   /** Per node: first block whose answer had 1.1.0 in force (nodes that saw it). */
   servingBlocks: number[];
   usableFromBlock: number | null;
+  /** Wall-clock ms at which each node first saw 1.1.0 pending / scheduled, by group. */
+  learned: { pollPending: number[]; pollScheduled: number[]; beatPending: number[]; beatScheduled: number[] };
+  polls: number;
 }
 
 /** Child: heartbeats at `rate`/s over keep-alive sockets; `digests` = {version: digest}. */
-async function load(base: string, token: string, nodes: number, rate: number, seconds: number, digests: Record<string, string>, warmup: boolean): Promise<LoadResult> {
+async function load(base: string, token: string, nodes: number, rate: number, seconds: number, digests: Record<string, string>, warmup: boolean, longPoll: number): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const lat: number[] = [];
   const anchor: number[] = [];
@@ -55,6 +65,15 @@ async function load(base: string, token: string, nodes: number, rate: number, se
   const serving: (number | undefined)[] = new Array(nodes);
   let usableFromBlock: number | null = null;
   let errors = 0;
+  const pendingAt: (number | undefined)[] = new Array(nodes);
+  const scheduledAt: (number | undefined)[] = new Array(nodes);
+  const etags: (string | undefined)[] = new Array(nodes);
+  type Channel = { pending: { table: { stable: string } } | null; history: { table: { stable: string }; usableFromBlock: number }[] };
+  const note = (i: number, ch: Channel) => {
+    const sw = ch.history.find((x) => x.table.stable === '1.1.0');
+    if (ch.pending?.table.stable === '1.1.0' || sw) pendingAt[i] ??= Date.now();
+    if (sw) scheduledAt[i] ??= Date.now();
+  };
   const post = (path: string, body: unknown) =>
     new Promise<{ status: number; body: string }>((resolve) => {
       const data = JSON.stringify(body);
@@ -91,8 +110,10 @@ async function load(base: string, token: string, nodes: number, rate: number, se
     lat.push(performance.now() - t);
     statuses[r.status] = (statuses[r.status] ?? 0) + 1;
     if (r.status !== 200) return void errors++;
-    const a = JSON.parse(r.body) as { currentBlock: number; channels: { inForce: { stable: string } | null; missing: string[]; history: { table: { stable: string }; usableFromBlock: number }[] }[] };
+    const a = JSON.parse(r.body) as { currentBlock: number; etag: string; channels: (Channel & { inForce: { stable: string } | null; missing: string[] })[] };
     const ch = a.channels[0]!;
+    note(i, ch);
+    etags[i] ??= a.etag;
     for (const v of ch.missing) if (!installed[i]!.includes(v)) installed[i]!.push(v); // "installed" by the next heartbeat
     const sw = ch.history.find((x) => x.table.stable === '1.1.0');
     if (sw) usableFromBlock = sw.usableFromBlock;
@@ -107,6 +128,37 @@ async function load(base: string, token: string, nodes: number, rate: number, se
     warming = false;
   }
   process.send?.('warm');
+  // Long-polling nodes: a held GET each, on sockets of their own (as many as nodes poll).
+  const lpAgent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
+  let done = false;
+  let polls = 0;
+  const poll = (i: number) =>
+    new Promise<{ status: number; body: string }>((resolve) => {
+      const since = etags[i] ? `&since=${encodeURIComponent(etags[i]!)}` : '';
+      http
+        .get(`${base}/api/v1/nodes/n${i}/desired?wait=30s${since}`, { agent: lpAgent, headers: { authorization: `Bearer ${token}` } }, (res) => {
+          let b = '';
+          res.on('data', (d) => (b += d));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body: b }));
+        })
+        .on('error', () => resolve({ status: 0, body: '' }));
+    });
+  const pollers = Array.from({ length: Math.min(longPoll, nodes) }, async (_, i) => {
+    while (!done) {
+      const r = await poll(i);
+      polls++;
+      if (r.status === 200) {
+        const a = JSON.parse(r.body) as { etag: string; channels: Channel[] };
+        const known = etags[i] !== undefined;
+        etags[i] = a.etag;
+        note(i, a.channels[0]!);
+        if (known && !done) {
+          await beat(i); // learn what is missing ("installed" at once)
+          await beat(i); // report it: it may complete the quorum
+        }
+      } else if (r.status !== 304 && !done) await new Promise((res) => setTimeout(res, 1000));
+    }
+  });
   const t0 = performance.now();
   let sent = 0;
   const inflight = new Set<Promise<void>>();
@@ -126,18 +178,22 @@ async function load(base: string, token: string, nodes: number, rate: number, se
   }
   await Promise.all(inflight);
   const secs = (performance.now() - t0) / 1000;
+  done = true;
+  lpAgent.destroy();
+  await Promise.all(pollers);
   agent.destroy();
+  const group = (xs: (number | undefined)[], poll: boolean) => xs.filter((x, i): x is number => x !== undefined && i < longPoll === poll);
   const q = (xs: number[], p: number) => {
     const s = [...xs].sort((a, b) => a - b);
     return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? Number.NaN;
   };
-  return { requests: lat.length, errors, statuses, rps: lat.length / secs, p50ms: q(lat, 0.5), p99ms: q(lat, 0.99), anchorP50ms: q(anchor, 0.5), anchorP99ms: q(anchor, 0.99), servingBlocks: serving.filter((x): x is number => x !== undefined), usableFromBlock };
+  return { requests: lat.length, errors, statuses, rps: lat.length / secs, p50ms: q(lat, 0.5), p99ms: q(lat, 0.99), anchorP50ms: q(anchor, 0.5), anchorP99ms: q(anchor, 0.99), servingBlocks: serving.filter((x): x is number => x !== undefined), usableFromBlock, learned: { pollPending: group(pendingAt, true), pollScheduled: group(scheduledAt, true), beatPending: group(pendingAt, false), beatScheduled: group(scheduledAt, false) }, polls };
 }
 
 /** Runs the load generator; `onWarm` fires when the warm-up (if any) is over and the timed run starts. */
 function runChild(url: string, token: string, digests: Record<string, string>, onWarm: () => void): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'load', url, token, String(NODES), String(RATE), String(SECONDS), JSON.stringify(digests), WARMUP ? '1' : '0'], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), 'load', url, token, String(NODES), String(RATE), String(SECONDS), JSON.stringify(digests), WARMUP ? '1' : '0', String(LONGPOLL)], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
     child.on('message', () => onWarm());
     let out = '';
     child.stdout!.on('data', (d) => (out += d));
@@ -195,6 +251,7 @@ async function runOn(label: string, db: string | undefined) {
     let peakRss = process.memoryUsage().rss;
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 250);
     let mover: ReturnType<typeof setTimeout> | undefined;
+    let movedAt: number | undefined;
     let cpu0 = process.cpuUsage();
     let t0 = performance.now();
     const r = await runChild(server.url, token, digests, () => {
@@ -202,7 +259,10 @@ async function runOn(label: string, db: string | undefined) {
       t0 = performance.now();
       // A third of the way through, move the channel: the nodes pick it up from their answers, and
       // the rest of the run leaves room for quorum + activationDelay + one heartbeat cycle.
-      mover = setTimeout(() => void api('PUT', 'models/bench/channels/prod', { version: '1.1.0' }).catch((e) => console.error(e)), (SECONDS * 1000) / 3);
+      mover = setTimeout(() => {
+        movedAt = Date.now();
+        void api('PUT', 'models/bench/channels/prod', { version: '1.1.0' }).catch((e) => console.error(e));
+      }, (SECONDS * 1000) / 3);
     });
     const cpu = process.cpuUsage(cpu0);
     const wallS = (performance.now() - t0) / 1000;
@@ -223,6 +283,19 @@ async function runOn(label: string, db: string | undefined) {
         ? '  the transition was not scheduled within the run (raise STEWARD_BENCH_SECONDS)'
         : `  quorum decided at block ${decided}, switch at ${r.usableFromBlock}; ${r.servingBlocks.length}/${NODES} nodes saw 1.1.0 in force, the last at block ${last} = quorum + ${last === null ? '-' : last - decided} blocks (one heartbeat cycle is ~${cycleBlocks} blocks)`,
     );
+    if (LONGPOLL > 0) {
+      const L = r.learned;
+      const firstScheduled = Math.min(...L.pollScheduled, ...L.beatScheduled);
+      const stats = (xs: number[], from: number | undefined, of: number) => {
+        if (from === undefined || !Number.isFinite(from) || xs.length === 0) return `none of ${of}`;
+        const d = xs.map((x) => x - from).sort((a, b) => a - b);
+        return `p50 ${d[Math.floor(d.length / 2)]} ms, max ${d[d.length - 1]} ms (${xs.length}/${of} nodes)`;
+      };
+      const polled = Math.min(LONGPOLL, NODES);
+      console.log(`  long-poll: ${polled} nodes held GET /desired (${r.polls} answers, incl. 30 s timeouts)`);
+      console.log(`  learned of the pending table after the move:     long-poll ${stats(L.pollPending, movedAt, polled)}; heartbeat only ${stats(L.beatPending, movedAt, NODES - polled)}`);
+      console.log(`  learned of the switch after the first node did:  long-poll ${stats(L.pollScheduled, firstScheduled, polled)}; heartbeat only ${stats(L.beatScheduled, firstScheduled, NODES - polled)}`);
+    }
   } finally {
     await server.close();
     rmSync(dir, { recursive: true, force: true });
@@ -243,8 +316,8 @@ async function main() {
 }
 
 if (process.argv[2] === 'load') {
-  const [, , , url, token, nodes, rate, seconds, digests, warmup] = process.argv;
-  load(url!, token!, Number(nodes), Number(rate), Number(seconds), JSON.parse(digests!) as Record<string, string>, warmup === '1').then((r) => {
+  const [, , , url, token, nodes, rate, seconds, digests, warmup, longPoll] = process.argv;
+  load(url!, token!, Number(nodes), Number(rate), Number(seconds), JSON.parse(digests!) as Record<string, string>, warmup === '1', Number(longPoll)).then((r) => {
     process.stdout.write(JSON.stringify(r));
     process.disconnect?.();
   });

@@ -42,7 +42,7 @@ for (const target of testDbTargets()) {
         token: tok[node]!,
         json: { channels: [{ model: 'llama', channel: 'production' }], installed: installed.map((v) => ({ model: 'llama', version: v, digest: digest[v] })), profile: {}, appVersion: '1.0.0' },
       });
-    const poll = (node: string, query: string, o: { server?: 1 | 2; token?: string; signal?: AbortSignal } = {}) =>
+    const poll = async (node: string, query: string, o: { server?: 1 | 2; token?: string; signal?: AbortSignal } = {}): Promise<Response> =>
       (o.server === 2 ? r2.app : h.app).request(`/api/v1/nodes/gpu-${node}/desired?${query}`, { headers: { authorization: `Bearer ${o.token ?? tok[node]}` }, ...(o.signal ? { signal: o.signal } : {}) });
     const until = async (cond: () => boolean, ms = 2000) => {
       const t0 = Date.now();
