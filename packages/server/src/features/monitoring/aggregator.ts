@@ -178,9 +178,8 @@ export class Aggregator {
     if (ev.score !== undefined && this.#detectorsOf(ev.model, ev.version).pageHinkley.update(ev.score)) addAlarm(s, 'pageHinkley');
     const predicted = ev.prediction ?? (ev.score !== undefined ? (ev.score >= this.o.threshold ? 1 : 0) : null);
     if (this.#pendingSize >= this.o.maxPending) this.#evictOne(pmap);
-    const pending: Pending = { state: FRESH, model: ev.model, requestId: ev.requestId, version: ev.version, t: ev.t, predictedPositive: isPositive(predicted) };
-    if (ev.score !== undefined) pending.score = ev.score;
-    if (ev.groups) pending.groups = ev.groups;
+    // One literal with every field (score and groups undefined when absent): one hidden class for all.
+    const pending: Pending = { state: FRESH, model: ev.model, requestId: ev.requestId, version: ev.version, t: ev.t, predictedPositive: isPositive(predicted), score: ev.score, groups: ev.groups };
     pmap.set(ev.requestId, pending);
     this.#pendingSize++;
     this.#fresh.push(pending);

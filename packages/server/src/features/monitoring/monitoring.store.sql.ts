@@ -22,9 +22,9 @@ export interface PendingRow {
   version: string;
   /** Epoch ms of the prediction. */
   t: number;
-  score?: number;
+  score?: number | undefined;
   predictedPositive: boolean;
-  groups?: Record<string, string>;
+  groups?: Record<string, string> | undefined;
 }
 
 /** Everything one flush writes, in one transaction: a crash leaves all of it or none. */
