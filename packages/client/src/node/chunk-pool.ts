@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { runChunkTask, type ChunkTask, type ChunkTaskResult } from './chunk-task.ts';
@@ -9,8 +10,6 @@ export interface ChunkPool {
   /** `onBytes` (if given) gets this task's progress instead of the pool's. */
   run(task: ChunkTask, onBytes?: (delta: number) => void): Promise<ChunkTaskResult>;
   close(): Promise<void>;
-  /** Set once a worker died; such a pool refuses new tasks. */
-  readonly failed?: Error;
 }
 
 interface Job {
@@ -79,9 +78,6 @@ export function createChunkPool(threads = Math.min(availableParallelism(), 8), o
     async close() {
       await Promise.all(workers.map((w) => w.terminate()));
     },
-    get failed() {
-      return failed;
-    },
   };
 }
 
@@ -96,10 +92,13 @@ let bundled: URL | null | undefined;
 export function workerEntry(): { url: URL; options: WorkerOptions } {
   if (bundled === undefined) {
     try {
-      const esbuild = createRequire(import.meta.url)('esbuild') as {
-        buildSync(o: object): { outputFiles: { text: string }[] };
-      };
+      const require = createRequire(import.meta.url);
+      const esbuild = require('esbuild') as { buildSync(o: object): { outputFiles: { text: string }[] } };
+      // The worker needs only core's chunker: bundling core's whole entry (zod, protobufjs…)
+      // would cost every worker ~10× the code to parse and keep.
+      const chunking = join(dirname(require.resolve('@steward/core')), 'chunking', 'index.ts');
       const out = esbuild.buildSync({
+        alias: { '@steward/core': chunking },
         entryPoints: [fileURLToPath(new URL('./chunk-worker.ts', import.meta.url))],
         bundle: true,
         format: 'esm',
@@ -114,25 +113,7 @@ export function workerEntry(): { url: URL; options: WorkerOptions } {
     }
   }
   return bundled
-    ? { url: bundled, options: { execArgv: [] } }
+    ? // A task holds a 1 MiB read buffer and one segment's chunk list: small heaps are plenty.
+      { url: bundled, options: { execArgv: [], resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 8 } } }
     : { url: new URL('./chunk-worker-boot.mjs', import.meta.url), options: {} };
-}
-
-let shared: { threads: number; pool: ChunkPool } | undefined;
-
-/**
- * One pool per process, started on first use and kept (idle workers do not keep the process
- * alive). Starting a worker costs 0.5–3.5 s here (each loads the TypeScript loader), so a process
- * pushing several versions pays it once. `close()` on the returned pool is a no-op; tasks report
- * progress through `run`'s `onBytes`.
- */
-export function sharedChunkPool(threads: number, onBytes?: (delta: number) => void): ChunkPool {
-  if (threads <= 0) return createChunkPool(0, onBytes);
-  if (!shared || shared.threads !== threads || shared.pool.failed) {
-    const old = shared?.pool;
-    shared = { threads, pool: createChunkPool(threads) };
-    void old?.close();
-  }
-  const pool = shared.pool;
-  return { run: (task, own) => pool.run(task, own ?? onBytes), close: async () => undefined };
 }

@@ -3,7 +3,7 @@ import type { StewardClient } from '../client.ts';
 import type { FileEntry, Version, VersionMetadata } from '../types.ts';
 import { StewardApiError } from '../errors.ts';
 import { chunkFile, DEFAULT_SEGMENT_BYTES, type FileRecipe } from './chunk-file.ts';
-import { sharedChunkPool } from './chunk-pool.ts';
+import { createChunkPool } from './chunk-pool.ts';
 import { uploadRecipes, type ChunkedUploadOptions } from './chunked-upload.ts';
 import { collectFiles, type LocalFile } from './collect-files.ts';
 import { putBlobFromFile } from './http-upload.ts';
@@ -82,8 +82,9 @@ async function chunkAll(local: LocalFile[], opts: PushOptions): Promise<FileReci
   const total = local.reduce((s, f) => s + f.size, 0);
   let done = 0;
   let current = local[0]?.path ?? '';
-  // Workers (plain bundled JavaScript) start in ~0.2 s, once per process: worth it from 64 MiB.
-  const pool = sharedChunkPool(opts.threads ?? (total >= 64 << 20 ? Math.min(availableParallelism(), 8) : 0), (delta) => {
+  // Workers (plain JavaScript, bundled once per process) start in ~0.2 s: worth it from 64 MiB.
+  // Closed once the files are chunked, so they hold no memory during the upload.
+  const pool = createChunkPool(opts.threads ?? (total >= 64 << 20 ? Math.min(availableParallelism(), 8) : 0), (delta) => {
     done += delta;
     opts.onProgress?.({ phase: 'chunk', path: current, bytes: done, total });
   });
