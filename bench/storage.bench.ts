@@ -2,8 +2,9 @@
 //   ingest MiB/s of a model series through push vs `openssl dgst -sha256` and vs `restic backup`;
 //   stored bytes vs the sum of file sizes, restic's repo, and the floor (changed tensor bytes);
 //   delta pull bytes per step vs `zstd --patch-from` patch size, pull time vs patch-apply time;
-//   peak RSS of push and pull of one big file (512 MiB; 4 GiB with STEWARD_LONG=1).
-// Run: node --import tsx bench/storage.bench.ts   (STEWARD_BENCH_MIB=256 by default)
+//   peak RSS of push and pull of one big file (512 MiB; 4 GiB with STEWARD_LONG=1), client and server.
+// Run: node --import tsx bench/storage.bench.ts   (STEWARD_BENCH_MIB=256 by default;
+//   STEWARD_BENCH_ONLY=memory runs only the memory case)
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -49,99 +50,117 @@ async function main(): Promise<void> {
   watchdog.unref();
   const dir = mkdtempSync(join(process.env.STEWARD_BENCH_DIR ?? tmpdir(), 'steward-storage-'));
   try {
-    const seriesDir = join(dir, 'series');
-    sh(join(process.cwd(), '..', 'shared', 'bench', 'make-model-series'), [seriesDir, '--mib', String(mib)]);
-    const series = (JSON.parse(readFileSync(join(seriesDir, 'series.json'), 'utf8')) as { versions: SeriesVersion[] }).versions;
-    const files = series.map((v) => join(seriesDir, v.file));
-    const total = series.reduce((n, v) => n + v.bytes, 0);
-    const floor = series.reduce((n, v) => n + v.changed_tensor_bytes, 0);
-    sh('sync', []);
-    console.log(`series: ${series.length} versions, ${fmt(total)} in all, floor ${fmt(floor)} (--mib ${mib})`);
-
-    // Anchor 1: SHA-256 of the same files.
-    const [shaS] = await timed(() => sh('openssl', ['dgst', '-sha256', ...files]));
-    // Anchor 2: restic, one snapshot per version into a fresh local repo.
-    let restic: { s: number; stored: number } | null = null;
-    try {
-      try {
-        sh('restic', ['version']);
-      } catch {
-        sh('apt-get', ['install', '-y', '-q', 'restic'], { timeoutS: 300 });
-      }
-      const repo = join(dir, 'restic');
-      const env = { ...process.env, RESTIC_PASSWORD: 'bench', RESTIC_REPOSITORY: repo };
-      sh('restic', ['init', '-q'], { env });
-      const [s] = await timed(() => {
-        for (const f of files) sh('restic', ['backup', '-q', f], { env });
-      });
-      restic = { s, stored: duBytes(repo) };
-    } catch (err) {
-      console.log(`restic unavailable, anchor skipped: ${(err as Error).message.split('\n')[0]}`);
-    }
-
-    const server = await spawnServer(join(dir, 'server'));
-    try {
-      const client = new StewardClient({ url: server.url, token: server.token });
-      await client.models.create({ name: 'bench' });
-      const [pushS] = await timed(async () => {
-        for (const v of series) await pushVersion(client, { model: 'bench', version: v.version, paths: [join(seriesDir, v.file)] });
-      });
-      const stats = await (await fetch(`${server.url}/api/v1/storage/stats`, { headers: { authorization: `Bearer ${server.token}` } })).json() as { storedBytes: number; logicalBytes: number };
-      const rate = (s: number) => total / MiB / s;
-      console.log('\n## ingest (whole series)');
-      console.log(`openssl dgst -sha256   ${rate(shaS).toFixed(0).padStart(6)} MiB/s`);
-      if (restic) console.log(`restic backup          ${rate(restic.s).toFixed(0).padStart(6)} MiB/s`);
-      console.log(`steward push           ${rate(pushS).toFixed(0).padStart(6)} MiB/s   = ${(rate(pushS) / rate(shaS)).toFixed(2)} x sha256${restic ? `, ${(rate(pushS) / rate(restic.s)).toFixed(2)} x restic` : ''}`);
-      const target = floor * 1.02 + series.length * 256 * 1024;
-      console.log('\n## stored bytes');
-      console.log(`sum of files ${fmt(total)}; floor ${fmt(floor)}; target ≤ ${fmt(target)}`);
-      if (restic) console.log(`restic repo  ${fmt(restic.stored)}  (${(restic.stored / floor).toFixed(3)} x floor)`);
-      console.log(`steward      ${fmt(stats.storedBytes)}  (${(stats.storedBytes / floor).toFixed(3)} x floor, ${(stats.storedBytes / total).toFixed(3)} x files) ${stats.storedBytes <= target ? 'within target' : 'OVER target'}`);
-
-      console.log('\n## delta pull per step (fresh cache holding only the parent)');
-      console.log('step                     pull bytes   zstd patch   ratio  target  pull s  patch-apply s');
-      for (const v of series.filter((x) => x.parent)) {
-        const parent = series.find((p) => p.version === v.parent)!;
-        const step = join(dir, `step-${v.version}`);
-        mkdirSync(step);
-        const common = { model: 'bench', home: join(dir, 'home'), cacheDir: join(step, 'cache') };
-        await pullVersion(client, { ...common, ref: parent.version, outDir: join(step, 'old') });
-        const [pullS, res] = await timed(() => pullVersion(client, { ...common, ref: v.version, outDir: join(step, 'new') }));
-        const oldF = join(seriesDir, parent.file);
-        const newF = join(seriesDir, v.file);
-        const patch = join(step, 'patch.zst');
-        sh('zstd', ['-q', '-T0', '--long=31', `--patch-from=${oldF}`, newF, '-o', patch]);
-        const patchBytes = statSync(patch).size;
-        const [applyS] = await timed(() => sh('zstd', ['-q', '-d', '--long=31', `--patch-from=${oldF}`, patch, '-o', join(step, 'applied')]));
-        const ok = res.transferredBytes <= 1.1 * patchBytes + 256 * 1024;
-        console.log(
-          `${`${parent.version}→${v.version}`.padEnd(24)} ${fmt(res.transferredBytes).padStart(11)} ${fmt(patchBytes).padStart(12)} ${(res.transferredBytes / Math.max(patchBytes, 1)).toFixed(2).padStart(6)}  ${ok ? 'ok  ' : 'OVER'}  ${pullS.toFixed(2).padStart(6)}  ${applyS.toFixed(2).padStart(13)}`,
-        );
-        rmSync(step, { recursive: true, force: true });
-      }
-    } finally {
-      await server.kill();
-    }
-
-    // Memory of one big file, each side in its own process so peak RSS is its own.
-    const bigMiB = long ? 4096 : 512;
-    const big = join(dir, 'big.bin');
-    sh('sh', ['-c', `head -c ${bigMiB * MiB} /dev/urandom > "${big}"`], { timeoutS: 600 });
-    rmSync(seriesDir, { recursive: true, force: true });
-    const memServer = await spawnServer(join(dir, 'mem-server'));
-    try {
-      await new StewardClient({ url: memServer.url, token: memServer.token }).models.create({ name: 'mem' });
-      const child = (mode: string) => memRun([self, '--mem-child', mode, memServer.url, memServer.token, big, join(dir, 'mem-out')]);
-      const push = await child('push');
-      const pull = await child('pull');
-      console.log(`\n## memory, one ${bigMiB} MiB file (target < 300 MiB RSS)`);
-      console.log(`push  ${push.maxRssMiB.toFixed(0)} MiB peak RSS, ${(bigMiB / push.seconds).toFixed(0)} MiB/s`);
-      console.log(`pull  ${pull.maxRssMiB.toFixed(0)} MiB peak RSS, ${(bigMiB / pull.seconds).toFixed(0)} MiB/s`);
-    } finally {
-      await memServer.kill();
-    }
+    if (process.env.STEWARD_BENCH_ONLY !== 'memory') await seriesCases(dir, mib);
+    await memoryCase(dir, long ? 4096 : 512);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function seriesCases(dir: string, mib: number): Promise<void> {
+  const seriesDir = join(dir, 'series');
+  sh(join(process.cwd(), '..', 'shared', 'bench', 'make-model-series'), [seriesDir, '--mib', String(mib)]);
+  const series = (JSON.parse(readFileSync(join(seriesDir, 'series.json'), 'utf8')) as { versions: SeriesVersion[] }).versions;
+  const files = series.map((v) => join(seriesDir, v.file));
+  const total = series.reduce((n, v) => n + v.bytes, 0);
+  const floor = series.reduce((n, v) => n + v.changed_tensor_bytes, 0);
+  sh('sync', []);
+  console.log(`series: ${series.length} versions, ${fmt(total)} in all, floor ${fmt(floor)} (--mib ${mib})`);
+
+  // Anchor 1: SHA-256 of the same files.
+  const [shaS] = await timed(() => sh('openssl', ['dgst', '-sha256', ...files]));
+  // Anchor 2: restic, one snapshot per version into a fresh local repo.
+  let restic: { s: number; stored: number } | null = null;
+  try {
+    try {
+      sh('restic', ['version']);
+    } catch {
+      sh('apt-get', ['install', '-y', '-q', 'restic'], { timeoutS: 300 });
+    }
+    const repo = join(dir, 'restic');
+    const env = { ...process.env, RESTIC_PASSWORD: 'bench', RESTIC_REPOSITORY: repo };
+    sh('restic', ['init', '-q'], { env });
+    const [s] = await timed(() => {
+      for (const f of files) sh('restic', ['backup', '-q', f], { env });
+    });
+    restic = { s, stored: duBytes(repo) };
+  } catch (err) {
+    console.log(`restic unavailable, anchor skipped: ${(err as Error).message.split('\n')[0]}`);
+  }
+
+  const server = await spawnServer(join(dir, 'server'));
+  try {
+    const client = new StewardClient({ url: server.url, token: server.token });
+    await client.models.create({ name: 'bench' });
+    const [pushS] = await timed(async () => {
+      for (const v of series) await pushVersion(client, { model: 'bench', version: v.version, paths: [join(seriesDir, v.file)] });
+    });
+    const stats = await (await fetch(`${server.url}/api/v1/storage/stats`, { headers: { authorization: `Bearer ${server.token}` } })).json() as { storedBytes: number; logicalBytes: number };
+    const rate = (s: number) => total / MiB / s;
+    console.log('\n## ingest (whole series)');
+    console.log(`openssl dgst -sha256   ${rate(shaS).toFixed(0).padStart(6)} MiB/s`);
+    if (restic) console.log(`restic backup          ${rate(restic.s).toFixed(0).padStart(6)} MiB/s`);
+    console.log(`steward push           ${rate(pushS).toFixed(0).padStart(6)} MiB/s   = ${(rate(pushS) / rate(shaS)).toFixed(2)} x sha256${restic ? `, ${(rate(pushS) / rate(restic.s)).toFixed(2)} x restic` : ''}`);
+    const target = floor * 1.02 + series.length * 256 * 1024;
+    console.log('\n## stored bytes');
+    console.log(`sum of files ${fmt(total)}; floor ${fmt(floor)}; target ≤ ${fmt(target)}`);
+    if (restic) console.log(`restic repo  ${fmt(restic.stored)}  (${(restic.stored / floor).toFixed(3)} x floor)`);
+    console.log(`steward      ${fmt(stats.storedBytes)}  (${(stats.storedBytes / floor).toFixed(3)} x floor, ${(stats.storedBytes / total).toFixed(3)} x files) ${stats.storedBytes <= target ? 'within target' : 'OVER target'}`);
+
+    console.log('\n## delta pull per step (fresh cache holding only the parent)');
+    console.log('step                     pull bytes   zstd patch   ratio  target  pull s  patch-apply s');
+    for (const v of series.filter((x) => x.parent)) {
+      const parent = series.find((p) => p.version === v.parent)!;
+      const step = join(dir, `step-${v.version}`);
+      mkdirSync(step);
+      const common = { model: 'bench', home: join(dir, 'home'), cacheDir: join(step, 'cache') };
+      await pullVersion(client, { ...common, ref: parent.version, outDir: join(step, 'old') });
+      const [pullS, res] = await timed(() => pullVersion(client, { ...common, ref: v.version, outDir: join(step, 'new') }));
+      const oldF = join(seriesDir, parent.file);
+      const newF = join(seriesDir, v.file);
+      const patch = join(step, 'patch.zst');
+      sh('zstd', ['-q', '-T0', '--long=31', `--patch-from=${oldF}`, newF, '-o', patch]);
+      const patchBytes = statSync(patch).size;
+      const [applyS] = await timed(() => sh('zstd', ['-q', '-d', '--long=31', `--patch-from=${oldF}`, patch, '-o', join(step, 'applied')]));
+      const ok = res.transferredBytes <= 1.1 * patchBytes + 256 * 1024;
+      console.log(
+        `${`${parent.version}→${v.version}`.padEnd(24)} ${fmt(res.transferredBytes).padStart(11)} ${fmt(patchBytes).padStart(12)} ${(res.transferredBytes / Math.max(patchBytes, 1)).toFixed(2).padStart(6)}  ${ok ? 'ok  ' : 'OVER'}  ${pullS.toFixed(2).padStart(6)}  ${applyS.toFixed(2).padStart(13)}`,
+      );
+      rmSync(step, { recursive: true, force: true });
+    }
+  } finally {
+    await server.kill();
+  }
+  rmSync(seriesDir, { recursive: true, force: true });
+}
+
+/** Peak RSS of a process since the last reset (Linux: VmHWM; writing 5 to clear_refs resets it). */
+function serverPeakMiB(pid: number, reset: boolean): number {
+  const kib = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
+  if (reset) writeFileSync(`/proc/${pid}/clear_refs`, '5');
+  return kib / 1024;
+}
+
+/** Memory of one big file, each side in its own process so peak RSS is its own. */
+async function memoryCase(dir: string, bigMiB: number): Promise<void> {
+  const big = join(dir, 'big.bin');
+  sh('sh', ['-c', `head -c ${bigMiB * MiB} /dev/urandom > "${big}"`], { timeoutS: 900 });
+  const memServer = await spawnServer(join(dir, 'mem-server'));
+  try {
+    await new StewardClient({ url: memServer.url, token: memServer.token }).models.create({ name: 'mem' });
+    const pid = memServer.proc.pid!;
+    const child = (mode: string) => memRun([self, '--mem-child', mode, memServer.url, memServer.token, big, join(dir, 'mem-out')]);
+    serverPeakMiB(pid, true);
+    const push = await child('push');
+    const pushServer = serverPeakMiB(pid, true);
+    rmSync(big, { force: true }); // the pull writes its own copy; keep the disk footprint at ~3 × the file
+    const pull = await child('pull');
+    const pullServer = serverPeakMiB(pid, false);
+    console.log(`\n## memory, one ${bigMiB} MiB file (target < 300 MiB RSS)`);
+    console.log(`push  client ${push.maxRssMiB.toFixed(0)} MiB, server ${pushServer.toFixed(0)} MiB peak RSS, ${(bigMiB / push.seconds).toFixed(0)} MiB/s`);
+    console.log(`pull  client ${pull.maxRssMiB.toFixed(0)} MiB, server ${pullServer.toFixed(0)} MiB peak RSS, ${(bigMiB / pull.seconds).toFixed(0)} MiB/s`);
+  } finally {
+    await memServer.kill();
   }
 }
 
