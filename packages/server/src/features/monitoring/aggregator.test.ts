@@ -1,6 +1,6 @@
 import { mulberry32 } from '@steward/core';
 import { describe, expect, it } from 'vitest';
-import { Aggregator, CLAIM } from './aggregator.ts';
+import { Aggregator, CLAIM, MISS } from './aggregator.ts';
 import type { FeedbackEvent, PredictionEvent } from './events.parse.ts';
 
 const T = Date.UTC(2026, 0, 1, 12, 0, 0);
@@ -19,36 +19,42 @@ describe('Aggregator pending joins', () => {
     expect(a.takePending().rows.map((r) => r.requestId)).toEqual(['b']);
   });
 
-  it('joins a prediction whose flush is in flight, and has the next flush delete its row', () => {
+  it('joins a prediction whose flush is in flight, and has the next flush claim it', () => {
     const a = agg();
     a.addPrediction(pred('a'));
     const taken = a.takePending();
     expect(taken.rows).toHaveLength(1);
     expect(a.addFeedback(fb('a'))).toBeUndefined();
     a.pendingStored(taken.rows);
-    expect(a.takePending()).toEqual({ rows: [], joined: [{ model: 'm', requestId: 'a' }] });
+    expect(a.takePending()).toEqual({ rows: [], joined: [{ model: 'm', requestId: 'a', t: T }] });
   });
 
-  it('claims stored predictions and unknown ones from the table, once', () => {
+  it('claims stored predictions, answers MISS for requests it does not hold, and joins only a won claim', () => {
     const a = agg();
     a.addPrediction(pred('a', 0.2));
+    a.addPrediction(pred('b', 0.9));
     const taken = a.takePending();
     a.pendingStored(taken.rows);
     expect(a.addPrediction(pred('a'))).toBe('duplicate_request');
     expect(a.addFeedback(fb('a'))).toBe(CLAIM);
-    expect(a.addFeedback(fb('zzz'))).toBe(CLAIM);
-    expect(a.joinClaimed(fb('a', 0), taken.rows[0])).toBeUndefined();
-    expect(a.joinClaimed(fb('zzz'), undefined)).toBe('unknown_request');
-    // Claimed: no longer pending here either.
+    expect(a.addFeedback(fb('zzz'))).toBe(MISS);
+    expect(a.stored(fb('a'))).toMatchObject({ requestId: 'a', t: T });
+    expect(a.joinClaimed(fb('a', 0), true)).toBeUndefined();
+    expect(a.joinClaimed(fb('b'), false)).toBe('unknown_request'); // claimed elsewhere first
+    expect(a.joinClaimed(fb('a'), true)).toBe('unknown_request'); // no longer held
     expect(a.addPrediction(pred('a'))).toBeUndefined();
     const [d] = a.takeDeltas();
-    expect(d!.summary.labelled).toMatchObject({ tn: 1, tp: 0, fp: 0, fn: 0 });
+    expect(d!.summary.labelled).toMatchObject({ n: 1, tn: 1 });
   });
 
-  it('rejects a claimed row past the label horizon', () => {
+  it('holds predictions loaded from segments as stored, and rejects their labels past the horizon', () => {
     const a = agg();
-    expect(a.joinClaimed(fb('a', 1, T + 3_600_001), { model: 'm', requestId: 'a', version: '1', t: T, predictedPositive: true })).toBe('unknown_request');
-    expect(labelled(a)).toBe(0);
+    expect(a.loadStored([{ model: 'm', requestId: 'old', version: '1', t: T, predictedPositive: true }, { model: 'm', requestId: 'new', version: '1', t: T + 5000, predictedPositive: false }])).toBe(2);
+    expect(a.loadStored([{ model: 'm', requestId: 'new', version: '1', t: T, predictedPositive: true }])).toBe(0);
+    expect(a.addFeedback(fb('old', 1, T + 3_600_001))).toBe(CLAIM);
+    expect(a.joinClaimed(fb('old', 1, T + 3_600_001), true)).toBe('unknown_request');
+    expect(a.joinClaimed(fb('new', 0, T + 6000), true)).toBeUndefined();
+    expect(labelled(a)).toBe(1);
   });
 
   it('puts rows of a failed flush back, except those joined meanwhile', () => {
@@ -61,20 +67,19 @@ describe('Aggregator pending joins', () => {
     const again = a.takePending();
     expect(again.rows.map((r) => r.requestId)).toEqual(['a', 'c', 'd']);
     // b's row was never committed; deleting it next time is harmless and keeps a retried flush simple.
-    expect(again.joined).toEqual([{ model: 'm', requestId: 'b' }]);
+    expect(again.joined).toEqual([{ model: 'm', requestId: 'b', t: T }]);
   });
 
-  it('evicts the oldest pending prediction at the cap, counting only unstored ones as lost', () => {
+  it('evicts the oldest pending prediction at the cap and counts it', () => {
     const a = agg({ maxPending: 2 });
     a.addPrediction(pred('a'));
     a.pendingStored(a.takePending().rows);
     a.addPrediction(pred('b'));
-    a.addPrediction(pred('c')); // evicts stored a: still claimable from the table
-    expect(a.evicted).toBe(0);
-    a.addPrediction(pred('d')); // evicts fresh b: lost
-    expect(a.evicted).toBe(1);
+    a.addPrediction(pred('c')); // evicts stored a: its label can no longer join here
+    a.addPrediction(pred('d')); // evicts fresh b: never written
+    expect(a.evicted).toBe(2);
     expect(a.takePending().rows.map((r) => r.requestId)).toEqual(['c', 'd']);
-    expect(a.addFeedback(fb('a'))).toBe(CLAIM);
+    expect(a.addFeedback(fb('a'))).toBe(MISS);
   });
 
   it('hands out the states of detectors fed since the last flush and resumes from them', () => {

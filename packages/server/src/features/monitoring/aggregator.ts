@@ -4,14 +4,15 @@
  * model version. No I/O: the service flushes deltas, new pending predictions and detector states
  * to SQL in one transaction, and claims stored predictions for labels that miss memory.
  *
- * A pending prediction is FRESH (only here), IN_FLIGHT (taken by a running flush), STORED (in the
- * table too) or GONE (joined, expired or evicted before it was stored). Labels for FRESH and
- * IN_FLIGHT predictions join here; labels for STORED ones, or for predictions this process never
- * saw (made before a restart, or on another replica), are claimed from the table — `addFeedback`
- * answers `CLAIM` and the service calls `joinClaimed` with the row it took.
+ * A pending prediction is FRESH (only here), IN_FLIGHT (taken by a running flush), STORED (in a
+ * pending segment too: written by this process, loaded back after a restart, or read from another
+ * replica's segment) or GONE (joined, expired or evicted). Labels for FRESH and IN_FLIGHT
+ * predictions join here; a label for a STORED one must win its claim row first — `addFeedback`
+ * answers `CLAIM` and the service calls `joinClaimed` with the outcome. A label for a request not
+ * held here answers `MISS`: the service reads newer segments (other replicas') and asks again.
  *
  * Memory: deltas grow with (versions × minutes since the last flush × features); pending joins are
- * capped at `maxPending` (oldest evicted; only unstored ones are lost, and counted) — the one
+ * capped at `maxPending` (oldest evicted and counted: their labels no longer join) — the one
  * per-row structure, bounded by config.
  */
 import {
@@ -19,7 +20,7 @@ import {
   type PredictionInput, type Random, type SampleRow, type WindowSummary,
 } from '@steward/core';
 import type { FeedbackEvent, PredictionEvent, RejectCode } from './events.parse.ts';
-import type { PendingRow } from './monitoring.store.sql.ts';
+import type { PendingKey, PendingRow } from './monitoring.store.sql.ts';
 
 export const MINUTE_MS = 60_000;
 
@@ -50,6 +51,8 @@ interface Pending extends PendingRow {
 
 /** `addFeedback`'s answer when the prediction has to be claimed from the table. */
 export const CLAIM = 'claim' as const;
+/** `addFeedback`'s answer when the prediction is not held here (yet). */
+export const MISS = 'miss' as const;
 
 export interface DetectorStateRow {
   model: string;
@@ -85,8 +88,8 @@ export class Aggregator {
   #lastPending: { model: string; map: Map<string, Pending> } | undefined;
   /** Predictions added since the last flush took them (entries may have turned GONE since). */
   #fresh: Pending[] = [];
-  /** Stored predictions joined here since the last flush: their rows are deleted by the next one. */
-  #joined: Array<{ model: string; requestId: string }> = [];
+  /** Predictions joined here while their segment was being written: the next flush claims them. */
+  #joined: PendingKey[] = [];
   #detectors = new Map<string, Detectors & { model: string; version: string }>();
   #dirtyDetectors = new Set<string>();
   evicted = 0;
@@ -121,11 +124,10 @@ export class Aggregator {
     const oldest = from.values().next().value as Pending | undefined;
     if (!oldest) return;
     this.#deletePending(from, oldest);
-    // A stored prediction stays claimable from the table; an unstored one is lost.
-    if (oldest.state === FRESH) {
-      oldest.state = GONE;
-      this.evicted++;
-    }
+    // Its label can no longer join (a stored one stays in its segment, but is looked up only here).
+    // An in-flight one is still written by the running flush, so it stays claimable after a restart.
+    if (oldest.state === FRESH) oldest.state = GONE;
+    this.evicted++;
   }
 
   /** Predictions not yet handed to a flush: what a crash would lose, and what triggers an early flush. */
@@ -190,30 +192,56 @@ export class Aggregator {
    * Joins a label to its prediction when the prediction is here and not yet stored; the cells land
    * in the prediction's window. Answers CLAIM when the prediction must be claimed from the table.
    */
-  addFeedback(ev: FeedbackEvent): RejectCode | typeof CLAIM | undefined {
+  addFeedback(ev: FeedbackEvent): RejectCode | typeof CLAIM | typeof MISS | undefined {
     const pmap = this.#pendingOf(ev.model);
     const p = pmap.get(ev.requestId);
-    if (!p || p.state === STORED) return CLAIM;
+    if (!p) return MISS;
+    if (p.state === STORED) return CLAIM;
     if (ev.t - p.t > this.o.labelHorizonMs) return 'unknown_request';
     this.#deletePending(pmap, p);
     // An in-flight row is being written by the running flush: the next flush deletes it.
-    if (p.state === IN_FLIGHT) this.#joined.push({ model: p.model, requestId: p.requestId });
+    if (p.state === IN_FLIGHT) this.#joined.push({ model: p.model, requestId: p.requestId, t: p.t });
     p.state = GONE;
     this.#join(p, ev.label);
     return undefined;
   }
 
-  /** Joins a label to a prediction claimed (deleted) from the table; undefined rows were not there. */
-  joinClaimed(ev: FeedbackEvent, row: PendingRow | undefined): RejectCode | undefined {
+  /** The stored prediction a CLAIM answer was about (to build the claim key), if still held. */
+  stored(ev: FeedbackEvent): PendingRow | undefined {
+    const p = this.#pendingOf(ev.model).get(ev.requestId);
+    return p?.state === STORED ? p : undefined;
+  }
+
+  /**
+   * Joins a label to a stored prediction once its claim is settled: `won` false means another
+   * label (here or on another replica, before or after a restart) claimed it first.
+   */
+  joinClaimed(ev: FeedbackEvent, won: boolean): RejectCode | undefined {
     const pmap = this.#pendingOf(ev.model);
     const p = pmap.get(ev.requestId);
-    if (p?.state === STORED) {
-      this.#deletePending(pmap, p);
-      p.state = GONE;
-    }
-    if (!row || ev.t - row.t > this.o.labelHorizonMs) return 'unknown_request';
-    this.#join(row, ev.label);
+    if (!p || p.state !== STORED) return 'unknown_request';
+    this.#deletePending(pmap, p);
+    p.state = GONE;
+    if (!won || ev.t - p.t > this.o.labelHorizonMs) return 'unknown_request';
+    this.#join(p, ev.label);
     return undefined;
+  }
+
+  /**
+   * Holds stored predictions read from segments (at start, or another replica's), oldest first.
+   * Request ids already held are skipped; past the cap the oldest are evicted as usual.
+   */
+  loadStored(rows: readonly PendingRow[]): number {
+    let n = 0;
+    for (const r of rows) {
+      const pmap = this.#pendingOf(r.model);
+      if (pmap.has(r.requestId)) continue;
+      if (this.#pendingSize >= this.o.maxPending) this.#evictOne(pmap);
+      pmap.set(r.requestId, { state: STORED, model: r.model, requestId: r.requestId, version: r.version, t: r.t, predictedPositive: r.predictedPositive, score: r.score, groups: r.groups });
+      this.#pendingSize++;
+      n++;
+    }
+    return n;
   }
 
   #join(p: PendingRow, label: 0 | 1): void {
@@ -243,7 +271,7 @@ export class Aggregator {
   }
 
   /** Hands the new pending predictions to a flush (they turn IN_FLIGHT), with the joined stored keys. */
-  takePending(): { rows: PendingRow[]; joined: Array<{ model: string; requestId: string }> } {
+  takePending(): { rows: PendingRow[]; joined: PendingKey[] } {
     const rows: Pending[] = [];
     for (const p of this.#fresh) {
       if (p.state !== FRESH) continue;
@@ -261,8 +289,8 @@ export class Aggregator {
     for (const p of rows as Pending[]) if (p.state === IN_FLIGHT) p.state = STORED;
   }
 
-  /** The flush failed: in-flight rows are new again (joined meanwhile: GONE, skipped), deletes retried. */
-  pendingNotStored(rows: PendingRow[], joined: Array<{ model: string; requestId: string }>): void {
+  /** The flush failed: in-flight rows are new again (joined meanwhile: GONE, skipped), claims retried. */
+  pendingNotStored(rows: PendingRow[], joined: PendingKey[]): void {
     const back: Pending[] = [];
     for (const p of rows as Pending[]) {
       if (p.state !== IN_FLIGHT) continue;

@@ -2,6 +2,7 @@ import { PostgresAdapter, sql, type Kysely, type Migration } from 'kysely';
 
 /**
  * Migration 0008_monitoring_durability: what an in-memory aggregator used to lose on restart.
+ * (0009 replaces `monitoring_pending` by packed segments and claim rows; this one stays as it ran.)
  *
  * `monitoring_pending` holds each prediction still waiting for its label (written in bulk with the
  * window flush, claimed with DELETE … RETURNING when its feedback arrives, so two replicas never

@@ -49,4 +49,23 @@ d('two replicas flushing the same windows on postgres', () => {
     const minutes = await b.services.monitoring.service.metrics('m', '1.0.0', '1m', range);
     expect(minutes.map((w) => w.metrics.count)).toEqual([sent / 2, sent / 2]);
   }, 120_000);
+
+  it('joins a label on one replica to a prediction made on the other, once', async () => {
+    const t0 = Math.floor(Date.now() / 60_000) * 60_000 - 60_000;
+    const preds = Array.from({ length: 20 }, (_, i) => JSON.stringify({ model: 'm', version: '1.0.0', requestId: `x${i}`, time: new Date(t0 + i).toISOString(), features: { x: i }, score: 0.9 })).join('\n');
+    expect((await a.services.monitoring.service.ingest(preds)).accepted).toBe(20);
+    await a.services.monitoring.service.flush();
+    const labels = Array.from({ length: 20 }, (_, i) => JSON.stringify({ type: 'feedback', model: 'm', requestId: `x${i}`, label: i % 2 })).join('\n');
+    // The same labels reach both replicas at once: each label joins on exactly one of them.
+    const [ra, rb] = await Promise.all([a.services.monitoring.service.ingest(labels), b.services.monitoring.service.ingest(labels)]);
+    expect(ra.feedback + rb.feedback).toBe(20);
+    expect((ra.reasons.unknown_request ?? 0) + (rb.reasons.unknown_request ?? 0)).toBe(20);
+    await Promise.all([a.services.monitoring.service.flush(), b.services.monitoring.service.flush()]);
+    const [w] = await b.services.monitoring.service.metrics('m', '1.0.0', '1m', { since: new Date(t0), until: new Date(t0 + 60_000) });
+    expect(w!.metrics).toMatchObject({ labelled: 20, accuracy: 0.5 });
+    // A replica that saw none of them still joins a label once the other has flushed.
+    expect((await a.services.monitoring.service.ingest(JSON.stringify({ model: 'm', version: '1.0.0', requestId: 'y', time: new Date(t0 + 50).toISOString(), features: { x: 1 }, score: 0.1 }))).accepted).toBe(1);
+    await a.services.monitoring.service.flush();
+    expect((await b.services.monitoring.service.ingest(JSON.stringify({ type: 'feedback', model: 'm', requestId: 'y', label: 0 }))).feedback).toBe(1);
+  }, 120_000);
 });

@@ -99,9 +99,11 @@ for (const target of testDbTargets()) {
         expect(state.adwin.tick).toBe(55); // a restart from scratch would say 40
         expect(state.pageHinkley.n).toBe(90); // from scratch: 30
         expect(state).toEqual(JSON.parse(JSON.stringify({ ddm: ddm.toState(), adwin: adwin.toState(), pageHinkley: ph.toState() })));
-        const left = await sql<{ n: number }>`select count(*) as n from monitoring_pending where model = 'm'`.execute(reader.kysely);
-        // 60 + 30 predictions, 55 labelled: p40..p49 were never stored, the other 45 were claimed.
-        expect(Number(left.rows[0]!.n)).toBe(35);
+        // 55 labels: p40..p49 joined before their segment was written; the other 45 claimed a stored prediction.
+        const claims = await sql<{ n: number }>`select count(*) as n from monitoring_pending_claims where model = 'm'`.execute(reader.kysely);
+        expect(Number(claims.rows[0]!.n)).toBe(45);
+        const segments = await sql<{ n: number }>`select sum(count) as n from monitoring_pending_segments where model = 'm'`.execute(reader.kysely);
+        expect(Number(segments.rows[0]!.n)).toBe(50 + 30); // p40..p49 were never written
       } finally {
         await reader.close();
       }

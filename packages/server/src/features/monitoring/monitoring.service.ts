@@ -9,10 +9,11 @@ import {
   type DriftOptions, type Random, type ReferenceOptions, type ReferenceProfile, type WindowMetrics, type WindowSummary,
 } from '@steward/core';
 import { iso } from '../../lib/context.ts';
-import { Aggregator, CLAIM, type Delta } from './aggregator.ts';
+import { Aggregator, CLAIM, MISS, type Delta } from './aggregator.ts';
 import { EventRejected, forEachLine, type FeedbackEvent, type MonitoringEvent, type RejectCode } from './events.parse.ts';
 import type { MonitoringCounters } from './monitoring.metrics.ts';
-import { GRANULARITY_MS, type Granularity, type MonitoringStore, type PendingRow, type StoredWindow } from './monitoring.store.sql.ts';
+import { GRANULARITY_MS, type Granularity, type MonitoringStore, type PendingKey, type PendingRow, type StoredWindow } from './monitoring.store.sql.ts';
+import { decodeSegment } from './pending-segment.ts';
 
 export interface MonitoringConfig {
   labelHorizonMs: number;
@@ -94,16 +95,65 @@ export function createMonitoringService(deps: Deps) {
   const known = new Map<string, { ok: RejectCode | undefined; until: number }>();
   let flushing: Promise<void> = Promise.resolve();
   let lastPrune = 0;
-  // Detector states saved by the previous run, loaded once before the first event or flush.
+  // Pending segments this process holds or has looked at (its own, loaded, or too old to load), by
+  // id with their write time; and the write time from which other replicas' segments are read.
+  const seenSegments = new Map<string, number>();
+  let tailFrom = Number.NEGATIVE_INFINITY;
+  // Another replica's flush commits a little after the time it stamps: read back this far.
+  const TAIL_OVERLAP_MS = 60_000;
+
+  async function loadSegments(ids: string[]): Promise<void> {
+    const rows: PendingRow[][] = [];
+    for (const seg of await deps.store.segmentData(ids)) {
+      try {
+        rows.push(decodeSegment(seg.model, seg.data));
+      } catch (e) {
+        deps.log?.(`monitoring: pending segment ${seg.id} is unreadable; its predictions cannot be labelled`, e);
+      }
+    }
+    for (const r of rows) agg.loadStored(r);
+  }
+
+  /** At start: detector states, and the newest stored predictions up to the pending cap. */
+  async function restore(): Promise<void> {
+    const [states, segments] = await Promise.all([deps.store.detectors(), deps.store.segmentList(deps.now().getTime() - config.labelHorizonMs)]);
+    agg.loadDetectorStates(states, (r, e) => deps.log?.(`monitoring: detector state of ${r.model}@${r.version} is unreadable; starting it over`, e));
+    const load: string[] = [];
+    let n = 0;
+    for (const seg of segments) {
+      const at = Date.parse(seg.createdAt);
+      seenSegments.set(seg.id, at);
+      if (at > tailFrom) tailFrom = at;
+      if (n < config.maxPending) {
+        load.push(seg.id);
+        n += seg.count;
+      }
+    }
+    // Oldest first, so each model's map keeps time order for eviction and expiry.
+    await loadSegments(load.reverse());
+  }
+
+  /** Reads segments other replicas wrote since the last look (when a label names an unknown request). */
+  async function tail(): Promise<void> {
+    const since = Number.isFinite(tailFrom) ? iso(new Date(tailFrom - TAIL_OVERLAP_MS)) : undefined;
+    const segments = await deps.store.segmentList(deps.now().getTime() - config.labelHorizonMs, since);
+    const load: string[] = [];
+    for (const seg of segments) {
+      const at = Date.parse(seg.createdAt);
+      if (seenSegments.has(seg.id)) continue;
+      seenSegments.set(seg.id, at);
+      if (at > tailFrom) tailFrom = at;
+      load.push(seg.id);
+    }
+    if (load.length > 0) await loadSegments(load.reverse());
+  }
+
   let restoring: Promise<void> | undefined;
   const restored = (): Promise<void> =>
-    (restoring ??= deps.store.detectors().then(
-      (rows) => agg.loadDetectorStates(rows, (r, e) => deps.log?.(`monitoring: detector state of ${r.model}@${r.version} is unreadable; starting it over`, e)),
-      (e) => {
-        restoring = undefined; // try again with the next batch rather than failing forever
-        throw e;
-      },
-    ));
+    (restoring ??= restore().catch((e) => {
+      restoring = undefined; // try again with the next batch rather than failing forever
+      throw e;
+    }));
   let earlyFlush = false;
 
   async function check(model: string, version: string | undefined, now: number): Promise<RejectCode | undefined> {
@@ -145,12 +195,14 @@ export function createMonitoringService(deps: Deps) {
         else res.feedback++;
       }
     };
-    // Labels whose prediction is not in memory (stored, made before a restart or on another
-    // replica) are claimed from the table in one round trip per batch, after the parse.
+    // Labels of stored predictions must win a claim row (one round trip per batch); labels of
+    // requests not held here wait for one look at newer segments (another replica's).
     const claims: Array<[number, FeedbackEvent]> = [];
+    const misses: Array<[number, FeedbackEvent]> = [];
     const apply = (line: number, ev: MonitoringEvent, bad: RejectCode | undefined) => {
       const code = bad ?? (ev.type === 'prediction' ? agg.addPrediction(ev) : agg.addFeedback(ev));
       if (code === CLAIM) claims.push([line, ev as FeedbackEvent]);
+      else if (code === MISS) misses.push([line, ev as FeedbackEvent]);
       else settle(line, ev, code);
     };
     // Events of a model/version already resolved are applied while parsing (they die young: no
@@ -175,15 +227,28 @@ export function createMonitoringService(deps: Deps) {
       const version = ev.type === 'prediction' ? ev.version : undefined;
       apply(line, ev, await check(ev.model, version, nowMs));
     }
+    if (misses.length > 0) {
+      await tail();
+      for (const [line, ev] of misses) {
+        const code = agg.addFeedback(ev);
+        if (code === CLAIM) claims.push([line, ev]);
+        else settle(line, ev, code === MISS ? 'unknown_request' : code);
+      }
+    }
     if (claims.length > 0) {
-      const rows = new Map<string, PendingRow>();
-      for (const r of await deps.store.claimPending(claims.map(([, ev]) => ev))) rows.set(`${r.model}\0${r.requestId}`, r);
+      const keys: PendingKey[] = [];
+      const asked = new Set<string>();
+      for (const [, ev] of claims) {
+        const p = agg.stored(ev);
+        const key = `${ev.model}\0${ev.requestId}`;
+        // A second label for the same request in this batch loses to the first.
+        if (p && !asked.has(key)) keys.push({ model: p.model, requestId: p.requestId, t: p.t });
+        asked.add(key);
+      }
+      const won = await deps.store.claim(keys);
       for (const [line, ev] of claims) {
         const key = `${ev.model}\0${ev.requestId}`;
-        // A second label for the same request in this batch finds the row already taken.
-        const row = rows.get(key);
-        rows.delete(key);
-        settle(line, ev, agg.joinClaimed(ev, row));
+        settle(line, ev, agg.joinClaimed(ev, won.delete(key)));
       }
     }
     res.errors.sort((x, y) => x.line - y.line);
@@ -214,7 +279,9 @@ export function createMonitoringService(deps: Deps) {
       }
     }
     try {
-      await deps.store.flush({ windows: [...rolled.values()], pending: pending.rows, joined: pending.joined, detectors }, iso(new Date(nowMs)));
+      const ids = await deps.store.flush({ windows: [...rolled.values()], pending: pending.rows, joined: pending.joined, detectors }, iso(new Date(nowMs)));
+      for (const id of ids) seenSegments.set(id, nowMs);
+      if (ids.length > 0 && nowMs > tailFrom) tailFrom = nowMs;
     } catch (e) {
       agg.restore(deltas, (a, b) => mergeWindowSummaries(a, b, random));
       agg.pendingNotStored(pending.rows, pending.joined);
@@ -230,7 +297,10 @@ export function createMonitoringService(deps: Deps) {
     if (nowMs - lastPrune <= 3_600_000) return;
     lastPrune = nowMs;
     for (const g of ['1m', '1h', '1d'] as const) await deps.store.prune(g, iso(new Date(nowMs - config.retentionMs[g])));
-    agg.expired += await deps.store.expirePending(nowMs - config.labelHorizonMs);
+    const before = nowMs - config.labelHorizonMs;
+    await deps.store.sweepPending(before);
+    // Segments written before the horizon can hold no prediction still inside it.
+    for (const [id, at] of seenSegments) if (at < before) seenSegments.delete(id);
   }
 
   /** Serialised: one flush at a time, each waiting for the previous. */

@@ -1,6 +1,9 @@
-import { CompiledQuery, PostgresAdapter, type Kysely, type Transaction } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import { PostgresAdapter, type Kysely, type Transaction } from 'kysely';
 import { mergeWindowSummaries, windowSummaryFromJSON, windowSummaryToJSON, type Random, type ReferenceProfile, type WindowSummary } from '@steward/core';
 import type { MonitoringDurabilityTables } from './monitoring-durability.migration.ts';
+import type { MonitoringSegmentTables } from './monitoring-segments.migration.ts';
+import { encodeSegment } from './pending-segment.ts';
 import type { MonitoringTables } from './monitoring.migration.ts';
 
 export type Granularity = '1m' | '1h' | '1d';
@@ -27,21 +30,27 @@ export interface PendingRow {
   groups?: Record<string, string> | undefined;
 }
 
+/** A stored prediction's key, with its time (claims are swept by it). */
+export interface PendingKey {
+  model: string;
+  requestId: string;
+  t: number;
+}
+
 /** Everything one flush writes, in one transaction: a crash leaves all of it or none. */
 export interface FlushBatch {
   windows: StoredWindow[];
-  /** New predictions awaiting a label (already-stored request ids are left as they are). */
+  /** New predictions awaiting a label: one packed segment per model. */
   pending: PendingRow[];
-  /** Keys (model, request id) of stored predictions whose label was joined in memory. */
-  joined: Array<{ model: string; requestId: string }>;
+  /** Stored predictions (written by an earlier flush) whose label was joined in memory: claimed. */
+  joined: PendingKey[];
   /** Detector state per model version, JSON. */
   detectors: Array<{ model: string; version: string; state: string }>;
 }
 
-type Tables = MonitoringTables & MonitoringDurabilityTables;
+type Tables = MonitoringTables & MonitoringDurabilityTables & MonitoringSegmentTables;
 
-/** Rows per multi-row INSERT: 7 parameters each stays far below SQLite's and PostgreSQL's limits. */
-const PENDING_ROWS_PER_INSERT = 1000;
+/** Claims per multi-row INSERT (3 parameters each: far below either dialect's limit). */
 const KEYS_PER_STATEMENT = 500;
 
 /**
@@ -54,7 +63,6 @@ const KEYS_PER_STATEMENT = 500;
  */
 export function createMonitoringStoreSql(db: Kysely<Tables>, random: Random) {
   const postgres = db.getExecutor().adapter instanceof PostgresAdapter;
-  const ph = (i: number) => (postgres ? `$${i}` : '?');
 
   async function mergeOne(trx: Transaction<Tables>, w: StoredWindow, at: string): Promise<void> {
     const select = () => {
@@ -80,55 +88,50 @@ export function createMonitoringStoreSql(db: Kysely<Tables>, random: Random) {
       .execute();
   }
 
-  /** One multi-row INSERT per 1,000 predictions, compiled by hand: building a Kysely tree of 7,000 values costs more than the insert. */
-  async function insertPending(trx: Transaction<Tables>, rows: PendingRow[]): Promise<void> {
-    for (let at = 0; at < rows.length; at += PENDING_ROWS_PER_INSERT) {
-      const n = Math.min(PENDING_ROWS_PER_INSERT, rows.length - at);
-      const params: unknown[] = new Array(n * 7);
-      const tuples: string[] = new Array(n);
-      for (let i = 0, p = 0; i < n; i++) {
-        const r = rows[at + i]!;
-        params[p] = r.model;
-        params[p + 1] = r.requestId;
-        params[p + 2] = r.version;
-        params[p + 3] = r.t;
-        params[p + 4] = r.score ?? null;
-        params[p + 5] = r.predictedPositive ? 1 : 0;
-        params[p + 6] = r.groups ? JSON.stringify(r.groups) : null;
-        tuples[i] = `(${ph(p + 1)},${ph(p + 2)},${ph(p + 3)},${ph(p + 4)},${ph(p + 5)},${ph(p + 6)},${ph(p + 7)})`;
-        p += 7;
-      }
-      await trx.executeQuery(CompiledQuery.raw(
-        `insert into monitoring_pending (model, request_id, version, t, score, positive, groups) values ${tuples.join(',')} on conflict (model, request_id) do nothing`,
-        params,
-      ));
+  /** One segment row per model; returns the new segment ids. */
+  async function insertSegments(trx: Transaction<Tables>, rows: PendingRow[], at: string): Promise<string[]> {
+    const byModel = new Map<string, PendingRow[]>();
+    for (const r of rows) {
+      const list = byModel.get(r.model);
+      if (list) list.push(r);
+      else byModel.set(r.model, [r]);
     }
+    const ids: string[] = [];
+    for (const [model, list] of byModel) {
+      const { data, maxT } = encodeSegment(list);
+      const id = randomUUID();
+      await trx.insertInto('monitoring_pending_segments').values({ id, model, created_at: at, max_t: maxT, count: list.length, data }).execute();
+      ids.push(id);
+    }
+    return ids;
   }
 
-  /** Per model, request ids in slices that stay below every dialect's parameter limit. */
-  function slices(keys: Array<{ model: string; requestId: string }>): Array<{ model: string; ids: string[] }> {
-    const byModel = new Map<string, string[]>();
-    for (const k of keys) {
-      const ids = byModel.get(k.model);
-      if (ids) ids.push(k.requestId);
-      else byModel.set(k.model, [k.requestId]);
+  /** Inserts claim rows; returns the keys (model NUL request id) this call claimed first. */
+  async function insertClaims(q: Kysely<Tables> | Transaction<Tables>, keys: PendingKey[]): Promise<Set<string>> {
+    const won = new Set<string>();
+    for (let i = 0; i < keys.length; i += KEYS_PER_STATEMENT) {
+      const slice = keys.slice(i, i + KEYS_PER_STATEMENT).map((k) => ({ model: k.model, request_id: k.requestId, t: k.t }));
+      const rows = await q.insertInto('monitoring_pending_claims').values(slice)
+        .onConflict((oc) => oc.columns(['model', 'request_id']).doNothing())
+        .returning(['model', 'request_id']).execute();
+      for (const r of rows) won.add(`${r.model}\0${r.request_id}`);
     }
-    const out: Array<{ model: string; ids: string[] }> = [];
-    for (const [model, ids] of byModel) for (let i = 0; i < ids.length; i += KEYS_PER_STATEMENT) out.push({ model, ids: ids.slice(i, i + KEYS_PER_STATEMENT) });
-    return out;
+    return won;
   }
 
-  async function flush(batch: FlushBatch, at: string): Promise<void> {
+  /** Returns the ids of the pending segments written. */
+  async function flush(batch: FlushBatch, at: string): Promise<string[]> {
     const windows = [...batch.windows].sort((a, b) => cmp(a.model, b.model) || cmp(a.version, b.version) || cmp(a.granularity, b.granularity) || cmp(a.start, b.start));
-    await db.transaction().execute(async (trx) => {
+    return db.transaction().execute(async (trx) => {
       for (const w of windows) await mergeOne(trx, w, at);
-      if (batch.pending.length > 0) await insertPending(trx, batch.pending);
-      for (const s of slices(batch.joined)) await trx.deleteFrom('monitoring_pending').where('model', '=', s.model).where('request_id', 'in', s.ids).execute();
+      const ids = batch.pending.length > 0 ? await insertSegments(trx, batch.pending, at) : [];
+      if (batch.joined.length > 0) await insertClaims(trx, batch.joined);
       for (const d of batch.detectors) {
         await trx.insertInto('monitoring_detectors').values({ model: d.model, version: d.version, state: d.state, updated_at: at })
           .onConflict((oc) => oc.columns(['model', 'version']).doUpdateSet({ state: d.state, updated_at: at }))
           .execute();
       }
+      return ids;
     });
   }
 
@@ -136,30 +139,40 @@ export function createMonitoringStoreSql(db: Kysely<Tables>, random: Random) {
     flush,
 
     /** Merges windows only (tests and tools); the service flushes through `flush`. */
-    mergeWindows: (items: StoredWindow[], at: string): Promise<void> => flush({ windows: items, pending: [], joined: [], detectors: [] }, at),
-
-    /**
-     * Takes the stored predictions with these request ids out of the table and returns them: the
-     * DELETE … RETURNING is the claim, so a label joins once even when two replicas receive it.
-     */
-    async claimPending(keys: Array<{ model: string; requestId: string }>): Promise<PendingRow[]> {
-      const out: PendingRow[] = [];
-      for (const s of slices(keys)) {
-        const rows = await db.deleteFrom('monitoring_pending').where('model', '=', s.model).where('request_id', 'in', s.ids).returningAll().execute();
-        for (const r of rows) {
-          const p: PendingRow = { model: r.model, requestId: r.request_id, version: r.version, t: Number(r.t), predictedPositive: r.positive === 1 };
-          if (r.score !== null) p.score = r.score;
-          if (r.groups !== null) p.groups = JSON.parse(r.groups) as Record<string, string>;
-          out.push(p);
-        }
-      }
-      return out;
+    mergeWindows: async (items: StoredWindow[], at: string): Promise<void> => {
+      await flush({ windows: items, pending: [], joined: [], detectors: [] }, at);
     },
 
-    /** Drops stored predictions made before `beforeMs` (past the label horizon); returns how many. */
-    async expirePending(beforeMs: number): Promise<number> {
-      const r = await db.deleteFrom('monitoring_pending').where('t', '<', beforeMs).executeTakeFirst();
-      return Number(r.numDeletedRows);
+    /**
+     * Claims stored predictions for their labels: INSERT … ON CONFLICT DO NOTHING RETURNING, so
+     * a label joins once even when two replicas (or a replica before and after a restart) get it.
+     * Returns the keys (model NUL request id) claimed by this call.
+     */
+    claim: (keys: PendingKey[]): Promise<Set<string>> => insertClaims(db, keys),
+
+    /** Segments whose newest prediction is at or after `minT` (and written since), newest first, without their data. */
+    async segmentList(minT: number, writtenSince?: string): Promise<Array<{ id: string; model: string; createdAt: string; count: number }>> {
+      let q = db.selectFrom('monitoring_pending_segments').select(['id', 'model', 'created_at', 'count']).where('max_t', '>=', minT);
+      if (writtenSince !== undefined) q = q.where('created_at', '>=', writtenSince);
+      const rows = await q.orderBy('created_at', 'desc').orderBy('id').execute();
+      return rows.map((r) => ({ id: r.id, model: r.model, createdAt: r.created_at, count: Number(r.count) }));
+    },
+
+    /** The data of some segments, in the order asked. */
+    async segmentData(ids: string[]): Promise<Array<{ id: string; model: string; createdAt: string; data: Uint8Array }>> {
+      const out: Array<{ id: string; model: string; createdAt: string; data: Uint8Array }> = [];
+      for (let i = 0; i < ids.length; i += KEYS_PER_STATEMENT) {
+        const rows = await db.selectFrom('monitoring_pending_segments').select(['id', 'model', 'created_at', 'data']).where('id', 'in', ids.slice(i, i + KEYS_PER_STATEMENT)).execute();
+        for (const r of rows) out.push({ id: r.id, model: r.model, createdAt: r.created_at, data: r.data });
+      }
+      const order = new Map(ids.map((id, k) => [id, k]));
+      return out.sort((a, b) => order.get(a.id)! - order.get(b.id)!);
+    },
+
+    /** Drops segments and claims past the label horizon (predictions made before `beforeMs`). */
+    async sweepPending(beforeMs: number): Promise<void> {
+      await db.deleteFrom('monitoring_pending_segments').where('max_t', '<', beforeMs).execute();
+      await db.deleteFrom('monitoring_pending_claims').where('t', '<', beforeMs).execute();
     },
 
     async detectors(): Promise<Array<{ model: string; version: string; state: string }>> {
