@@ -28,11 +28,12 @@ export function createMonitoring(deps: {
   log?: (msg: string, err?: unknown) => void;
 }) {
   const store = createMonitoringStoreSql(deps.db as unknown as Parameters<typeof createMonitoringStoreSql>[0], mulberry32(0xc0ffee));
+  const counters = deps.registry ? createMonitoringCounters(deps.registry) : undefined;
   const service = createMonitoringService({
     store,
     now: deps.now,
     ...(deps.config ? { config: deps.config } : {}),
-    ...(deps.registry ? { counters: createMonitoringCounters(deps.registry) } : {}),
+    ...(counters ? { counters } : {}),
     versionExists: async (model, version) => {
       const v = await deps.versions.get(model, version);
       if (v.version !== version) throw new NotFoundError(`${model}@${version} is not a version`, {}, 'version_not_found');
@@ -41,6 +42,7 @@ export function createMonitoring(deps: {
     readBlob: (sha256) => readText(deps.blobs, sha256),
     ...(deps.log ? { log: deps.log } : {}),
   });
+  counters?.watchPending(() => service.pending);
   let timer: ReturnType<typeof setInterval> | undefined;
   return {
     service,

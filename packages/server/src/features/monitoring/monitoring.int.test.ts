@@ -45,6 +45,9 @@ for (const target of testDbTargets()) {
       const metrics = await h.call('GET', '/metrics');
       expect(metrics.text).toMatch(/steward_monitoring_events_rejected_total\{reason="invalid_json"\} 2/);
       expect(metrics.text).toMatch(/steward_monitoring_events_accepted_total\{type="prediction"\} 2/);
+      // b still waits for its label; a joined.
+      expect(metrics.text).toMatch(/steward_monitoring_pending_predictions 1\n/);
+      expect(metrics.text).toMatch(/steward_monitoring_pending_evicted 0\n/);
 
       const mon = await h.call('GET', 'models/m/monitor?version=1.0.0&window=1m&since=1h');
       expect(mon.status).toBe(200);
