@@ -109,7 +109,7 @@ export function createFleetService(deps: FleetDeps) {
   async function desiredOf(channels: readonly { model: string; channel: string }[], block: number) {
     const entries = await Promise.all(channels.map((c) => desired(c.model, c.channel, block)));
     const etag = createHash('sha256')
-      .update(JSON.stringify(channels.map((c, i) => [c.model, c.channel, entries[i]!.tag])))
+      .update(JSON.stringify(channels.map((c, i) => [c.model, c.channel, entries[i]!.tag]).sort((a, b) => (`${a[0]}\u0000${a[1]}` < `${b[0]}\u0000${b[1]}` ? -1 : 1))))
       .digest('base64url')
       .slice(0, 27);
     return { etag, channels: entries.map((e) => e.value) };
