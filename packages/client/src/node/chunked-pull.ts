@@ -67,6 +67,8 @@ export interface FetchOptions {
   compress?: boolean;
   /** Per chunk id, cached chunks holding the old bytes at its place (see alignedBases). */
   bases?: Map<string, string[]>;
+  /** Per chunk id, the bytes of its bases (to keep a request under the server's limit). */
+  baseBytes?: Map<string, number>;
   /** Bytes per `POST /chunks/fetch` answer (≤ 64 MiB). Default 16 MiB. */
   batchBytes?: number;
   /** Requests in flight. Default 2. */
@@ -97,7 +99,7 @@ export async function fetchIntoCache(client: StewardClient, cache: ChunkCache, c
         const ids: string[] = [];
         for (const c of batch) if (!(await cache.has(c.id))) ids.push(c.id); // a retried batch asks only for the rest
         if (ids.length === 0) return;
-        const bases = useBases ? ids.map((id) => opts.bases!.get(id) ?? []) : undefined;
+        const bases = useBases ? basesWithin(ids, opts.bases!, opts.baseBytes) : undefined;
         const basesOf = new Map(bases ? ids.map((id, i) => [id, bases[i]!]) : []);
         const onFrame = async (f: ChunkFrame) => {
           if (!want.has(f.id)) throw new DigestMismatchError(`server sent chunk ${f.id} that was not asked for`, { id: f.id });
@@ -124,6 +126,23 @@ export async function fetchIntoCache(client: StewardClient, cache: ChunkCache, c
   const bad = results.find((r) => r.status === 'rejected');
   if (bad) throw bad.reason;
   return { wireBytes };
+}
+
+/**
+ * The server takes at most 128 MiB of base bytes per request; we send at most 96 MiB (a base of
+ * unknown size counts as the 256 KiB maximum). Chunks past that come without bases, which costs
+ * bytes, never correctness.
+ */
+const MAX_REQUEST_BASE_BYTES = 96 * 1024 * 1024;
+function basesWithin(ids: string[], all: Map<string, string[]>, bytes?: Map<string, number>): string[][] {
+  let left = MAX_REQUEST_BASE_BYTES;
+  return ids.map((id) => {
+    const b = all.get(id) ?? [];
+    const n = bytes?.get(id) ?? b.length * 256 * 1024;
+    if (n > left) return [];
+    left -= n;
+    return b;
+  });
 }
 
 /** A base chunk was evicted from the cache between planning and decoding (another process trimmed it). */

@@ -79,8 +79,8 @@ export async function pullVersion(client: StewardClient, opts: PullOptions): Pro
   const total = plan.fetchBytes + plan.wholeBytes;
   let done = 0;
   const progress = (path: string, bytes: number): void => opts.onProgress?.({ phase: 'download', path, bytes, total });
-  const bases = opts.fetch?.compress === false ? undefined : await deltaBases(cache, plan);
-  const { wireBytes } = await fetchIntoCache(client, cache, plan.fetch, { ...opts.fetch, bases, onBytes: (n) => progress(todo[0]?.file.path ?? '', (done = n)) });
+  const delta = opts.fetch?.compress === false ? undefined : await deltaBases(cache, plan);
+  const { wireBytes } = await fetchIntoCache(client, cache, plan.fetch, { ...opts.fetch, bases: delta?.bases, baseBytes: delta?.bytes, onBytes: (n) => progress(todo[0]?.file.path ?? '', (done = n)) });
   for (const { file, target } of todo) {
     const recipe = plan.recipes.get(file.sha256);
     if (recipe) {
@@ -132,10 +132,12 @@ async function prepare(client: StewardClient, opts: PullOptions) {
  * Bases for the chunks to fetch: per file, the remembered recipe (of an earlier pull into this
  * cache) sharing the most chunks, aligned on shared chunks; only bases still cached are kept.
  */
-async function deltaBases(cache: ChunkCache, plan: FetchPlan): Promise<Map<string, string[]>> {
+async function deltaBases(cache: ChunkCache, plan: FetchPlan): Promise<{ bases: Map<string, string[]>; bytes: Map<string, number> }> {
   const out = new Map<string, string[]>();
-  if (plan.fetch.length === 0) return out;
+  const bytes = new Map<string, number>();
+  if (plan.fetch.length === 0) return { bases: out, bytes };
   const olds = await cache.recipes();
+  const sizeOf = new Map(olds.flatMap((o) => o.map((c) => [c.id, c.size] as const)));
   const want = new Set(plan.fetch.map((c) => c.id));
   const cached = new Map<string, boolean>();
   const isCached = async (id: string) => {
@@ -151,10 +153,13 @@ async function deltaBases(cache: ChunkCache, plan: FetchPlan): Promise<Map<strin
       if (out.has(id)) continue;
       let all = true;
       for (const b of bases) if (!(all = await isCached(b))) break;
-      if (all) out.set(id, bases);
+      if (all) {
+        out.set(id, bases);
+        bytes.set(id, bases.reduce((n, b) => n + (sizeOf.get(b) ?? 0), 0));
+      }
     }
   }
-  return out;
+  return { bases: out, bytes };
 }
 
 async function alreadyThere(target: string, file: FileEntry): Promise<boolean> {
