@@ -89,5 +89,17 @@ describe('steward audit verify / log and steward fleet against a real server', (
     expect(nodes.stdout).toContain('fraud: 1.0.0 x2');
     const tr = await cli(['fleet', 'transitions', 'fraud', '--channel', 'production']);
     expect(tr.stdout).toMatch(/production\s+set\s+- -> 1\.0\.0\s+scheduled/);
+
+    const desired = await cli(['fleet', 'desired', 'edge-1']);
+    expect(desired.code, desired.stderr).toBe(0);
+    expect(desired.stdout).toMatch(/fraud\/production\s+1\.0\.0\s+1\.0\.0@\d+\s+-/);
+    const etag = /etag (\S+)/.exec(desired.stdout)![1]!;
+    const t0 = Date.now();
+    const same = await cli(['fleet', 'desired', 'edge-1', '--since', etag, '--wait', '300ms']);
+    expect([same.code, same.stdout.trim()]).toEqual([0, `unchanged (etag ${etag})`]);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
+    const bad = await cli(['fleet', 'desired', 'edge-1', '--wait', '2m']);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toMatch(/--wait must be a duration/);
   });
 });

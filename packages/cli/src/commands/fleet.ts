@@ -47,6 +47,33 @@ export function registerFleetCommands(program: Command, app: App): void {
     });
 
   fleet
+    .command('desired <node>')
+    .description("the tables a node should serve; with --wait, wait (long-poll) until they differ from --since")
+    .option('--wait <duration>', 'hold until the tables change, at most this long ("30s", "500ms"; at most 60s)')
+    .option('--since <etag>', 'the etag the node last saw (printed by this command and in heartbeat answers)')
+    .action(async (node: string, o: { wait?: string; since?: string }, cmd: Command) => {
+      if (!node) throw new UsageError('node id required');
+      let waitMs: number | undefined;
+      if (o.wait !== undefined) {
+        const m = /^(\d{1,9})(ms|s)?$/.exec(o.wait);
+        if (!m) throw new UsageError(`--wait must be a duration such as 30s or 500ms (got "${o.wait}")`);
+        waitMs = Number(m[1]) * (m[2] === 'ms' ? 1 : 1000);
+      }
+      const res = await app.client(cmd).fleet.waitDesired(node, { ...(o.since ? { since: o.since } : {}), ...(waitMs !== undefined ? { waitMs } : {}) });
+      app.print(cmd, res, () => {
+        if (!res.changed) return `unchanged (etag ${res.etag})`;
+        const t = res.tables;
+        const rows = t.channels.map((c) => [
+          `${c.model}/${c.channel}`,
+          c.inForce?.stable ?? '-',
+          c.history.map((h) => `${h.table.stable}@${h.usableFromBlock}`).join(' ') || '-',
+          c.pending ? c.pending.table.stable : '-',
+        ]);
+        return `${table(['CHANNEL', 'IN FORCE', 'SCHEDULE (version@block)', 'PENDING'], rows)}\ncurrent block ${t.currentBlock}, etag ${t.etag}`;
+      });
+    });
+
+  fleet
     .command('transitions <name>')
     .description("a model's fleet transitions, in queue order, with the block each switches at")
     .option('--channel <channel>', 'only this channel')
