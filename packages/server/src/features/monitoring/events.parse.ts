@@ -24,6 +24,8 @@ export interface PredictionEvent {
   latencyMs?: number;
   error?: boolean;
   groups?: Record<string, string>;
+  /** Slot for the aggregator's reservoir-row builder; present in every event so setting it adds no property. */
+  sample?: (() => unknown) | undefined;
 }
 
 export interface FeedbackEvent {
@@ -174,7 +176,7 @@ export function toEvent(raw: unknown, now: number): MonitoringEvent {
     variant: str(o, 'variant', false), channel: str(o, 'channel', false), unit: str(o, 'unit', false), block,
     prediction: p as string | number | null | undefined,
     score: score ?? (probabilities && '1' in probabilities ? probabilities['1'] : undefined),
-    probabilities, latencyMs, error: err ? true : undefined, groups: record(o, 'groups', groupValue),
+    probabilities, latencyMs, error: err ? true : undefined, groups: record(o, 'groups', groupValue), sample: undefined,
   };
   return ev;
 }
