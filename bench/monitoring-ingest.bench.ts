@@ -2,7 +2,7 @@
  * Monitoring ingest benchmark: prediction events with 15 features (10 numeric, 5 categorical) as
  * NDJSON batches, ingested end to end (parse, validate, version check, sketches, label-join
  * bookkeeping, and the flushes into SQLite — window merges plus every pending prediction written
- * to monitoring_pending so its label can join after a restart) against the anchor of the same
+ * as packed segments so its label can join after a restart) against the anchor of the same
  * NDJSON parsed with JSON.parse and discarded, in the same run. Target: >= 100k events/s end to end.
  * Run: node --import tsx bench/monitoring-ingest.bench.ts [events=200000] [batch=2000]
  */

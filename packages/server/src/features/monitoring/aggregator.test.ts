@@ -38,10 +38,14 @@ describe('Aggregator pending joins', () => {
     expect(a.addPrediction(pred('a'))).toBe('duplicate_request');
     expect(a.addFeedback(fb('a'))).toBe(CLAIM);
     expect(a.addFeedback(fb('zzz'))).toBe(MISS);
-    expect(a.stored(fb('a'))).toMatchObject({ requestId: 'a', t: T });
-    expect(a.joinClaimed(fb('a', 0), true)).toBeUndefined();
-    expect(a.joinClaimed(fb('b'), false)).toBe('unknown_request'); // claimed elsewhere first
-    expect(a.joinClaimed(fb('a'), true)).toBe('unknown_request'); // no longer held
+    const rowA = a.stored(fb('a'));
+    const rowB = a.stored(fb('b'));
+    expect(rowA).toMatchObject({ requestId: 'a', t: T });
+    expect(a.joinClaimed(fb('a', 0), rowA, true)).toBeUndefined();
+    expect(a.joinClaimed(fb('b'), rowB, false)).toBe('unknown_request'); // claimed elsewhere first
+    expect(a.stored(fb('b'))).toBe(rowB); // the loser leaves it: the winner may still be joining
+    expect(a.stored(fb('a'))).toBeUndefined();
+    expect(a.joinClaimed(fb('zzz'), undefined, true)).toBe('unknown_request');
     expect(a.addPrediction(pred('a'))).toBeUndefined();
     const [d] = a.takeDeltas();
     expect(d!.summary.labelled).toMatchObject({ n: 1, tn: 1 });
@@ -52,8 +56,8 @@ describe('Aggregator pending joins', () => {
     expect(a.loadStored([{ model: 'm', requestId: 'old', version: '1', t: T, predictedPositive: true }, { model: 'm', requestId: 'new', version: '1', t: T + 5000, predictedPositive: false }])).toBe(2);
     expect(a.loadStored([{ model: 'm', requestId: 'new', version: '1', t: T, predictedPositive: true }])).toBe(0);
     expect(a.addFeedback(fb('old', 1, T + 3_600_001))).toBe(CLAIM);
-    expect(a.joinClaimed(fb('old', 1, T + 3_600_001), true)).toBe('unknown_request');
-    expect(a.joinClaimed(fb('new', 0, T + 6000), true)).toBeUndefined();
+    expect(a.joinClaimed(fb('old', 1, T + 3_600_001), a.stored(fb('old')), true)).toBe('unknown_request');
+    expect(a.joinClaimed(fb('new', 0, T + 6000), a.stored(fb('new')), true)).toBeUndefined();
     expect(labelled(a)).toBe(1);
   });
 

@@ -213,17 +213,20 @@ export class Aggregator {
   }
 
   /**
-   * Joins a label to a stored prediction once its claim is settled: `won` false means another
-   * label (here or on another replica, before or after a restart) claimed it first.
+   * Joins a label to the stored prediction `row` (taken before the claim went out) once its claim
+   * is settled: `won` false means another label — here, on another replica, or before a restart —
+   * claimed it first. Only the winner drops the prediction from the table here.
    */
-  joinClaimed(ev: FeedbackEvent, won: boolean): RejectCode | undefined {
-    const pmap = this.#pendingOf(ev.model);
-    const p = pmap.get(ev.requestId);
-    if (!p || p.state !== STORED) return 'unknown_request';
-    this.#deletePending(pmap, p);
-    p.state = GONE;
-    if (!won || ev.t - p.t > this.o.labelHorizonMs) return 'unknown_request';
-    this.#join(p, ev.label);
+  joinClaimed(ev: FeedbackEvent, row: PendingRow | undefined, won: boolean): RejectCode | undefined {
+    if (!row || !won) return 'unknown_request';
+    const pmap = this.#pendingOf(row.model);
+    const p = pmap.get(row.requestId);
+    if (p === row) {
+      this.#deletePending(pmap, p);
+      p.state = GONE;
+    }
+    if (ev.t - row.t > this.o.labelHorizonMs) return 'unknown_request';
+    this.#join(row, ev.label);
     return undefined;
   }
 

@@ -12,7 +12,7 @@ import { iso } from '../../lib/context.ts';
 import { Aggregator, CLAIM, MISS, type Delta } from './aggregator.ts';
 import { EventRejected, forEachLine, type FeedbackEvent, type MonitoringEvent, type RejectCode } from './events.parse.ts';
 import type { MonitoringCounters } from './monitoring.metrics.ts';
-import { GRANULARITY_MS, type Granularity, type MonitoringStore, type PendingKey, type PendingRow, type StoredWindow } from './monitoring.store.sql.ts';
+import { GRANULARITY_MS, type Granularity, type MonitoringStore, type PendingRow, type StoredWindow } from './monitoring.store.sql.ts';
 import { decodeSegment } from './pending-segment.ts';
 
 export interface MonitoringConfig {
@@ -236,19 +236,17 @@ export function createMonitoringService(deps: Deps) {
       }
     }
     if (claims.length > 0) {
-      const keys: PendingKey[] = [];
-      const asked = new Set<string>();
+      // The predictions are taken now: another batch may run while the claim is in flight.
+      const rows = new Map<string, PendingRow>();
       for (const [, ev] of claims) {
         const p = agg.stored(ev);
-        const key = `${ev.model}\0${ev.requestId}`;
-        // A second label for the same request in this batch loses to the first.
-        if (p && !asked.has(key)) keys.push({ model: p.model, requestId: p.requestId, t: p.t });
-        asked.add(key);
+        if (p) rows.set(`${ev.model}\0${ev.requestId}`, p);
       }
-      const won = await deps.store.claim(keys);
+      const won = await deps.store.claim([...rows.values()].map((p) => ({ model: p.model, requestId: p.requestId, t: p.t })));
       for (const [line, ev] of claims) {
         const key = `${ev.model}\0${ev.requestId}`;
-        settle(line, ev, agg.joinClaimed(ev, won.delete(key)));
+        // A second label for the same request in this batch loses to the first (delete → false).
+        settle(line, ev, agg.joinClaimed(ev, rows.get(key), won.delete(key)));
       }
     }
     res.errors.sort((x, y) => x.line - y.line);
