@@ -10,7 +10,8 @@
  *   node --import tsx bench/fleet-heartbeat.bench.ts                 # 1,000 nodes, 100/s, 20 s
  *   STEWARD_LONG=1 node --import tsx bench/fleet-heartbeat.bench.ts  # 10,000 nodes, 2,000/s, 2 min
  *   STEWARD_BENCH_PG_URL=postgres://postgres@127.0.0.1:5432/postgres node --import tsx bench/fleet-heartbeat.bench.ts
- *   STEWARD_BENCH_NODES / _RATE / _SECONDS / _WARMUP override the sizes (see below).
+ *   STEWARD_BENCH_NODES / _RATE / _SECONDS / _WARMUP / _LONGPOLL override the sizes (see below);
+ *   STEWARD_BENCH_SKIP_SQLITE=1 runs PostgreSQL only.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -303,7 +304,7 @@ async function runOn(label: string, db: string | undefined) {
 }
 
 async function main() {
-  await runOn('SQLite', undefined);
+  if (process.env.STEWARD_BENCH_SKIP_SQLITE !== '1') await runOn('SQLite', undefined);
   const pgBase = process.env.STEWARD_BENCH_PG_URL;
   if (pgBase) {
     const pg = await pgDatabase(pgBase);
