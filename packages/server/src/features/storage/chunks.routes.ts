@@ -9,7 +9,7 @@ import { nodeToWeb } from '../../http/node-streams.ts';
 import { requireRole } from '../auth/auth.middleware.ts';
 import { InvalidInputError } from '@steward/core';
 import { MAX_BASES_PER_ID, type ChunkService } from './chunks.service.ts';
-import { MAX_BATCH_BYTES, MAX_FRAMES, readBounded } from './frames.ts';
+import { BodyBuffers, MAX_BATCH_BYTES, MAX_FRAMES, readBounded } from './frames.ts';
 import { countRejections } from './rejections.ts';
 
 const Ids = (max: number) => z.strictObject({ ids: z.array(Sha256Schema).max(max) });
@@ -30,6 +30,7 @@ const octet = (description: string) => ({ description, content: { 'application/o
 export function chunksRoutes(chunks: ChunkService, rejected?: Counter) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: defaultHook as never });
   const tags = ['chunks'];
+  const buffers = new BodyBuffers();
   // '/chunks/*' also matches '/chunks' itself.
   app.use('/chunks/*', countRejections(rejected));
 
@@ -41,8 +42,12 @@ export function chunksRoutes(chunks: ChunkService, rejected?: Counter) {
   app.post('/chunks', requireRole('publish'), async (c) => {
     // Read the socket directly (c.req.raw would make the adapter buffer without a bound).
     const length = c.req.header('content-length');
-    const body = await readBounded(requestBody(c), MAX_BATCH_BYTES, length === undefined ? undefined : Number(length));
-    return c.json(await chunks.upload(body), 200);
+    const body = await readBounded(requestBody(c), MAX_BATCH_BYTES, length === undefined ? undefined : Number(length), buffers);
+    try {
+      return c.json(await chunks.upload(body), 200);
+    } finally {
+      buffers.give(body); // upload has written its pack: nothing points into the body any more
+    }
   });
   app.openAPIRegistry.registerPath({
     method: 'post',

@@ -28,7 +28,10 @@ export function createChunkService(deps: { db: StorageDb; objects: ObjectStore; 
       const have = await touchAndFind(db, ids, iso(now()));
       return ids.filter((id) => !have.has(id));
     },
-    /** Verifies every frame first (parseFrames throws on the first bad one), then stores the new ones in packs. */
+    /**
+     * Verifies every frame first (parseFrames throws on the first bad one), then stores the new
+     * ones in packs. Nothing reads `body` once this settles (the route reuses its buffer).
+     */
     async upload(body: Buffer) {
       const frames = await parseFrames(body);
       const have = await touchAndFind(db, frames.map((f) => f.id), iso(now()));
@@ -36,14 +39,19 @@ export function createChunkService(deps: { db: StorageDb; objects: ObjectStore; 
       let stored = 0;
       let bytes = 0;
       const seen = new Set<string>();
-      for (const f of frames) {
-        if (have.has(f.id) || seen.has(f.id)) continue;
-        seen.add(f.id);
-        await writer.add(f.id, f.bytes);
-        stored++;
-        bytes += f.bytes.length;
+      try {
+        for (const f of frames) {
+          if (have.has(f.id) || seen.has(f.id)) continue;
+          seen.add(f.id);
+          await writer.add(f.id, f.bytes);
+          stored++;
+          bytes += f.bytes.length;
+        }
+        await writer.flush();
+      } catch (err) {
+        await writer.settled(); // the caller reuses `body` once we return: no write may still read it
+        throw err;
       }
-      await writer.flush();
       return { stored, skipped: frames.length - stored, bytes };
     },
     /**

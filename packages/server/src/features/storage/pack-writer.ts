@@ -73,6 +73,10 @@ export function createPackWriter(deps: PackWriterDeps) {
       return enc.bytes.length;
     },
     flush,
+    /** Resolves once no pack write is in flight (failed or not): its parts no longer read caller buffers. */
+    async settled(): Promise<void> {
+      await inFlight?.catch(() => undefined);
+    },
     get packsWritten() {
       return packsWritten;
     },
