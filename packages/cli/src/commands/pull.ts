@@ -13,7 +13,7 @@ export function registerPullCommands(program: Command, app: App): void {
     .description('download a version (signature and digests verified)')
     .requiredOption('-o, --out <dir>', 'output directory')
     .option('--no-verify', 'skip the manifest signature check (digests are still checked)')
-    .option('--dry-run', 'print how many bytes and chunks the pull would transfer, given the local chunk cache; write nothing')
+    .option('--dry-run', 'print how many bytes (at most: fetch answers come compressed) and chunks the pull would transfer, given the local chunk cache; write nothing')
     .option('--cache-dir <dir>', 'chunk cache directory (default $STEWARD_HOME/cache/chunks)')
     .action(async (target: string, o: { out: string; verify: boolean; dryRun?: boolean; cacheDir?: string }, cmd: Command) => {
       const { model, ref } = parseModelRef(target, 'latest');
@@ -35,7 +35,7 @@ export function registerPullCommands(program: Command, app: App): void {
           wholeFileBytes: p.plan.wholeBytes,
         };
         app.print(cmd, out, () =>
-          `pull ${v.model}@${v.version} would transfer ${formatBytes(p.transferBytes)} (${p.transferBytes} bytes): ${out.chunks} chunk(s) to fetch, ${out.cachedChunks} in the cache (${formatBytes(out.cachedBytes)})${out.wholeFileBytes ? `, ${formatBytes(out.wholeFileBytes)} as whole files` : ''}; ${out.files} file(s) to write, ${out.upToDate} up to date`,
+          `pull ${v.model}@${v.version} would transfer at most ${formatBytes(p.transferBytes)} (${p.transferBytes} bytes before wire compression): ${out.chunks} chunk(s) to fetch, ${out.cachedChunks} in the cache (${formatBytes(out.cachedBytes)})${out.wholeFileBytes ? `, ${formatBytes(out.wholeFileBytes)} as whole files` : ''}; ${out.files} file(s) to write, ${out.upToDate} up to date`,
         );
         return;
       }
