@@ -55,12 +55,15 @@ describe('steward pull --dry-run / --cache-dir', () => {
     expect(warm.chunks).toBeLessThan(cold.chunks);
     const human = await cli(['pull', 'llm@1.1.0', '-o', 'out', '--dry-run', '--cache-dir', 'cache']);
     expect(human.stdout).toContain(`would transfer`);
-    expect(human.stdout).toContain(`(${warm.transferBytes} bytes): ${warm.chunks} chunk(s) to fetch`);
+    expect(human.stdout).toContain(`(${warm.transferBytes} bytes before wire compression): ${warm.chunks} chunk(s) to fetch`);
 
     const before = fake.state.fetchedBytes;
+    const wireBefore = fake.state.fetchedWireBytes;
     const pulled = await cli(['--json', 'pull', 'llm@1.1.0', '-o', 'out', '--cache-dir', 'cache']);
-    expect(JSON.parse(pulled.stdout).pull).toMatchObject({ downloaded: 1, transferredBytes: warm.transferBytes });
+    // The fake answers raw frames: the wire carries the predicted payload plus a 36-byte header per chunk.
+    expect(JSON.parse(pulled.stdout).pull).toMatchObject({ downloaded: 1, transferredBytes: warm.transferBytes + 36 * warm.chunks });
     expect(fake.state.fetchedBytes - before).toBe(warm.transferBytes);
+    expect(fake.state.fetchedWireBytes - wireBefore).toBe(warm.transferBytes + 36 * warm.chunks);
     expect((await readdir(join(dir, 'cache'))).length).toBeGreaterThan(0);
   });
 });
