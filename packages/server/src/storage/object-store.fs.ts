@@ -190,8 +190,9 @@ export function createFileObjectStore(rootDir: string): FileObjectStore {
         await fh.close();
         throw err;
       }
-      // Pieces up to 1 MiB (default 64 KiB): a pack run of a few MiB arrives in a few reads, not a hundred.
-      return stream(fh.createReadStream({ start, end, highWaterMark: Math.min(end - start + 1, 1 << 20) }), opts?.signal);
+      // One piece per range up to 8 MiB (default 64 KiB): a pack run (≤ 8 MiB) arrives in one read,
+      // so its reader needs no concatenation (copying every verified byte was 9 % of a push's server CPU).
+      return stream(fh.createReadStream({ start, end, highWaterMark: Math.min(end - start + 1, 8 << 20) }), opts?.signal);
     },
     async has(key) {
       return (await stat(key)) !== null;
