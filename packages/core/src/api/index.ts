@@ -10,3 +10,4 @@ export * from './datasets.schema.ts';
 export * from './rollouts.schema.ts';
 export * from './chain.schema.ts';
 export * from './telemetry.schema.ts';
+export * from './fleet.schema.ts';
