@@ -1,3 +1,4 @@
+import type { IngestResult } from '@steward/core/api';
 import type { HttpTransport } from '../http.ts';
 
 /** One prediction as the service saw it. `score` is P(class 1) for binary classifiers. */
@@ -33,14 +34,7 @@ export interface FeedbackEventInput {
 
 export type MonitoringEventInput = PredictionEventInput | FeedbackEventInput;
 
-export interface IngestResult {
-  accepted: number;
-  rejected: number;
-  predictions: number;
-  feedback: number;
-  reasons: Record<string, number>;
-  errors: Array<{ line: number; code: string; message: string }>;
-}
+export type { IngestResult };
 
 /** Events: NDJSON batches of predictions and feedback. */
 export class EventsApi {

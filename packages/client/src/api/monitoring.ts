@@ -1,11 +1,7 @@
+import type { RangeQuery, ReferenceRequest, WindowSize } from '@steward/core/api';
 import { seg, type HttpTransport } from '../http.ts';
 
-export type WindowSize = '1m' | '1h' | '1d';
-export interface RangeQuery {
-  /** Duration before now (`30m`, `1h`, `7d`) or ISO time. Default `1d`. */
-  since?: string;
-  until?: string;
-}
+export type { RangeQuery, ReferenceRequest, WindowSize };
 
 export interface WindowView {
   model: string;
@@ -14,15 +10,6 @@ export interface WindowView {
   end: string;
   /** count, errorRate, latencyP95Ms, accuracy, f1, estimatedAccuracy, alarms… (null where no data). */
   metrics: Record<string, number | null | Record<string, number>>;
-}
-
-export interface ReferenceRequest {
-  dataset: string;
-  label?: string;
-  positiveClass?: string;
-  score?: string;
-  categorical?: string[];
-  features?: string[];
 }
 
 /** Monitoring reads: metrics per window, drift, performance, fairness, reference profiles. */

@@ -11,3 +11,4 @@ export * from './rollouts.schema.ts';
 export * from './chain.schema.ts';
 export * from './telemetry.schema.ts';
 export * from './fleet.schema.ts';
+export * from './monitoring.schema.ts';

@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { ForbiddenError, InvalidInputError } from '@steward/core';
 import type { MiddlewareHandler } from 'hono';
+import { IngestResultSchema, RangeQuerySchema, ReferenceRequestSchema } from '@steward/core/api';
 import type { AppEnv } from '../../http/env.ts';
 import { errorResponses, json, jsonBody, ModelParam } from '../../http/schemas.ts';
 import { defaultHook } from '../../http/validation.ts';
@@ -10,19 +11,8 @@ import type { MonitoringService } from './monitoring.service.ts';
 import { parseRange } from './range.ts';
 
 const VersionParams = ModelParam.extend({ version: z.string().max(128).openapi({ param: { name: 'version', in: 'path' }, example: '1.0.0' }) });
-const RangeQuery = z.object({
-  since: z.string().max(64).optional().openapi({ example: '1d', description: 'duration before now (30m, 1h, 7d) or ISO time; default 1d' }),
-  until: z.string().max(64).optional(),
-});
+const RangeQuery = RangeQuerySchema;
 const Loose = z.record(z.string(), z.unknown());
-const IngestResultSchema = z.object({
-  accepted: z.number(), rejected: z.number(), predictions: z.number(), feedback: z.number(),
-  reasons: z.record(z.string(), z.number()), errors: z.array(z.object({ line: z.number(), code: z.string(), message: z.string() })),
-}).openapi('IngestResult');
-const ReferenceOptionsSchema = z.strictObject({
-  label: z.string().max(128).optional(), positiveClass: z.string().max(128).optional(), score: z.string().max(128).optional(),
-  categorical: z.array(z.string().max(128)).max(512).optional(), features: z.array(z.string().max(128)).max(512).optional(),
-});
 
 /** Event senders are services (publisher tokens) or agents (node tokens). */
 const reporter: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -88,7 +78,7 @@ export function monitoringRoutes(monitoring: MonitoringService, now: () => Date)
     createRoute({
       method: 'post', path: '/models/{name}/versions/{version}/reference', tags, middleware: pub,
       description: 'Build the reference profile from a dataset registered on the version (by name or sha256)',
-      request: { params: VersionParams, ...jsonBody(ReferenceOptionsSchema.extend({ dataset: z.string().min(1).max(128) })) },
+      request: { params: VersionParams, ...jsonBody(ReferenceRequestSchema) },
       responses: { 200: json(Loose, 'profile summary'), ...errorResponses },
     }),
     async (c) => {
