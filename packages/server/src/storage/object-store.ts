@@ -34,6 +34,11 @@ export interface ObjectStore {
   get(key: string, opts?: { signal?: AbortSignal }): Promise<Readable>;
   /** Bytes [start, end] inclusive, like HTTP Range. Throws InvalidInputError (code `range_not_satisfiable`) when out of bounds. */
   getRange(key: string, start: number, end: number, opts?: { signal?: AbortSignal }): Promise<Readable>;
+  /**
+   * Optional (filesystem): bytes [start, start + out.length) straight into `out`, allocating
+   * nothing; the same errors as getRange. Lets a reader that consumes bytes at once reuse a buffer.
+   */
+  readInto?(key: string, start: number, out: Uint8Array): Promise<void>;
   has(key: string): Promise<boolean>;
   /** Returns null if missing. */
   stat(key: string): Promise<ObjectStat | null>;

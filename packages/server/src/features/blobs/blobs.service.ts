@@ -6,7 +6,7 @@ import type { Database } from '../../db/schema.ts';
 import { iso } from '../../lib/context.ts';
 import type { ObjectStore } from '../../storage/object-store.ts';
 import { batches, locate, touchAndFind } from '../storage/chunk-index.ts';
-import { readChunks } from '../storage/chunk-reader.ts';
+import { hashChunks, readChunks } from '../storage/chunk-reader.ts';
 import { MAX_CHUNK } from '../storage/chunker.ts';
 import { createPackWriter, DEFAULT_PACK_SIZE } from '../storage/pack-writer.ts';
 import { storageDb } from '../storage/storage.tables.ts';
@@ -91,7 +91,7 @@ export function createBlobService(deps: BlobServiceDeps) {
       const total = chunks.reduce((s, c) => s + c.size, 0);
       if (total !== size) throw new DigestMismatchError(`chunks add up to ${total} bytes, recipe says ${size}`, { expected: size, actual: total });
       const h = createHash('sha256');
-      for await (const c of readChunks(db, objects, ids, where)) h.update(c.bytes);
+      await hashChunks(db, objects, ids, where, h);
       const got = h.digest('hex');
       if (got !== sha256) throw new DigestMismatchError(`chunks hash to ${got}, expected ${sha256}`, { expected: sha256, actual: got });
       const { created } = await commitRecipe(db, sha256, size, chunks, now());
