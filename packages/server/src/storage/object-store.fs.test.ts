@@ -14,6 +14,22 @@ describeObjectStore('file', async () => {
 });
 
 describe('file object store specifics', () => {
+  it('reads a range into a caller buffer, with the errors of getRange', async () => {
+    const dir = await tempRoot();
+    try {
+      const store = createFileObjectStore(dir);
+      const bytes = Buffer.from(Array.from({ length: 5000 }, (_, i) => i % 251));
+      await store.put('packs/p1', bytes);
+      const out = Buffer.alloc(1200);
+      await store.readInto!('packs/p1', 3000, out);
+      expect(out.equals(bytes.subarray(3000, 4200))).toBe(true);
+      await expect(store.readInto!('packs/p1', 4000, Buffer.alloc(1001))).rejects.toMatchObject({ code: 'range_not_satisfiable' });
+      await expect(store.readInto!('packs/none', 0, Buffer.alloc(1))).rejects.toMatchObject({ code: 'object_not_found' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('keeps objects as plain files and leaves no temp files after failures', async () => {
     const dir = await tempRoot();
     try {
