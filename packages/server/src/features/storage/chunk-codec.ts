@@ -21,6 +21,11 @@ compressor.setParameters({ compressionLevel: LEVEL });
 const decompressor = new Decompressor();
 const compress = (b: Uint8Array) => compressor.compress(b);
 
+/** True when 4 slices of 2 KiB spread over a (large) chunk save under 3 % with zstd. */
+function probeSaysRaw(raw: Uint8Array): boolean {
+  return raw.length > 4 * SLICE * SLICES && compress(probe(raw)).length > SLICE * SLICES * 0.97;
+}
+
 /**
  * Stored form of one chunk. Compressed only when zstd saves at least 5%: model weights are mostly
  * incompressible floats, and keeping those raw spares every reader a decompression.
@@ -28,7 +33,7 @@ const compress = (b: Uint8Array) => compressor.compress(b);
 export function encodeChunk(raw: Uint8Array): { bytes: Uint8Array; compression: Compression } {
   if (raw.length < 64) return { bytes: raw, compression: 'none' };
   // Random-looking data (most weights) fails the probe, so it costs an 8 KiB compression, not 64 KiB.
-  if (raw.length > 4 * SLICE * SLICES && compress(probe(raw)).length > SLICE * SLICES * 0.97) return { bytes: raw, compression: 'none' };
+  if (probeSaysRaw(raw)) return { bytes: raw, compression: 'none' };
   const z = compress(raw);
   return z.length <= raw.length * 0.95 ? { bytes: z, compression: 'zstd' } : { bytes: raw, compression: 'none' };
 }
@@ -50,8 +55,9 @@ export function wireChunk(stored: Buffer, compression: string, rawLength: number
   let best: { bytes: Buffer; encoding: WireEncoding } =
     compression === 'zstd' ? { bytes: stored, encoding: 'zstd' } : { bytes: stored, encoding: 'raw' };
   const raw = () => decodeChunk(stored, compression, rawLength);
-  if (compression !== 'zstd' && rawLength >= 64) {
-    // Stored raw: zstd saved < 5 % (or the probe said incompressible). A few % still count on a metered link.
+  if (compression !== 'zstd' && rawLength >= 64 && !probeSaysRaw(stored)) {
+    // Stored raw: zstd saved < 5 % (or the probe said incompressible). A few % still count on a
+    // metered link; but random-looking bytes (the probe says so) are not worth a 64 KiB attempt.
     const z = compress(stored);
     if (z.length < best.bytes.length) best = { bytes: z, encoding: 'zstd' };
   }
