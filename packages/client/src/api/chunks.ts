@@ -1,3 +1,4 @@
+import type { BlobRecipe, ChunkUploadResult } from '@steward/core/api';
 import type { HttpTransport } from '../http.ts';
 import { FrameDecoder, type ChunkFrame } from './chunk-frames.ts';
 
@@ -8,19 +9,7 @@ async function* slices(body: Uint8Array, size: number): AsyncGenerator<Uint8Arra
   for (let at = 0; at < body.length; at += size) yield body.subarray(at, Math.min(at + size, body.length));
 }
 
-/** A file as its content-defined chunks, in order (`GET /blobs/{sha256}/recipe`). */
-export interface BlobRecipe {
-  sha256: string;
-  /** Bytes of the whole file. */
-  size: number;
-  chunks: { id: string; size: number }[];
-}
-
-export interface ChunkUploadResult {
-  stored: number;
-  skipped: number;
-  bytes: number;
-}
+export type { BlobRecipe, ChunkUploadResult };
 
 /**
  * Chunk-level transfers (see docs/storage.md): ask which chunks the server lacks, upload framed

@@ -12,3 +12,4 @@ export * from './chain.schema.ts';
 export * from './telemetry.schema.ts';
 export * from './fleet.schema.ts';
 export * from './monitoring.schema.ts';
+export * from './storage.schema.ts';

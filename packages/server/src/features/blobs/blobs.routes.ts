@@ -2,6 +2,7 @@ import { Transform } from 'node:stream';
 import { requestBody } from '../../http/node-streams.ts';
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { InvalidInputError, isStewardError } from '@steward/core';
+import { BlobRecipeSchema } from '@steward/core/api';
 import type { AppEnv } from '../../http/env.ts';
 import { serveBytes } from '../../http/serve-bytes.ts';
 import { ErrorSchema, json, Sha256Schema } from '../../http/schemas.ts';
@@ -92,7 +93,7 @@ export function blobsRoutes(blobs: BlobService, metrics: HttpMetrics) {
     tags: ['blobs'],
     description: 'The ordered chunk list of a blob.',
     request: { params: Params },
-    responses: { 200: json(z.object({ sha256: z.string(), size: z.number(), chunks: z.array(z.object({ id: z.string(), size: z.number() })) }), 'recipe'), 404: json(ErrorSchema, 'not stored') },
+    responses: { 200: json(BlobRecipeSchema, 'recipe'), 404: json(ErrorSchema, 'not stored') },
   });
 
   for (const [method, description] of [

@@ -1,6 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { Readable } from 'node:stream';
 import type { Counter } from 'prom-client';
+import { ChunkIdsSchema, ChunkUploadResultSchema } from '@steward/core/api';
 import type { AppEnv } from '../../http/env.ts';
 import { requestBody } from '../../http/node-streams.ts';
 import { errorResponses, json, jsonBody, Sha256Schema } from '../../http/schemas.ts';
@@ -12,7 +13,7 @@ import { MAX_BASES_PER_ID, type ChunkService } from './chunks.service.ts';
 import { BodyBuffers, MAX_BATCH_BYTES, MAX_FRAMES, readBounded } from './frames.ts';
 import { countRejections } from './rejections.ts';
 
-const Ids = (max: number) => z.strictObject({ ids: z.array(Sha256Schema).max(max) });
+const Ids = ChunkIdsSchema;
 const FetchBody = z.strictObject({
   ids: z.array(Sha256Schema).max(MAX_FRAMES),
   encoding: z.enum(['zstd']).optional().openapi({ description: 'ask for per-frame encodings (old clients omit it and get raw frames)' }),
@@ -55,7 +56,7 @@ export function chunksRoutes(chunks: ChunkService, rejected?: Counter) {
     tags,
     description: `Upload up to ${MAX_FRAMES} chunks (${MAX_BATCH_BYTES} bytes) as frames [32-byte SHA-256][u32 BE length][bytes]. Every frame is verified before anything is stored: 422 chunk_digest_mismatch, 400 truncated_batch, 400 chunk_too_large.`,
     request: { body: { content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } }, required: true } },
-    responses: { 200: json(z.object({ stored: z.number(), skipped: z.number(), bytes: z.number() }), 'stored'), ...errorResponses },
+    responses: { 200: json(ChunkUploadResultSchema, 'stored'), ...errorResponses },
   });
 
   app.openapi(

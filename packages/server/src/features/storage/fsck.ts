@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { FsckProblem, FsckReport } from '@steward/core/api';
 import type { ObjectStore } from '../../storage/object-store.ts';
 import { blobKey } from '../blobs/blobs.service.ts';
 import { decodeChunk, sha256Hex } from './chunk-codec.ts';
@@ -6,17 +7,7 @@ import { readChunks } from './chunk-reader.ts';
 import { packKey } from './pack-key.ts';
 import type { StorageDb } from './storage.tables.ts';
 
-export interface FsckProblem {
-  kind: string;
-  id: string;
-  message: string;
-}
-
-export interface FsckReport {
-  ok: boolean;
-  checked: { chunks: number; packs: number; blobs: number; versions: number };
-  problems: FsckProblem[];
-}
+export type { FsckProblem, FsckReport };
 
 async function readAll(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
   const parts: Buffer[] = [];

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import type { GcOptions, GcReport } from '@steward/core/api';
 import type { ObjectStore } from '../../storage/object-store.ts';
 import { iso } from '../../lib/context.ts';
 import { blobKey } from '../blobs/blobs.service.ts';
@@ -14,21 +15,7 @@ import type { StorageDb } from './storage.tables.ts';
  */
 export const ORPHAN_MIN_AGE_MS = 15 * 60 * 1000;
 
-export interface GcOptions {
-  /** Only rows untouched this long are swept (default 3600 s). Must exceed the longest push. */
-  graceSeconds?: number;
-  /** Packs whose live share (live stored bytes / pack size) is below this are rewritten (default 0.5). */
-  repackBelow?: number;
-  dryRun?: boolean;
-}
-
-export interface GcReport {
-  deletedChunks: number;
-  deletedBlobs: number;
-  repackedPacks: number;
-  deletedPacks: number;
-  freedBytes: number;
-}
+export type { GcOptions, GcReport };
 
 /**
  * Mark and sweep. Every delete re-states its conditions in the same statement (untouched since

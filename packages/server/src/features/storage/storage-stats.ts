@@ -1,18 +1,9 @@
+import type { StorageStats } from '@steward/core/api';
 import { NotFoundError } from '@steward/core';
 import { sql } from 'kysely';
 import type { StorageDb } from './storage.tables.ts';
 
-export interface StorageStats {
-  /** Bytes as users see them: sum of blob sizes (per model: sum of its committed versions' file sizes). */
-  logicalBytes: number;
-  /** Bytes the store holds: pack sizes (per model: stored bytes of the distinct chunks it uses). */
-  storedBytes: number;
-  /** logicalBytes / storedBytes (1 when nothing is stored). */
-  dedupRatio: number;
-  chunks: number;
-  packs: number;
-  blobs: number;
-}
+export type { StorageStats };
 
 const n = (v: unknown) => Number(v ?? 0);
 const ratio = (logical: number, stored: number) => (stored > 0 ? logical / stored : 1);

@@ -1,24 +1,14 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
+import { FsckReportSchema, GcOptionsSchema, GcReportSchema, StorageStatsSchema } from '@steward/core/api';
 import type { AppEnv } from '../../http/env.ts';
 import { errorResponses, json, jsonBody } from '../../http/schemas.ts';
 import { defaultHook } from '../../http/validation.ts';
 import { requireRole } from '../auth/auth.middleware.ts';
 import type { StorageService } from './storage.service.ts';
 
-const StatsSchema = z.object({ logicalBytes: z.number(), storedBytes: z.number(), dedupRatio: z.number(), chunks: z.number(), packs: z.number(), blobs: z.number() }).openapi('StorageStats');
-const GcInput = z.strictObject({
-  graceSeconds: z.number().min(0).max(365 * 24 * 3600).optional(),
-  repackBelow: z.number().min(0).max(1).optional(),
-  dryRun: z.boolean().optional(),
-});
-const GcReportSchema = z.object({ deletedChunks: z.number(), deletedBlobs: z.number(), repackedPacks: z.number(), deletedPacks: z.number(), freedBytes: z.number() }).openapi('GcReport');
-const FsckSchema = z
-  .object({
-    ok: z.boolean(),
-    checked: z.object({ chunks: z.number(), packs: z.number(), blobs: z.number(), versions: z.number() }),
-    problems: z.array(z.object({ kind: z.string(), id: z.string(), message: z.string() })),
-  })
-  .openapi('FsckReport');
+const StatsSchema = StorageStatsSchema;
+const GcInput = GcOptionsSchema;
+const FsckSchema = FsckReportSchema;
 
 /** /storage/stats, /storage/gc and /storage/fsck. */
 export function storageRoutes(storage: StorageService) {

@@ -1,0 +1,61 @@
+import { z } from 'zod';
+import { Sha256Schema } from './common.schema.ts';
+
+/** `GET /storage/stats`: bytes as users see them vs bytes the store holds. */
+export const StorageStatsSchema = z
+  .object({
+    /** Sum of blob sizes (per model: of its committed versions' files, repeats counted). */
+    logicalBytes: z.number(),
+    /** Bytes in packs (per model: stored bytes of the distinct chunks its files use). */
+    storedBytes: z.number(),
+    /** logicalBytes / storedBytes (1 when nothing is stored). */
+    dedupRatio: z.number(),
+    chunks: z.number(),
+    packs: z.number(),
+    blobs: z.number(),
+  })
+  .meta({ id: 'StorageStats' });
+export type StorageStats = z.infer<typeof StorageStatsSchema>;
+
+export const GcOptionsSchema = z.strictObject({
+  /** Only data untouched this long is swept (default 3600 s). Must exceed your longest push. */
+  graceSeconds: z.number().min(0).max(365 * 24 * 3600).optional(),
+  /** Rewrite packs whose live share (live stored bytes / pack size) is below this (0..1, default 0.5). */
+  repackBelow: z.number().min(0).max(1).optional(),
+  /** Report what would be removed, remove nothing. */
+  dryRun: z.boolean().optional(),
+});
+export type GcOptions = z.input<typeof GcOptionsSchema>;
+
+export const GcReportSchema = z
+  .object({ deletedChunks: z.number(), deletedBlobs: z.number(), repackedPacks: z.number(), deletedPacks: z.number(), freedBytes: z.number() })
+  .meta({ id: 'GcReport' });
+export type GcReport = z.infer<typeof GcReportSchema>;
+
+export const FsckProblemSchema = z.object({ kind: z.string(), id: z.string(), message: z.string() });
+export type FsckProblem = z.infer<typeof FsckProblemSchema>;
+export const FsckReportSchema = z
+  .object({
+    /** False when any problem was found. */
+    ok: z.boolean(),
+    checked: z.object({ chunks: z.number(), packs: z.number(), blobs: z.number(), versions: z.number() }),
+    problems: z.array(FsckProblemSchema),
+  })
+  .meta({ id: 'FsckReport' });
+export type FsckReport = z.infer<typeof FsckReportSchema>;
+
+/** A file as its content-defined chunks, in order (`GET /blobs/{sha256}/recipe`). */
+export const BlobRecipeSchema = z
+  .object({
+    sha256: z.string(),
+    /** Bytes of the whole file. */
+    size: z.number(),
+    chunks: z.array(z.object({ id: z.string(), size: z.number() })),
+  })
+  .meta({ id: 'BlobRecipe' });
+export type BlobRecipe = z.infer<typeof BlobRecipeSchema>;
+
+export const ChunkUploadResultSchema = z.object({ stored: z.number(), skipped: z.number(), bytes: z.number() }).meta({ id: 'ChunkUploadResult' });
+export type ChunkUploadResult = z.infer<typeof ChunkUploadResultSchema>;
+
+export const ChunkIdsSchema = (max: number) => z.strictObject({ ids: z.array(Sha256Schema).max(max) });
