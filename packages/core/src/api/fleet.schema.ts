@@ -41,6 +41,15 @@ export const HeartbeatSchema = z
 
 /** Ordered by usableFromBlock: the table before the one in force, the one in force, scheduled ones. */
 const History = z.array(z.object({ table: RoutingTableSchema, usableFromBlock: z.number().int() }));
+/** A channel's tables as a node should know them. */
+const ChannelTablesSchema = z.object({
+  model: z.string(),
+  channel: z.string(),
+  history: History,
+  inForce: RoutingTableSchema.nullable(),
+  pending: z.object({ id: z.string(), table: RoutingTableSchema, proposedAtBlock: z.number().int() }).nullable(),
+});
+
 export const HeartbeatAnswerSchema = z
   .object({
     nodeId: z.string(),
@@ -53,13 +62,9 @@ export const HeartbeatAnswerSchema = z
     lagging: z.boolean(),
     flagged: z.array(z.object({ model: z.string(), version: z.string(), digest: z.string() })),
     channels: z.array(
-      z.object({
-        model: z.string(),
-        channel: z.string(),
-        history: History,
-        inForce: RoutingTableSchema.nullable(),
-        pending: z.object({ id: z.string(), table: RoutingTableSchema, proposedAtBlock: z.number().int() }).nullable(),
+      ChannelTablesSchema.extend({
         lagging: z.boolean(),
+        /** Versions this node should fetch (in force, scheduled or pending) that it does not hold verified. */
         missing: z.array(z.string()),
       }),
     ),
@@ -85,15 +90,7 @@ export const DesiredAnswerSchema = z
     intervalMs: z.number().int(),
     activationDelay: z.number().int(),
     rollbackDelay: z.number().int(),
-    channels: z.array(
-      z.object({
-        model: z.string(),
-        channel: z.string(),
-        history: History,
-        inForce: RoutingTableSchema.nullable(),
-        pending: z.object({ id: z.string(), table: RoutingTableSchema, proposedAtBlock: z.number().int() }).nullable(),
-      }),
-    ),
+    channels: z.array(ChannelTablesSchema),
   })
   .meta({ id: 'DesiredTables' });
 
