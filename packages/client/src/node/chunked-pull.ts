@@ -10,6 +10,7 @@ import { StewardApiError } from '../errors.ts';
 import type { FileEntry } from '../types.ts';
 import type { ChunkCache } from './chunk-cache.ts';
 import { withRetry, type RetryOptions } from './retry.ts';
+import { singleZstdFrameSize } from './zstd-frame.ts';
 
 /** What a pull would transfer given the local cache. */
 export interface FetchPlan {
@@ -157,8 +158,8 @@ const MAX_CHUNK = 256 * 1024;
 /** The chunk bytes of a frame: as sent, or zstd-decoded (with its bases as dictionary). Not yet verified. */
 async function decodeFrame(f: ChunkFrame, bases: string[] | undefined, cache: ChunkCache): Promise<Uint8Array> {
   if (f.encoding === undefined || f.encoding === 'raw') return f.bytes;
-  const size = zstdContentSize(f.bytes);
-  if (size === null || size > MAX_CHUNK) throw new DigestMismatchError(`chunk ${f.id}: zstd frame declares ${size ?? 'no'} content size (at most ${MAX_CHUNK})`, { id: f.id });
+  const size = singleZstdFrameSize(f.bytes);
+  if (size === null || size > MAX_CHUNK) throw new DigestMismatchError(`chunk ${f.id}: expected one zstd frame declaring at most ${MAX_CHUNK} bytes, got ${size === null ? 'something else' : `${size} bytes`}`, { id: f.id });
   if (f.encoding === 'zstd') return decompressor.decompress(f.bytes);
   if (!bases?.length) throw new DigestMismatchError(`chunk ${f.id} came encoded against bases that were not asked for`, { id: f.id });
   const parts: Buffer[] = [];
@@ -170,21 +171,6 @@ async function decodeFrame(f: ChunkFrame, bases: string[] | undefined, cache: Ch
   dictDecompressor.setParameters({}); // drops the previous dictionary
   dictDecompressor.loadDictionary(Buffer.concat(parts));
   return dictDecompressor.decompress(f.bytes);
-}
-
-/** Frame_Content_Size of a zstd frame (RFC 8878 §3.1.1.1), or null if absent or not a zstd frame. */
-function zstdContentSize(b: Uint8Array): number | null {
-  if (b.length < 6 || b[0] !== 0x28 || b[1] !== 0xb5 || b[2] !== 0x2f || b[3] !== 0xfd) return null;
-  const fhd = b[4]!;
-  const fcsFlag = fhd >> 6;
-  const single = (fhd >> 5) & 1;
-  const dictFlag = fhd & 3;
-  const at = 5 + (single ? 0 : 1) + [0, 1, 2, 4][dictFlag]!;
-  const n = fcsFlag === 0 ? (single ? 1 : 0) : [1, 2, 4, 8][fcsFlag]!;
-  if (n === 0 || b.length < at + n) return null;
-  let v = 0;
-  for (let i = n - 1; i >= 0; i--) v = v * 256 + b[at + i]!;
-  return n === 2 ? v + 256 : v;
 }
 
 /**
