@@ -66,7 +66,7 @@ describe.skipIf(!s3)('S3 object store', () => {
   });
 
   it('is reachable from a store URL with default dummy credentials', async () => {
-    const store = createObjectStoreFromUrl(`s3://${s3!.bucket}/url-${randomUUID()}?endpoint=${s3!.endpoint}`, { dataDir: '/unused', env: {} });
+    const store = await createObjectStoreFromUrl(`s3://${s3!.bucket}/url-${randomUUID()}?endpoint=${s3!.endpoint}`, { dataDir: '/unused', env: {} });
     try {
       expect(await store.put('x/y', Buffer.from('via url'))).toMatchObject({ size: 7 });
       expect(await store.stat('x/y')).toEqual({ key: 'x/y', size: 7 });

@@ -50,15 +50,15 @@ describe('parseStoreUrl', () => {
 });
 
 describe('createObjectStoreFromUrl', () => {
-  it('resolves relative file paths against the data dir', () => {
-    const s = createObjectStoreFromUrl('objects', { dataDir: '/data/steward' }) as FileObjectStore;
+  it('resolves relative file paths against the data dir', async () => {
+    const s = (await createObjectStoreFromUrl('objects', { dataDir: '/data/steward' })) as FileObjectStore;
     expect(s.kind).toBe('file');
     expect(s.rootDir).toBe('/data/steward/objects');
-    expect((createObjectStoreFromUrl('file:/abs/o', { dataDir: '/data' }) as FileObjectStore).rootDir).toBe('/abs/o');
+    expect(((await createObjectStoreFromUrl('file:/abs/o', { dataDir: '/data' })) as FileObjectStore).rootDir).toBe('/abs/o');
   });
 
   it('builds an S3 store without touching the network', async () => {
-    const s = createObjectStoreFromUrl('s3://models/p?endpoint=http://127.0.0.1:1', { dataDir: '/d', env: {} });
+    const s = await createObjectStoreFromUrl('s3://models/p?endpoint=http://127.0.0.1:1', { dataDir: '/d', env: {} });
     expect(s.kind).toBe('s3');
     await s.close?.();
   });

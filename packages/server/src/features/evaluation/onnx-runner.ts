@@ -1,4 +1,4 @@
-import * as ort from 'onnxruntime-node';
+import type * as Ort from 'onnxruntime-node';
 import { InvalidInputError } from '@steward/core';
 
 /**
@@ -51,7 +51,9 @@ function parseNumber(cell: string): number {
 
 /** Loads ONNX bytes into an onnxruntime-node session that scores raw rows in batches. */
 export async function createOnnxRunner(model: Uint8Array, options: OnnxRunnerOptions = {}): Promise<OnnxRunner> {
-  let session: ort.InferenceSession;
+  // Loaded on first use: onnxruntime costs ~10 MiB and ~80 ms that servers not evaluating never need.
+  const ort = await import('onnxruntime-node');
+  let session: Ort.InferenceSession;
   try {
     session = await ort.InferenceSession.create(model, {
       intraOpNumThreads: options.threads ?? 1,
@@ -73,7 +75,7 @@ export async function createOnnxRunner(model: Uint8Array, options: OnnxRunnerOpt
   const defaultBatch = options.batchSize ?? DEFAULT_BATCH;
 
   /** Runs the model batch by batch; `sink` gets each batch's output tensor and its first row. */
-  async function run(table: RowTable, batchSize: number, sink: (tensor: ort.Tensor | undefined, rows: number, start: number) => void): Promise<void> {
+  async function run(table: RowTable, batchSize: number, sink: (tensor: Ort.Tensor | undefined, rows: number, start: number) => void): Promise<void> {
     const columns = inputs.map((input) => {
       const j = table.header.indexOf(input.name);
       if (j < 0) throw new InvalidInputError(`table has no column "${input.name}" that the model needs`, { missing: input.name });
@@ -82,7 +84,7 @@ export async function createOnnxRunner(model: Uint8Array, options: OnnxRunnerOpt
     const n = table.rows.length;
     for (let start = 0; start < n; start += batchSize) {
       const rows = table.rows.slice(start, Math.min(n, start + batchSize));
-      const feeds: Record<string, ort.Tensor> = {};
+      const feeds: Record<string, Ort.Tensor> = {};
       inputs.forEach((input, k) => {
         const j = columns[k] as number;
         if (input.type === 'string') {
@@ -123,7 +125,7 @@ export async function createOnnxRunner(model: Uint8Array, options: OnnxRunnerOpt
 }
 
 /** Accepts [N], [N, 1] (probability) or [N, 2] (per-class probabilities: column 1 is positive). */
-function copyPositiveColumn(tensor: ort.Tensor | undefined, rows: number, out: Float64Array, start: number): void {
+function copyPositiveColumn(tensor: Ort.Tensor | undefined, rows: number, out: Float64Array, start: number): void {
   if (!tensor || (tensor.type !== 'float32' && tensor.type !== 'float64')) {
     throw new InvalidInputError('model output is not a float tensor');
   }
