@@ -1,11 +1,10 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 // Test-only reach into the client package's fake server (not part of its public exports).
 import { startFakeServer } from '../../client/src/testing/fake-server.ts';
-import { runCli } from './run.ts';
+import { runCaptured } from './testing/run-captured.ts';
 
 let fake: Awaited<ReturnType<typeof startFakeServer>>;
 let dir: string;
@@ -21,18 +20,8 @@ afterEach(async () => {
 
 /** Runs the CLI in-process with captured output; `tty` makes stdin look like a terminal fed with `input`. */
 async function cli(argv: string[], opts: { env?: Record<string, string>; input?: string; tty?: boolean } = {}) {
-  let stdout = '';
-  let stderr = '';
-  const stdin = Object.assign(new PassThrough(), { isTTY: opts.tty ?? false });
-  if (opts.input !== undefined) stdin.end(opts.input);
-  const code = await runCli(argv, {
-    env: { STEWARD_URL: fake.url, STEWARD_TOKEN: fake.state.token, STEWARD_HOME: join(dir, 'home'), ...opts.env },
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s), isTTY: false },
-    stdin,
-    cwd: dir,
-  });
-  return { code, stdout, stderr };
+  const env = { STEWARD_URL: fake.url, STEWARD_TOKEN: fake.state.token, STEWARD_HOME: join(dir, 'home'), ...opts.env };
+  return runCaptured(argv, { env, cwd: dir, ...(opts.input !== undefined ? { input: opts.input } : {}), ...(opts.tty !== undefined ? { tty: opts.tty } : {}) });
 }
 
 async function pushTwo(): Promise<void> {

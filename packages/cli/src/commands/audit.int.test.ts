@@ -2,29 +2,19 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import Sqlite from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StewardClient } from '@steward/client';
 import { canonicalJson } from '@steward/core';
 // A real server in-process (test-only reach into the server package).
 import { startServer, type RunningServer } from '../../../server/src/server.ts';
-import { runCli } from '../run.ts';
+import { runCaptured } from '../testing/run-captured.ts';
 
 let server: RunningServer;
 let dir: string;
 
 async function cli(argv: string[], token = server.adminToken!) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    env: { STEWARD_URL: server.url, STEWARD_TOKEN: token },
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s), isTTY: false },
-    stdin: Object.assign(new PassThrough(), { isTTY: false }),
-    cwd: dir,
-  });
-  return { code, stdout, stderr };
+  return runCaptured(argv, { env: { STEWARD_URL: server.url, STEWARD_TOKEN: token }, cwd: dir });
 }
 
 describe('steward audit verify / log and steward fleet against a real server', () => {

@@ -3,11 +3,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // A real server in-process (test-only reach into the server package).
 import { startServer, type RunningServer } from '../../../server/src/server.ts';
-import { runCli } from '../run.ts';
+import { runCaptured } from '../testing/run-captured.ts';
 
 let server: RunningServer;
 let hook: Server;
@@ -16,16 +15,7 @@ const received: Array<{ body: string; signature: string | undefined }> = [];
 let dir: string;
 
 async function cli(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    env: { STEWARD_URL: server.url, STEWARD_TOKEN: server.adminToken! },
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s), isTTY: false },
-    stdin: Object.assign(new PassThrough(), { isTTY: false }),
-    cwd: dir,
-  });
-  return { code, stdout, stderr };
+  return runCaptured(argv, { env: { STEWARD_URL: server.url, STEWARD_TOKEN: server.adminToken! }, cwd: dir });
 }
 
 const api = (method: string, path: string, body?: unknown) =>

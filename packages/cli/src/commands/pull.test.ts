@@ -2,11 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 // Test-only reach into the client package's fake server (not part of its public exports).
 import { startFakeServer } from '../../../client/src/testing/fake-server.ts';
-import { runCli } from '../run.ts';
+import { runCaptured } from '../testing/run-captured.ts';
 
 let fake: Awaited<ReturnType<typeof startFakeServer>>;
 let dir: string;
@@ -20,16 +19,7 @@ afterEach(async () => {
 });
 
 async function cli(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    env: { STEWARD_URL: fake.url, STEWARD_TOKEN: fake.state.token, STEWARD_HOME: join(dir, 'home') },
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s), isTTY: false },
-    stdin: Object.assign(new PassThrough(), { isTTY: false }),
-    cwd: dir,
-  });
-  return { code, stdout, stderr };
+  return runCaptured(argv, { env: { STEWARD_URL: fake.url, STEWARD_TOKEN: fake.state.token, STEWARD_HOME: join(dir, 'home') }, cwd: dir });
 }
 
 describe('steward pull --dry-run / --cache-dir', () => {

@@ -2,12 +2,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { serve } from '@hono/node-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Test-only reach into the server package: a real app on a real SQLite file, served on loopback.
 import { startHarness, type Harness } from '../../../server/src/testing/api-harness.ts';
-import { runCli } from '../run.ts';
+import { runCaptured } from '../testing/run-captured.ts';
 
 let h: Harness;
 let server: ReturnType<typeof serve>;
@@ -33,18 +32,7 @@ afterAll(async () => {
 });
 
 async function cli(argv: string[], opts: { input?: string; tty?: boolean; outTty?: boolean } = {}) {
-  let stdout = '';
-  let stderr = '';
-  const stdin = Object.assign(new PassThrough(), { isTTY: opts.tty ?? false });
-  if (opts.input !== undefined) stdin.end(opts.input);
-  const code = await runCli(argv, {
-    env: { STEWARD_URL: url, STEWARD_TOKEN: h.admin },
-    stdout: { write: (s: string) => (stdout += s), isTTY: opts.outTty ?? false },
-    stderr: { write: (s: string) => (stderr += s), isTTY: false },
-    stdin,
-    cwd: dir,
-  });
-  return { code, stdout, stderr };
+  return runCaptured(argv, { env: { STEWARD_URL: url, STEWARD_TOKEN: h.admin }, cwd: dir, outTty: opts.outTty ?? false, ...(opts.input !== undefined ? { input: opts.input } : {}), ...(opts.tty !== undefined ? { tty: opts.tty } : {}) });
 }
 
 describe('steward rollout (CLI against a real server)', () => {

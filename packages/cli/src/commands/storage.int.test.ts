@@ -3,27 +3,17 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // A real server in-process (test-only reach into the server package).
 import { startServer, type RunningServer } from '../../../server/src/server.ts';
-import { runCli } from '../run.ts';
+import { runCaptured } from '../testing/run-captured.ts';
 import { parseDuration } from './storage.ts';
 
 let server: RunningServer;
 let dir: string;
 
 async function cli(argv: string[]) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    env: { STEWARD_URL: server.url, STEWARD_TOKEN: server.adminToken! },
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s), isTTY: false },
-    stdin: Object.assign(new PassThrough(), { isTTY: false }),
-    cwd: dir,
-  });
-  return { code, stdout, stderr };
+  return runCaptured(argv, { env: { STEWARD_URL: server.url, STEWARD_TOKEN: server.adminToken! }, cwd: dir });
 }
 
 async function put(bytes: Buffer) {

@@ -1,29 +1,19 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // A real server in-process (test-only reach into the server package) and the repo's adult model tool.
 import { startServer, type RunningServer } from '../../../server/src/server.ts';
 import { loadAdult, makeAdultModel } from '../../../../tools/adult-model.ts';
 import { formatCsv } from '@steward/core';
-import { runCli } from '../run.ts';
+import { runCaptured } from '../testing/run-captured.ts';
 
 let server: RunningServer;
 let dir: string;
 const tokens: Record<string, string> = {};
 
 async function cli(argv: string[], token = server.adminToken!) {
-  let stdout = '';
-  let stderr = '';
-  const code = await runCli(argv, {
-    env: { STEWARD_URL: server.url, STEWARD_TOKEN: token },
-    stdout: { write: (s: string) => (stdout += s) },
-    stderr: { write: (s: string) => (stderr += s), isTTY: false },
-    stdin: Object.assign(new PassThrough(), { isTTY: false }),
-    cwd: dir,
-  });
-  return { code, stdout, stderr };
+  return runCaptured(argv, { env: { STEWARD_URL: server.url, STEWARD_TOKEN: token }, cwd: dir });
 }
 
 describe('steward policy / dataset / evaluate / validate / approve against a real server', () => {
