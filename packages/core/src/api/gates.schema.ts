@@ -1,10 +1,8 @@
 import { z } from 'zod';
-import type { GateSpec } from './policy.schema.ts';
+import { GateSpecSchema, type GateSpec } from './policy.schema.ts';
 
-export const GATE_TYPES = ['integrity', 'schema', 'dependencies', 'metric', 'regression', 'fairness', 'size', 'latency', 'command', 'webhook'] as const;
-// Every gate type of the policy schema is listed, and nothing else.
-const _allGateTypes: [GateSpec['type'], (typeof GATE_TYPES)[number]] = ['' as (typeof GATE_TYPES)[number], '' as GateSpec['type']];
-void _allGateTypes;
+/** The gate types, read from the policy schema's discriminated union. */
+export const GATE_TYPES = GateSpecSchema.options.map((o) => o.shape.type.value) as [GateSpec['type'], ...GateSpec['type'][]];
 
 const ChannelName = z.string().min(1).max(128);
 

@@ -1,7 +1,6 @@
 import { z } from 'zod';
-import type { DownloadConditions } from '../routing/types.ts';
 
-/** When a client may fetch a version in the background (core's `DownloadConditions`). All must hold. */
+/** When a client may fetch a version in the background. All conditions must hold. Core's routing uses this type too. */
 export const DownloadConditionsSchema = z
   .strictObject({
     /** Only on an unmetered network (Wi-Fi, Ethernet). */
@@ -14,10 +13,7 @@ export const DownloadConditionsSchema = z
     maxBytes: z.number().int().positive().optional(),
   })
   .meta({ id: 'DownloadConditions' });
-// The schema and core's routing type must stay the same shape.
-const _sameShape: [DownloadConditions, z.infer<typeof DownloadConditionsSchema>] = [{} as z.infer<typeof DownloadConditionsSchema>, {} as DownloadConditions];
-void _sameShape;
-export type { DownloadConditions };
+export type DownloadConditions = z.infer<typeof DownloadConditionsSchema>;
 
 export const ResolvedFileSchema = z.object({
   path: z.string(),

@@ -6,6 +6,9 @@
  * Weights are in basis points (bps): 10,000 bps = 100 %. Units are hashed into 10,000 buckets
  * (see `bucketOf`), so one bucket is one basis point of traffic.
  */
+
+import type { DownloadConditions } from '../api/resolve.schema.ts';
+
 export interface RoutingTable extends PlatformTable {
   /**
    * Per-platform replacement tables, keyed by `UnitContext.platform` (`ios`, `android`, `web`…).
@@ -114,14 +117,5 @@ export interface Decision {
   arm: string;
 }
 
-/** When a client may fetch a version in the background. All conditions must hold. */
-export interface DownloadConditions {
-  /** Only on an unmetered network (Wi-Fi, Ethernet). */
-  unmeteredOnly?: boolean;
-  /** Only while charging. */
-  chargingOnly?: boolean;
-  /** Only while the device is idle. */
-  idleOnly?: boolean;
-  /** Largest download allowed, in bytes (positive integer). */
-  maxBytes?: number;
-}
+/** When a client may fetch a version in the background: one shape with the API's (api/resolve.schema.ts). */
+export type { DownloadConditions };

@@ -7,8 +7,6 @@ import type { SigningKey } from '../keys/signing-key.ts';
 import { requireRole } from './auth.middleware.ts';
 import type { TokenService } from './tokens.service.ts';
 
-const TokenInfo = TokenInfoSchema;
-
 export function tokensRoutes(tokens: TokenService, key: SigningKey) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: defaultHook as never });
   const admin = requireRole('admin');
@@ -25,7 +23,7 @@ export function tokensRoutes(tokens: TokenService, key: SigningKey) {
     async (c) => c.json(await tokens.create(c.req.valid('json'), c.get('principal')), 201),
   );
   app.openapi(
-    createRoute({ method: 'get', path: '/tokens', tags: ['auth'], middleware: admin, responses: { 200: json(z.object({ items: z.array(TokenInfo) }), 'tokens, without secrets'), ...errorResponses } }),
+    createRoute({ method: 'get', path: '/tokens', tags: ['auth'], middleware: admin, responses: { 200: json(z.object({ items: z.array(TokenInfoSchema) }), 'tokens, without secrets'), ...errorResponses } }),
     async (c) => c.json({ items: await tokens.list() }, 200),
   );
   app.openapi(

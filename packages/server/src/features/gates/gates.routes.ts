@@ -54,9 +54,8 @@ export function gatesRoutes(s: { evaluations: EvaluationService; validations: Va
       return c.json(await s.validations.validate(p.name, p.ref, c.req.valid('json').channel, c.get('principal')), 201);
     },
   );
-  const ChannelQuery = ValidationQuerySchema;
   app.openapi(
-    createRoute({ method: 'get', path: `${base}/validations`, tags: ['validations'], middleware: read, request: { params: RefParams, query: ChannelQuery }, responses: { 200: json(z.object({ items: z.array(ValidationReportSchema) }), 'newest first'), ...errorResponses } }),
+    createRoute({ method: 'get', path: `${base}/validations`, tags: ['validations'], middleware: read, request: { params: RefParams, query: ValidationQuerySchema }, responses: { 200: json(z.object({ items: z.array(ValidationReportSchema) }), 'newest first'), ...errorResponses } }),
     async (c) => {
       const p = c.req.valid('param');
       const q = c.req.valid('query');
@@ -64,7 +63,7 @@ export function gatesRoutes(s: { evaluations: EvaluationService; validations: Va
     },
   );
   app.openapi(
-    createRoute({ method: 'get', path: `${base}/validations/latest`, tags: ['validations'], middleware: read, request: { params: RefParams, query: ChannelQuery }, responses: { 200: json(ValidationReportSchema, 'latest report'), ...errorResponses } }),
+    createRoute({ method: 'get', path: `${base}/validations/latest`, tags: ['validations'], middleware: read, request: { params: RefParams, query: ValidationQuerySchema }, responses: { 200: json(ValidationReportSchema, 'latest report'), ...errorResponses } }),
     async (c) => {
       const p = c.req.valid('param');
       return c.json(await s.validations.latest(p.name, p.ref, c.req.valid('query').channel), 200);

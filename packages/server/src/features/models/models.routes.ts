@@ -6,14 +6,11 @@ import { defaultHook } from '../../http/validation.ts';
 import { requireRole } from '../auth/auth.middleware.ts';
 import type { ModelService } from './models.service.ts';
 
-const CreateModel = ModelCreateSchema;
-const PatchModel = ModelUpdateSchema;
-
 export function modelsRoutes(models: ModelService) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: defaultHook as never });
 
   app.openapi(
-    createRoute({ method: 'post', path: '/models', tags: ['models'], middleware: requireRole('publish'), request: jsonBody(CreateModel), responses: { 201: json(ModelSchema, 'created'), ...errorResponses } }),
+    createRoute({ method: 'post', path: '/models', tags: ['models'], middleware: requireRole('publish'), request: jsonBody(ModelCreateSchema), responses: { 201: json(ModelSchema, 'created'), ...errorResponses } }),
     async (c) => c.json(await models.create(c.req.valid('json'), c.get('principal')), 201),
   );
 
@@ -43,7 +40,7 @@ export function modelsRoutes(models: ModelService) {
       path: '/models/{name}',
       tags: ['models'],
       middleware: requireRole('publish'),
-      request: { params: ModelParam, ...jsonBody(PatchModel) },
+      request: { params: ModelParam, ...jsonBody(ModelUpdateSchema) },
       responses: { 200: json(ModelSchema, 'updated'), ...errorResponses },
     }),
     async (c) => c.json(await models.update(c.req.valid('param').name, c.req.valid('json'), c.get('principal')), 200),

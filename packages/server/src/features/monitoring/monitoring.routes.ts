@@ -11,7 +11,6 @@ import type { MonitoringService } from './monitoring.service.ts';
 import { parseRange } from './range.ts';
 
 const VersionParams = ModelParam.extend({ version: z.string().max(128).openapi({ param: { name: 'version', in: 'path' }, example: '1.0.0' }) });
-const RangeQuery = RangeQuerySchema;
 const Loose = z.record(z.string(), z.unknown());
 
 /** Event senders are services (publisher tokens) or agents (node tokens). */
@@ -40,7 +39,7 @@ export function monitoringRoutes(monitoring: MonitoringService, now: () => Date)
   app.openapi(
     createRoute({
       method: 'get', path: '/models/{name}/monitor', tags, middleware: read,
-      request: { params: ModelParam, query: RangeQuery.extend({ version: z.string().max(128).optional(), window: z.enum(['1m', '1h', '1d']).optional() }) },
+      request: { params: ModelParam, query: RangeQuerySchema.extend({ version: z.string().max(128).optional(), window: z.enum(['1m', '1h', '1d']).optional() }) },
       responses: { 200: json(z.object({ items: z.array(Loose) }), 'metrics per window, oldest first'), ...errorResponses },
     }),
     async (c) => {
@@ -50,7 +49,7 @@ export function monitoringRoutes(monitoring: MonitoringService, now: () => Date)
     },
   );
 
-  const versionRoute = (path: string, description: string, query = RangeQuery) =>
+  const versionRoute = (path: string, description: string, query = RangeQuerySchema) =>
     createRoute({ method: 'get', path: `/models/{name}/versions/{version}/${path}`, tags, middleware: read, description, request: { params: VersionParams, query }, responses: { 200: json(Loose, description), ...errorResponses } });
 
   app.openapi(versionRoute('drift', 'Evidently-default drift of each feature against the reference profile'), async (c) => {
@@ -62,7 +61,7 @@ export function monitoringRoutes(monitoring: MonitoringService, now: () => Date)
     return c.json(await monitoring.performance(p.name, p.version, parseRange(c.req.valid('query'), now())), 200);
   });
   app.openapi(
-    versionRoute('fairness', 'Fairlearn group metrics with bootstrap CIs', RangeQuery.extend({ attr: z.string().min(1).max(128), minGroupSize: z.coerce.number().int().min(1).optional() }) as never),
+    versionRoute('fairness', 'Fairlearn group metrics with bootstrap CIs', RangeQuerySchema.extend({ attr: z.string().min(1).max(128), minGroupSize: z.coerce.number().int().min(1).optional() }) as never),
     async (c) => {
       const p = c.req.valid('param');
       const q = c.req.valid('query') as { attr: string; minGroupSize?: number; since?: string; until?: string };

@@ -7,12 +7,10 @@ import { defaultHook } from '../../http/validation.ts';
 import { requireRole } from '../auth/auth.middleware.ts';
 import { attributesFromQuery, type ResolveService } from './resolve.service.ts';
 
-const Query = ResolveQuerySchema;
-
 export function resolveRoutes(service: ResolveService) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: defaultHook as never });
   app.openapi(
-    createRoute({ method: 'get', path: '/resolve', tags: ['resolve'], middleware: requireRole('read'), request: { query: Query }, responses: { 200: json(ResolutionSchema, 'what this unit is served'), ...errorResponses } }),
+    createRoute({ method: 'get', path: '/resolve', tags: ['resolve'], middleware: requireRole('read'), request: { query: ResolveQuerySchema }, responses: { 200: json(ResolutionSchema, 'what this unit is served'), ...errorResponses } }),
     async (c) => {
       const q = c.req.valid('query') as Record<string, string>;
       const context: UnitContext = {};

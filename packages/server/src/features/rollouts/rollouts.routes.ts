@@ -1,11 +1,10 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { RolloutActionSchema, RolloutSchema, RolloutViewSchema, StartRolloutSchema } from '@steward/core/api';
+import { RolloutActionSchema, RolloutSchema, RolloutViewSchema, StartRolloutSchema, type StartRollout } from '@steward/core/api';
 import type { AppEnv } from '../../http/env.ts';
 import { errorResponses, json, jsonBody, ModelParam } from '../../http/schemas.ts';
 import { defaultHook } from '../../http/validation.ts';
 import { requireRole } from '../auth/auth.middleware.ts';
 import type { RolloutService } from './rollouts.service.ts';
-import type { StartInput } from './spec-input.ts';
 
 const ChannelParams = ModelParam.extend({ channel: z.string().openapi({ param: { name: 'channel', in: 'path' }, example: 'production' }) });
 export function rolloutsRoutes(rollouts: RolloutService) {
@@ -19,7 +18,7 @@ export function rolloutsRoutes(rollouts: RolloutService) {
     createRoute({ method: 'post', path: `${base}/rollouts`, tags, middleware: pub, request: { params: ChannelParams, ...jsonBody(StartRolloutSchema) }, responses: { 201: json(RolloutViewSchema, 'started (or scheduled)'), ...errorResponses } }),
     async (c) => {
       const p = c.req.valid('param');
-      return c.json(await rollouts.start(p.name, p.channel, c.req.valid('json') as StartInput, c.get('principal')), 201);
+      return c.json(await rollouts.start(p.name, p.channel, c.req.valid('json') as StartRollout, c.get('principal')), 201);
     },
   );
   app.openapi(

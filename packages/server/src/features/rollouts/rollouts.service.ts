@@ -1,4 +1,5 @@
 import { ConflictError, InvalidInputError, NotFoundError, parseVersion, validateRoutingTable, type RoutingTable } from '@steward/core';
+import type { StartRollout } from '@steward/core/api';
 import { randomBytes } from 'node:crypto';
 import type { Principal } from '../../lib/context.ts';
 import type { ChannelListener, ChannelService } from '../channels/channels.service.ts';
@@ -10,7 +11,7 @@ import { analysisRefs, EMPTY_PROGRESS } from './analysis.ts';
 import type { Engine } from './engine.ts';
 import type { RolloutStore } from './rollouts.store.sql.ts';
 import { ACTIVE_STATES, type Rollout, type RolloutSpec } from './rollouts.types.ts';
-import { toSpec, type StartInput } from './spec-input.ts';
+import { toSpec } from './spec-input.ts';
 import { viewOf, type RolloutView } from './status.ts';
 import { tableForStep } from './steps.ts';
 
@@ -111,7 +112,7 @@ export function createRolloutService(deps: RolloutServiceDeps) {
     onChannelChange,
     view,
 
-    async start(name: string, channel: string, input: StartInput, by: Principal): Promise<RolloutView> {
+    async start(name: string, channel: string, input: StartRollout, by: Principal): Promise<RolloutView> {
       const m = await modelRow(name);
       const ch = await channels.get(name, channel);
       const spec = toSpec({ ...input, version: parseVersion(input.version).version }, now().getTime());

@@ -4,11 +4,6 @@ import { parseDuration } from './duration.ts';
 import { STRATEGIES, type AnalysisSpec, type RolloutSpec, type Step, type Strategy } from './rollouts.types.ts';
 import { planSteps } from './steps.ts';
 
-/** What the API and YAML files give (durations as `30s`, weights as percentages). */
-export type AnalysisInput = RolloutAnalysis;
-export type StepInput = RolloutStepInput;
-export type StartInput = StartRollout;
-
 const bad = (path: string, msg: string, details: Record<string, unknown> = {}) => new InvalidInputError(`${path}: ${msg}`, { path, ...details });
 
 /** Percent (0..100, at most two decimals) → basis points. */
@@ -18,7 +13,7 @@ export function percentToBps(p: number, path: string): number {
   return bps;
 }
 
-export function analysisSpec(a: AnalysisInput, path: string): AnalysisSpec {
+export function analysisSpec(a: RolloutAnalysis, path: string): AnalysisSpec {
   if (a.successCondition === undefined && a.failureCondition === undefined) throw bad(path, 'needs a successCondition, a failureCondition or both');
   const count = a.count ?? 1;
   if (!Number.isSafeInteger(count) || count < 1 || count > 1000) throw bad(`${path}.count`, 'must be an integer 1..1000');
@@ -33,7 +28,7 @@ export function analysisSpec(a: AnalysisInput, path: string): AnalysisSpec {
   };
 }
 
-function step(s: StepInput, i: number): Step {
+function step(s: RolloutStepInput, i: number): Step {
   const path = `steps[${i}]`;
   const keys = Object.keys(s);
   if (keys.length !== 1) throw bad(path, 'must have exactly one of weight, pause, analysis');
@@ -45,7 +40,7 @@ function step(s: StepInput, i: number): Step {
 }
 
 /** Checks and normalises the shape of a start request (versions and metrics are checked later). */
-export function toSpec(input: StartInput, nowMs: number): RolloutSpec {
+export function toSpec(input: StartRollout, nowMs: number): RolloutSpec {
   const strategy = input.strategy ?? 'canary';
   if (!STRATEGIES.includes(strategy)) throw bad('strategy', `unknown strategy "${strategy}"; use one of ${STRATEGIES.join(', ')}`);
   const analysis = input.analysis ? analysisSpec(input.analysis, 'analysis') : undefined;

@@ -12,8 +12,6 @@ import { InvalidInputError } from '@steward/core';
 import { MAX_BASES_PER_ID, type ChunkService } from './chunks.service.ts';
 import { BodyBuffers, MAX_BATCH_BYTES, MAX_FRAMES, readBounded } from './frames.ts';
 import { countRejections } from './rejections.ts';
-
-const Ids = ChunkIdsSchema;
 const FetchBody = z.strictObject({
   ids: z.array(Sha256Schema).max(MAX_FRAMES),
   encoding: z.enum(['zstd']).optional().openapi({ description: 'ask for per-frame encodings (old clients omit it and get raw frames)' }),
@@ -36,7 +34,7 @@ export function chunksRoutes(chunks: ChunkService, rejected?: Counter) {
   app.use('/chunks/*', countRejections(rejected));
 
   app.openapi(
-    createRoute({ method: 'post', path: '/chunks/missing', tags, middleware: requireRole('publish'), request: jsonBody(Ids(10_000)), responses: { 200: json(z.object({ missing: z.array(z.string()) }), 'ids not stored, in request order'), ...errorResponses } }),
+    createRoute({ method: 'post', path: '/chunks/missing', tags, middleware: requireRole('publish'), request: jsonBody(ChunkIdsSchema(10_000)), responses: { 200: json(z.object({ missing: z.array(z.string()) }), 'ids not stored, in request order'), ...errorResponses } }),
     async (c) => c.json({ missing: await chunks.missing(c.req.valid('json').ids) }, 200),
   );
 

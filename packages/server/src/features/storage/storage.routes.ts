@@ -6,24 +6,20 @@ import { defaultHook } from '../../http/validation.ts';
 import { requireRole } from '../auth/auth.middleware.ts';
 import type { StorageService } from './storage.service.ts';
 
-const StatsSchema = StorageStatsSchema;
-const GcInput = GcOptionsSchema;
-const FsckSchema = FsckReportSchema;
-
 /** /storage/stats, /storage/gc and /storage/fsck. */
 export function storageRoutes(storage: StorageService) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: defaultHook as never });
   const tags = ['storage'];
   app.openapi(
-    createRoute({ method: 'get', path: '/storage/stats', tags, middleware: requireRole('read'), request: { query: z.object({ model: z.string().max(256).optional() }) }, responses: { 200: json(StatsSchema, 'logical vs stored bytes'), ...errorResponses } }),
+    createRoute({ method: 'get', path: '/storage/stats', tags, middleware: requireRole('read'), request: { query: z.object({ model: z.string().max(256).optional() }) }, responses: { 200: json(StorageStatsSchema, 'logical vs stored bytes'), ...errorResponses } }),
     async (c) => c.json(await storage.stats(c.req.valid('query').model), 200),
   );
   app.openapi(
-    createRoute({ method: 'post', path: '/storage/gc', tags, middleware: requireRole('admin'), request: jsonBody(GcInput), responses: { 200: json(GcReportSchema, 'what was (or, with dryRun, would be) removed'), ...errorResponses } }),
+    createRoute({ method: 'post', path: '/storage/gc', tags, middleware: requireRole('admin'), request: jsonBody(GcOptionsSchema), responses: { 200: json(GcReportSchema, 'what was (or, with dryRun, would be) removed'), ...errorResponses } }),
     async (c) => c.json(await storage.gc(c.req.valid('json')), 200),
   );
   app.openapi(
-    createRoute({ method: 'post', path: '/storage/fsck', tags, middleware: requireRole('admin'), responses: { 200: json(FsckSchema, 'ok is false when any problem was found'), ...errorResponses } }),
+    createRoute({ method: 'post', path: '/storage/fsck', tags, middleware: requireRole('admin'), responses: { 200: json(FsckReportSchema, 'ok is false when any problem was found'), ...errorResponses } }),
     async (c) => c.json(await storage.fsck(), 200),
   );
   return app;

@@ -8,7 +8,6 @@ import { defaultHook } from '../../http/validation.ts';
 import { allows } from '../auth/roles.ts';
 import type { TelemetryService } from './telemetry.service.ts';
 
-export const TelemetryBodySchema = TelemetryReportSchema;
 
 /** Agents report with node tokens; services that embed the SDK often hold publisher tokens. */
 const reporter: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -25,7 +24,7 @@ export function telemetryRoutes(telemetry: TelemetryService) {
       path: '/telemetry',
       tags: ['telemetry'],
       middleware: reporter,
-      request: jsonBody(TelemetryBodySchema),
+      request: jsonBody(TelemetryReportSchema),
       responses: { 202: json(z.object({ accepted: z.number() }), 'stored'), ...errorResponses },
     }),
     async (c) => {

@@ -13,7 +13,6 @@ import type { Version } from './versions.types.ts';
 
 const DraftParams = ModelParam.extend({ id: z.string().openapi({ param: { name: 'id', in: 'path' } }) });
 const RefParams = ModelParam.extend({ ref: z.string().openapi({ param: { name: 'ref', in: 'path' }, example: '1.2.0' }) });
-const ListQuery = VersionListQuerySchema;
 const MAX_LINEAGE = 1000;
 
 export function versionsRoutes(versions: VersionService, blobs: BlobService, metrics: HttpMetrics) {
@@ -56,7 +55,7 @@ export function versionsRoutes(versions: VersionService, blobs: BlobService, met
     },
   );
   app.openapi(
-    createRoute({ method: 'get', path: '/models/{name}/versions', tags, middleware: read, request: { params: ModelParam, query: ListQuery }, responses: { 200: json(pageOf(VersionSchema), 'versions in semver order'), ...errorResponses } }),
+    createRoute({ method: 'get', path: '/models/{name}/versions', tags, middleware: read, request: { params: ModelParam, query: VersionListQuerySchema }, responses: { 200: json(pageOf(VersionSchema), 'versions in semver order'), ...errorResponses } }),
     async (c) => c.json((await versions.list(c.req.valid('param').name, c.req.valid('query') as never)) as never, 200),
   );
   app.openapi(
