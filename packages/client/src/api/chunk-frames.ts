@@ -1,17 +1,14 @@
 /**
- * The chunk wire format shared by `POST /chunks` and `POST /chunks/fetch`: a sequence of frames
- * `[32 bytes raw SHA-256][4 bytes big-endian uint32 length][length bytes]`. Pure (no Node APIs),
- * so browsers and agents can use it too.
+ * Encoding and decoding of the chunk wire format (core's frame-format.ts defines it):
+ * `[32 bytes raw SHA-256][4 bytes big-endian length word][bytes]`, back to back. Pure (no Node
+ * APIs), so browsers and agents can use it too.
  */
+import { FRAME_HEADER_BYTES, MAX_BATCH_FRAMES, readEncodedLengthWord, type FrameEncoding } from '@steward/core';
 
-/** Bytes of a frame header: 32 id bytes + 4 length bytes. */
-export const FRAME_HEADER_BYTES = 36;
-/** Largest request body / answer the contract allows, in bytes. */
-export const MAX_BATCH_BYTES = 64 * 1024 * 1024;
+export { FRAME_HEADER_BYTES, MAX_BATCH_BYTES, MAX_BATCH_FRAMES, type FrameEncoding } from '@steward/core';
+
 /** Largest chunk (and so largest frame payload; an encoded frame is never bigger than its chunk). */
 export const MAX_FRAME_BYTES = 256 * 1024;
-/** Most frames (ids) per request. */
-export const MAX_BATCH_FRAMES = 4096;
 
 export interface ChunkFrame {
   /** Lowercase hex SHA-256 of `bytes` (of the decoded bytes, when `encoding` is not raw). */
@@ -24,8 +21,6 @@ export interface ChunkFrame {
   encoding?: FrameEncoding;
 }
 
-export type FrameEncoding = 'raw' | 'zstd' | 'zstd-dict';
-const ENCODINGS: (FrameEncoding | undefined)[] = ['raw', 'zstd', 'zstd-dict'];
 
 function hexToBytes(hex: string, out: Uint8Array, at: number): void {
   if (!/^[0-9a-f]{64}$/.test(hex)) throw new Error(`not a lowercase hex SHA-256: ${hex}`);
@@ -83,15 +78,15 @@ export class FrameDecoder {
     let at = 0;
     while (buf.length - at >= FRAME_HEADER_BYTES) {
       const word = new DataView(buf.buffer, buf.byteOffset + at + 32, 4).getUint32(0, false);
-      const len = this.#encoded ? word & 0x3fffffff : word;
+      const encoded = this.#encoded ? readEncodedLengthWord(word) : undefined;
+      const len = encoded ? encoded.length : word;
       if (len > MAX_FRAME_BYTES) throw new Error(`chunk stream: a frame of ${len} bytes is over the ${MAX_FRAME_BYTES}-byte chunk maximum`);
       if (buf.length - at - FRAME_HEADER_BYTES < len) break;
       const start = at + FRAME_HEADER_BYTES;
       const frame: ChunkFrame = { id: bytesToHex(buf, at), bytes: buf.slice(start, start + len) };
-      if (this.#encoded) {
-        const encoding = ENCODINGS[word >>> 30];
-        if (!encoding) throw new Error(`chunk ${frame.id}: unknown frame encoding ${word >>> 30}`);
-        frame.encoding = encoding;
+      if (encoded) {
+        if (!encoded.encoding) throw new Error(`chunk ${frame.id}: unknown frame encoding ${word >>> 30}`);
+        frame.encoding = encoded.encoding;
       }
       out.push(frame);
       at = start + len;

@@ -1,9 +1,8 @@
 import type { BlobRecipe, ChunkUploadResult } from '@steward/core/api';
+import { ENCODED_FRAMES_TYPE } from '@steward/core';
 import type { HttpTransport } from '../http.ts';
 import { FrameDecoder, type ChunkFrame } from './chunk-frames.ts';
 
-/** Content type of a fetch answer whose frames carry encodings. */
-export const ENCODED_FRAMES_TYPE = 'application/vnd.steward.chunk-frames+zstd';
 
 async function* slices(body: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
   for (let at = 0; at < body.length; at += size) yield body.subarray(at, Math.min(at + size, body.length));

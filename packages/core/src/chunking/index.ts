@@ -7,3 +7,13 @@ export {
 } from './chunker-options.ts';
 export { identifyChunks, type ChunkHasher, type ChunkRef } from './chunk-ids.ts';
 export { seededBytes } from './seeded-bytes.ts';
+export {
+  ENCODED_FRAMES_TYPE,
+  encodedLengthWord,
+  FRAME_ENCODINGS,
+  FRAME_HEADER_BYTES,
+  MAX_BATCH_BYTES,
+  MAX_BATCH_FRAMES,
+  readEncodedLengthWord,
+  type FrameEncoding,
+} from './frame-format.ts';

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { FrameEncoding } from '@steward/core';
 import { Compressor, Decompressor } from 'zstd-napi';
 
 export type Compression = 'none' | 'zstd';
@@ -51,8 +52,8 @@ export function decodeChunk(stored: Uint8Array, compression: string, rawLength: 
  * chunk, and zstd with `dict` (the client's copy of the old bytes at the same place) as a raw
  * content dictionary, which is what makes a chunk that is half unchanged cost only its changes.
  */
-export function wireChunk(stored: Buffer, compression: string, rawLength: number, dict?: Uint8Array): { bytes: Buffer; encoding: WireEncoding } {
-  let best: { bytes: Buffer; encoding: WireEncoding } =
+export function wireChunk(stored: Buffer, compression: string, rawLength: number, dict?: Uint8Array): { bytes: Buffer; encoding: FrameEncoding } {
+  let best: { bytes: Buffer; encoding: FrameEncoding } =
     compression === 'zstd' ? { bytes: stored, encoding: 'zstd' } : { bytes: stored, encoding: 'raw' };
   const raw = () => decodeChunk(stored, compression, rawLength);
   if (compression !== 'zstd' && rawLength >= 64 && !probeSaysRaw(stored)) {
@@ -67,8 +68,6 @@ export function wireChunk(stored: Buffer, compression: string, rawLength: number
   }
   return best;
 }
-
-export type WireEncoding = 'raw' | 'zstd' | 'zstd-dict';
 
 const dictCompressor = new Compressor();
 /** zstd with `dict` as raw content; null if zstd refuses the dictionary. */

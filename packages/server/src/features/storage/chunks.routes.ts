@@ -3,26 +3,24 @@ import { Readable } from 'node:stream';
 import type { Counter } from 'prom-client';
 import { ChunkIdsSchema, ChunkUploadResultSchema } from '@steward/core/api';
 import type { AppEnv } from '../../http/env.ts';
-import { requestBody } from '../../http/node-streams.ts';
 import { errorResponses, json, jsonBody, Sha256Schema } from '../../http/schemas.ts';
 import { defaultHook } from '../../http/validation.ts';
-import { nodeToWeb } from '../../http/node-streams.ts';
+import { nodeToWeb, requestBody } from '../../http/node-streams.ts';
 import { requireRole } from '../auth/auth.middleware.ts';
-import { InvalidInputError } from '@steward/core';
+import { ENCODED_FRAMES_TYPE, InvalidInputError, MAX_BATCH_BYTES, MAX_BATCH_FRAMES } from '@steward/core';
 import { MAX_BASES_PER_ID, type ChunkService } from './chunks.service.ts';
-import { BodyBuffers, MAX_BATCH_BYTES, MAX_FRAMES, readBounded } from './frames.ts';
+import { BodyBuffers, readBounded } from './frames.ts';
 import { countRejections } from './rejections.ts';
 const FetchBody = z.strictObject({
-  ids: z.array(Sha256Schema).max(MAX_FRAMES),
+  ids: z.array(Sha256Schema).max(MAX_BATCH_FRAMES),
   encoding: z.enum(['zstd']).optional().openapi({ description: 'ask for per-frame encodings (old clients omit it and get raw frames)' }),
   bases: z
     .array(z.array(Sha256Schema).max(MAX_BASES_PER_ID))
-    .max(MAX_FRAMES)
+    .max(MAX_BATCH_FRAMES)
     .optional()
     .openapi({ description: 'one list per id: chunks the client holds, whose bytes in order are the zstd dictionary for that id (the old bytes at the same place)' }),
 });
 const FRAMES_TYPE = 'application/octet-stream';
-const ENCODED_FRAMES_TYPE = 'application/vnd.steward.chunk-frames+zstd';
 const octet = (description: string) => ({ description, content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } } });
 
 /** Chunk negotiation (see docs/storage.md): which are missing, upload a verified batch, fetch a batch. */
@@ -52,7 +50,7 @@ export function chunksRoutes(chunks: ChunkService, rejected?: Counter) {
     method: 'post',
     path: '/chunks',
     tags,
-    description: `Upload up to ${MAX_FRAMES} chunks (${MAX_BATCH_BYTES} bytes) as frames [32-byte SHA-256][u32 BE length][bytes]. Every frame is verified before anything is stored: 422 chunk_digest_mismatch, 400 truncated_batch, 400 chunk_too_large.`,
+    description: `Upload up to ${MAX_BATCH_FRAMES} chunks (${MAX_BATCH_BYTES} bytes) as frames [32-byte SHA-256][u32 BE length][bytes]. Every frame is verified before anything is stored: 422 chunk_digest_mismatch, 400 truncated_batch, 400 chunk_too_large.`,
     request: { body: { content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } }, required: true } },
     responses: { 200: json(ChunkUploadResultSchema, 'stored'), ...errorResponses },
   });

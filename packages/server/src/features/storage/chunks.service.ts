@@ -1,10 +1,10 @@
-import { NotFoundError, PayloadTooLargeError } from '@steward/core';
+import { MAX_BATCH_BYTES, MAX_BATCH_FRAMES, NotFoundError, PayloadTooLargeError } from '@steward/core';
 import { iso } from '../../lib/context.ts';
 import type { ObjectStore } from '../../storage/object-store.ts';
 import { locate, touchAndFind } from './chunk-index.ts';
 import { readChunks } from './chunk-reader.ts';
 import { wireChunk } from './chunk-codec.ts';
-import { encodeFrame, encodeWireFrame, MAX_BATCH_BYTES, MAX_FRAMES, parseFrames } from './frames.ts';
+import { encodeFrame, encodeWireFrame, parseFrames } from './frames.ts';
 import { createPackWriter } from './pack-writer.ts';
 import type { StorageDb } from './storage.tables.ts';
 
@@ -64,7 +64,7 @@ export function createChunkService(deps: { db: StorageDb; objects: ObjectStore; 
       const missing = [...new Set(ids.filter((id) => !where.has(id)))];
       if (missing.length) throw new NotFoundError(`${missing.length} chunk(s) are not stored`, { missing }, 'chunk_not_found');
       const total = ids.reduce((s, id) => s + where.get(id)!.raw_length, 0);
-      if (ids.length > MAX_FRAMES || total > MAX_BATCH_BYTES) throw new PayloadTooLargeError(`a fetch returns at most ${MAX_FRAMES} chunks and ${MAX_BATCH_BYTES} bytes; asked for ${ids.length} chunks, ${total} bytes`, { chunks: ids.length, bytes: total });
+      if (ids.length > MAX_BATCH_FRAMES || total > MAX_BATCH_BYTES) throw new PayloadTooLargeError(`a fetch returns at most ${MAX_BATCH_FRAMES} chunks and ${MAX_BATCH_BYTES} bytes; asked for ${ids.length} chunks, ${total} bytes`, { chunks: ids.length, bytes: total });
       if (opts.encoding !== 'zstd') {
         return (async function* () {
           for await (const c of readChunks(db, objects, ids, where)) yield* encodeFrame(c.id, c.bytes);

@@ -1,12 +1,7 @@
-import { InvalidInputError, PayloadTooLargeError, StewardError } from '@steward/core';
+import { encodedLengthWord, FRAME_HEADER_BYTES as HEADER, InvalidInputError, MAX_BATCH_FRAMES, PayloadTooLargeError, StewardError, type FrameEncoding } from '@steward/core';
 import { subtle } from 'node:crypto';
-import type { WireEncoding } from './chunk-codec.ts';
 import { MAX_CHUNK } from './chunker.ts';
 
-/** Batch limits from the chunk API contract. */
-export const MAX_BATCH_BYTES = 64 * 1024 * 1024;
-export const MAX_FRAMES = 4096;
-const HEADER = 36; // 32 bytes raw SHA-256 + 4 bytes big-endian length
 
 export interface Frame {
   id: string;
@@ -41,7 +36,7 @@ export function splitFrames(body: Buffer): Frame[] {
   const frames: Frame[] = [];
   let at = 0;
   while (at < body.length) {
-    if (frames.length >= MAX_FRAMES) throw new InvalidInputError(`a batch holds at most ${MAX_FRAMES} chunks`, { max: MAX_FRAMES }, 'too_many_chunks');
+    if (frames.length >= MAX_BATCH_FRAMES) throw new InvalidInputError(`a batch holds at most ${MAX_BATCH_FRAMES} chunks`, { max: MAX_BATCH_FRAMES }, 'too_many_chunks');
     if (body.length - at < HEADER) throw new InvalidInputError(`frame ${frames.length} is truncated: ${body.length - at} header bytes of ${HEADER}`, { frame: frames.length }, 'truncated_batch');
     const id = body.subarray(at, at + 32).toString('hex');
     const len = body.readUInt32BE(at + 32);
@@ -61,17 +56,11 @@ export function encodeFrame(id: string, bytes: Uint8Array): Buffer[] {
   return [head, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)];
 }
 
-const ENCODING_BITS: Record<WireEncoding, number> = { raw: 0, zstd: 1, 'zstd-dict': 2 };
-
-/**
- * A frame of an encoded fetch answer: the length word's top 2 bits say how the bytes are encoded
- * (0 raw, 1 zstd, 2 zstd with the request's `bases` for this id as dictionary), the low 30 bits
- * are the length on the wire. Chunks are ≤ 256 KiB, so the bits never collide.
- */
-export function encodeWireFrame(id: string, bytes: Uint8Array, encoding: WireEncoding): Buffer[] {
+/** A frame of an encoded fetch answer: its length word also says how the bytes are encoded (core's frame-format.ts). */
+export function encodeWireFrame(id: string, bytes: Uint8Array, encoding: FrameEncoding): Buffer[] {
   const head = Buffer.alloc(HEADER);
   Buffer.from(id, 'hex').copy(head, 0);
-  head.writeUInt32BE(((ENCODING_BITS[encoding] << 30) | bytes.length) >>> 0, 32);
+  head.writeUInt32BE(encodedLengthWord(bytes.length, encoding), 32);
   return [head, Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)];
 }
 
