@@ -1,25 +1,10 @@
 import { z } from '@hono/zod-openapi';
+import { ErrorSchema } from '@steward/core/api';
 
 /**
- * Route helpers. The API's shapes live in `@steward/core/api`, one source for the server's
- * validation, /openapi.json and the client's types; they are re-exported here for the routes.
+ * Route helpers. The API's shapes themselves live in `@steward/core/api`, one source for the
+ * server's validation, /openapi.json and the client's types.
  */
-export {
-  ChannelEventSchema,
-  ChannelSchema,
-  DraftSchema,
-  ErrorSchema,
-  FileEntrySchema,
-  ModelSchema,
-  pageOf,
-  RoutingTableSchema,
-  Sha256Schema,
-  TagsPatchSchema,
-  TagsSchema,
-  VersionInputSchema,
-  VersionSchema,
-} from '@steward/core/api';
-import { ErrorSchema } from '@steward/core/api';
 
 export const errorResponses = {
   400: { description: 'invalid input', content: { 'application/json': { schema: ErrorSchema } } },

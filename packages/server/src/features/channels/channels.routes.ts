@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../http/env.ts';
-import { ChannelAtSchema, ChannelSetSchema, RollbackRequestSchema, RollbackResultSchema } from '@steward/core/api';
-import { ChannelEventSchema, ChannelSchema, errorResponses, json, jsonBody, ModelParam, pageOf } from '../../http/schemas.ts';
+import { ChannelAtSchema, ChannelEventSchema, ChannelSchema, ChannelSetSchema, pageOf, RollbackRequestSchema, RollbackResultSchema } from '@steward/core/api';
+import { errorResponses, json, jsonBody, ModelParam } from '../../http/schemas.ts';
 import { defaultHook } from '../../http/validation.ts';
 import { requireRole } from '../auth/auth.middleware.ts';
 import type { ChannelService } from './channels.service.ts';

@@ -1,7 +1,7 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../http/env.ts';
-import { ModelCreateSchema, ModelUpdateSchema } from '@steward/core/api';
-import { errorResponses, json, jsonBody, ModelParam, ModelSchema, pageOf } from '../../http/schemas.ts';
+import { ModelCreateSchema, ModelSchema, ModelUpdateSchema, pageOf } from '@steward/core/api';
+import { errorResponses, json, jsonBody, ModelParam } from '../../http/schemas.ts';
 import { defaultHook } from '../../http/validation.ts';
 import { requireRole } from '../auth/auth.middleware.ts';
 import type { ModelService } from './models.service.ts';

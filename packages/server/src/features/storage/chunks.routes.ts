@@ -1,9 +1,9 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { Readable } from 'node:stream';
 import type { Counter } from 'prom-client';
-import { ChunkIdsSchema, ChunkUploadResultSchema } from '@steward/core/api';
+import { ChunkIdsSchema, ChunkUploadResultSchema, Sha256Schema } from '@steward/core/api';
 import type { AppEnv } from '../../http/env.ts';
-import { errorResponses, json, jsonBody, Sha256Schema } from '../../http/schemas.ts';
+import { errorResponses, json, jsonBody } from '../../http/schemas.ts';
 import { defaultHook } from '../../http/validation.ts';
 import { nodeToWeb, requestBody } from '../../http/node-streams.ts';
 import { requireRole } from '../auth/auth.middleware.ts';

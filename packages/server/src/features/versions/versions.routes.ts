@@ -1,8 +1,8 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import type { AppEnv } from '../../http/env.ts';
 import type { HttpMetrics } from '../../http/metrics.ts';
-import { ComparisonSchema, DraftFilesSchema, VersionListQuerySchema, VersionUpdateSchema } from '@steward/core/api';
-import { DraftSchema, errorResponses, json, jsonBody, ModelParam, pageOf, VersionInputSchema, VersionSchema } from '../../http/schemas.ts';
+import { ComparisonSchema, DraftFilesSchema, DraftSchema, pageOf, VersionInputSchema, VersionListQuerySchema, VersionSchema, VersionUpdateSchema } from '@steward/core/api';
+import { errorResponses, json, jsonBody, ModelParam } from '../../http/schemas.ts';
 import { serveBytes } from '../../http/serve-bytes.ts';
 import { defaultHook } from '../../http/validation.ts';
 import { requireRole } from '../auth/auth.middleware.ts';
