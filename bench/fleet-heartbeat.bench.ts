@@ -12,11 +12,15 @@
  *   STEWARD_BENCH_PG_URL=postgres://postgres@127.0.0.1:5432/postgres node --import tsx bench/fleet-heartbeat.bench.ts
  *   STEWARD_BENCH_NODES / _RATE / _SECONDS / _WARMUP / _LONGPOLL override the sizes (see below);
  *   STEWARD_BENCH_SKIP_SQLITE=1 runs PostgreSQL only.
+ *   STEWARD_BENCH_CPU_PROFILE=DIR writes the server's CPU profile of each timed run (warm-up and
+ *   setup excluded) to DIR/fleet-<db>.cpuprofile, for Chrome DevTools or speedscope.
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import diagnostics from 'node:diagnostics_channel';
 import http from 'node:http';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +58,8 @@ interface LoadResult {
   /** Wall-clock ms at which each node first saw 1.1.0 pending / scheduled, by group. */
   learned: { pollPending: number[]; pollScheduled: number[]; beatPending: number[]; beatScheduled: number[] };
   polls: number;
+  /** The load generator's own CPU time over the timed run, µs (it shares the cores with the server). */
+  cpuUs: number;
 }
 
 /** Child: heartbeats at `rate`/s over keep-alive sockets; `digests` = {version: digest}. */
@@ -129,6 +135,7 @@ async function load(base: string, token: string, nodes: number, rate: number, se
     warming = false;
   }
   process.send?.('warm');
+  const cpu0 = process.cpuUsage();
   // Long-polling nodes: a held GET each, on sockets of their own (as many as nodes poll).
   const lpAgent = new http.Agent({ keepAlive: true, maxSockets: Infinity });
   let done = false;
@@ -179,16 +186,14 @@ async function load(base: string, token: string, nodes: number, rate: number, se
   }
   await Promise.all(inflight);
   const secs = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   done = true;
   lpAgent.destroy();
   await Promise.all(pollers);
   agent.destroy();
   const group = (xs: (number | undefined)[], poll: boolean) => xs.filter((x, i): x is number => x !== undefined && i < longPoll === poll);
-  const q = (xs: number[], p: number) => {
-    const s = [...xs].sort((a, b) => a - b);
-    return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? Number.NaN;
-  };
-  return { requests: lat.length, errors, statuses, rps: lat.length / secs, p50ms: q(lat, 0.5), p99ms: q(lat, 0.99), anchorP50ms: q(anchor, 0.5), anchorP99ms: q(anchor, 0.99), servingBlocks: serving.filter((x): x is number => x !== undefined), usableFromBlock, learned: { pollPending: group(pendingAt, true), pollScheduled: group(scheduledAt, true), beatPending: group(pendingAt, false), beatScheduled: group(scheduledAt, false) }, polls };
+  const q = quantile;
+  return { requests: lat.length, errors, statuses, rps: lat.length / secs, p50ms: q(lat, 0.5), p99ms: q(lat, 0.99), anchorP50ms: q(anchor, 0.5), anchorP99ms: q(anchor, 0.99), servingBlocks: serving.filter((x): x is number => x !== undefined), usableFromBlock, learned: { pollPending: group(pendingAt, true), pollScheduled: group(scheduledAt, true), beatPending: group(pendingAt, false), beatScheduled: group(scheduledAt, false) }, polls, cpuUs: cpu.user + cpu.system };
 }
 
 /** Runs the load generator; `onWarm` fires when the warm-up (if any) is over and the timed run starts. */
@@ -222,6 +227,67 @@ async function pgDatabase(base: string) {
   };
 }
 
+/** CPU profile of the server's thread between `start` and `stop` (no-op unless STEWARD_BENCH_CPU_PROFILE). */
+function profiler(label: string) {
+  const dir = process.env.STEWARD_BENCH_CPU_PROFILE;
+  if (!dir) return { start: () => undefined, stop: async () => undefined };
+  const session = new Session();
+  session.connect();
+  let started: Promise<unknown> | undefined;
+  return {
+    start: () => void (started = session.post('Profiler.enable').then(() => session.post('Profiler.start'))),
+    async stop() {
+      await started;
+      const { profile } = await session.post('Profiler.stop');
+      mkdirSync(dir, { recursive: true });
+      const file = join(dir, `fleet-${label.toLowerCase()}.cpuprofile`);
+      writeFileSync(file, JSON.stringify(profile));
+      session.disconnect();
+      console.log(`  CPU profile of the timed run: ${file}`);
+    },
+  };
+}
+
+const quantile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? Number.NaN;
+};
+
+/**
+ * Server-side latency: from the request's head parsed by Node's HTTP server to the response's last
+ * byte handed to the socket, per request, in the server process (node:diagnostics_channel). Next to
+ * the client's figures it separates the server's time from the load generator's scheduling and
+ * the kernel's queues; it misses the time a request waits before the event loop reads it.
+ */
+function serverLatency() {
+  const started = new WeakMap<object, number>();
+  const heartbeat: number[] = [];
+  const healthz: number[] = [];
+  let on = false;
+  const start = (m: unknown) => {
+    if (on) started.set((m as { request: object }).request, performance.now());
+  };
+  const finish = (m: unknown) => {
+    const { request } = m as { request: { url?: string } };
+    const t = started.get(request);
+    if (t === undefined) return;
+    const ms = performance.now() - t;
+    if (request.url?.endsWith('/heartbeat')) heartbeat.push(ms);
+    else if (request.url === '/healthz') healthz.push(ms);
+  };
+  diagnostics.subscribe('http.server.request.start', start);
+  diagnostics.subscribe('http.server.response.finish', finish);
+  return {
+    begin: () => void (on = true),
+    end() {
+      on = false;
+      diagnostics.unsubscribe('http.server.request.start', start);
+      diagnostics.unsubscribe('http.server.response.finish', finish);
+      return { heartbeat, healthz };
+    },
+  };
+}
+
 async function runOn(label: string, db: string | undefined) {
   const { startServer } = await import('../packages/server/src/server.ts');
   const { canonicalJson } = await import('@steward/core');
@@ -249,13 +315,17 @@ async function runOn(label: string, db: string | undefined) {
     await api('PUT', 'models/bench/channels/prod', { version: '1.0.0' });
     const token = (await api('POST', 'tokens', { name: 'bench-nodes', role: 'node' })).token as string;
 
-    let peakRss = process.memoryUsage().rss;
-    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage().rss)), 250);
+    let peakRss = process.memoryUsage.rss();
+    const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 250);
     let mover: ReturnType<typeof setTimeout> | undefined;
     let movedAt: number | undefined;
     let cpu0 = process.cpuUsage();
     let t0 = performance.now();
+    const inServer = serverLatency();
+    const prof = profiler(label);
     const r = await runChild(server.url, token, digests, () => {
+      inServer.begin();
+      prof.start();
       cpu0 = process.cpuUsage();
       t0 = performance.now();
       // A third of the way through, move the channel: the nodes pick it up from their answers, and
@@ -267,6 +337,8 @@ async function runOn(label: string, db: string | undefined) {
     });
     const cpu = process.cpuUsage(cpu0);
     const wallS = (performance.now() - t0) / 1000;
+    const served = inServer.end();
+    const stopProfile = prof.stop();
     clearInterval(sampler);
     clearTimeout(mover);
     const decided = r.usableFromBlock === null ? null : r.usableFromBlock - 10;
@@ -275,10 +347,13 @@ async function runOn(label: string, db: string | undefined) {
     console.log(`\n${label}: ${NODES} nodes, ${RATE}/s for ${SECONDS} s${WARMUP ? ' (after one warm-up heartbeat per node)' : ''}`);
     console.log(`  heartbeats ${r.requests} (${r.rps.toFixed(0)}/s), errors ${r.errors} ${JSON.stringify(r.statuses)}`);
     console.log(`  heartbeat p50 ${r.p50ms.toFixed(2)} ms, p99 ${r.p99ms.toFixed(2)} ms; anchor GET /healthz p50 ${r.anchorP50ms.toFixed(2)} ms, p99 ${r.anchorP99ms.toFixed(2)} ms; ratio p50 ${(r.p50ms / r.anchorP50ms).toFixed(1)}x`);
+    const ms = (xs: number[], p: number) => `${quantile(xs, p).toFixed(2)} ms`;
+    console.log(`  in the server (request head parsed → response end): heartbeat p50 ${ms(served.heartbeat, 0.5)}, p99 ${ms(served.heartbeat, 0.99)}, max ${ms(served.heartbeat, 1)}; /healthz p50 ${ms(served.healthz, 0.5)}, p99 ${ms(served.healthz, 0.99)}`);
     console.log(`  peak server RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
     // CPU time is what contention does not inflate much: it bounds the rate one server core sustains.
     const cpuUs = (cpu.user + cpu.system) / r.requests;
     console.log(`  server CPU ${((cpu.user + cpu.system) / 1e3 / wallS).toFixed(0)} ms/s = ${cpuUs.toFixed(0)} µs per heartbeat (HTTP, JSON, SQL client; a database server's own CPU not included) → one core sustains ~${(1e6 / cpuUs).toFixed(0)}/s`);
+    console.log(`  load generator CPU ${(r.cpuUs / 1e3 / wallS).toFixed(0)} ms/s = ${(r.cpuUs / r.requests).toFixed(0)} µs per heartbeat (same cores)`);
     console.log(
       decided === null
         ? '  the transition was not scheduled within the run (raise STEWARD_BENCH_SECONDS)'
@@ -297,6 +372,7 @@ async function runOn(label: string, db: string | undefined) {
       console.log(`  learned of the pending table after the move:     long-poll ${stats(L.pollPending, movedAt, polled)}; heartbeat only ${stats(L.beatPending, movedAt, NODES - polled)}`);
       console.log(`  learned of the switch after the first node did:  long-poll ${stats(L.pollScheduled, firstScheduled, polled)}; heartbeat only ${stats(L.beatScheduled, firstScheduled, NODES - polled)}`);
     }
+    await stopProfile;
   } finally {
     await server.close();
     rmSync(dir, { recursive: true, force: true });

@@ -112,7 +112,7 @@ for (const target of testDbTargets()) {
     });
 
     it('refuses bad `wait` values, unknown nodes and other tokens with a 4xx, holding nothing', async () => {
-      for (const w of ['abc', '61s', '-1', '1.5s', '10m', '99999999999']) {
+      for (const w of ['abc', '61s', '-1', '1e3s', '10m', '99999999999']) {
         const r = await poll('a', `wait=${encodeURIComponent(w)}`);
         expect(r.status, w).toBe(400);
         expect((await r.json()).error.code, w).toMatch(/invalid_wait|validation_failed/);

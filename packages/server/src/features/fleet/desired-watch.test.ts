@@ -10,9 +10,11 @@ describe('parseWait', () => {
     expect(parseWait('7')).toBe(7000);
     expect(parseWait('60s')).toBe(60_000);
     expect(parseWait('2s', 1000 * 5)).toBe(2000);
+    expect(parseWait('1.5')).toBe(1500);
+    expect(parseWait('1 s')).toBe(1000);
   });
   it('refuses anything else with invalid_wait', () => {
-    for (const w of ['61s', '-1', '1.5', '10m', 'abc', '1 s', '1e3', '999999999'])
+    for (const w of ['61s', '-1', '10m', 'abc', '1e3', '999999999', '1w'])
       expect(() => parseWait(w), w).toThrow(expect.objectContaining({ code: 'invalid_wait', status: 400 }));
     fc.assert(fc.property(fc.string(), (w) => {
       try {

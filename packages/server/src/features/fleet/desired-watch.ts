@@ -1,4 +1,4 @@
-import { InvalidInputError, StewardError } from '@steward/core';
+import { InvalidInputError, parseDurationMs, StewardError } from '@steward/core';
 
 export type WakeReason = 'changed' | 'timeout' | 'aborted' | 'replaced' | 'closed';
 
@@ -96,14 +96,13 @@ export function createDesiredWatch(opts: { max: number }) {
 export type DesiredWatch = ReturnType<typeof createDesiredWatch>;
 
 /**
- * `wait` of a long-poll: `30s`, `500ms`, or a bare number of seconds; 0 answers at once. More than
+ * `wait` of a long-poll: a duration (`30s`, `500ms`) or a bare number of seconds; 0 answers at once. More than
  * `maxMs` (default 60 s: proxies commonly cut idle requests at 60 s) or anything else is a 400.
  */
 export function parseWait(wait: string | undefined, maxMs = 60_000): number {
   if (wait === undefined || wait === '') return 0;
-  const m = /^(\d{1,9})(ms|s)?$/.exec(wait);
-  const ms = m ? Number(m[1]) * (m[2] === 'ms' ? 1 : 1000) : Number.NaN;
-  if (!(ms >= 0 && ms <= maxMs)) {
+  const ms = parseDurationMs(wait, { bare: 's' });
+  if (ms === undefined || ms > maxMs) {
     throw new InvalidInputError(`wait must be a duration from 0 to ${maxMs / 1000}s such as "30s" or "500ms" (got "${wait}")`, { wait, maxMs }, 'invalid_wait');
   }
   return ms;

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../../app.ts';
 import { openDb } from '../../db/connect.ts';
+import { responseContracts } from '../../testing/response-contract.ts';
 import { apiCaller, sha256 } from '../../testing/api-harness.ts';
 import { createFileObjectStore } from '../../storage/object-store.fs.ts';
 import { loadOrCreateSigningKey } from '../keys/signing-key.ts';
@@ -36,11 +37,12 @@ export async function startFleetHarness(dbUrl: string, opts: { clock?: FakeClock
   const objects = createFileObjectStore(join(dir, 'objects'));
   const signingKey = loadOrCreateSigningKey(dir);
   const logged: unknown[] = [];
-  const { app, services } = createApp({ db, objects, signingKey, auth: true, now: clock.now, log: (_m, e) => logged.push(e), blockIntervalMs: clock.intervalMs, ...(opts.fleet ? { fleet: opts.fleet } : {}) });
+  const { app, api, services } = createApp({ db, objects, signingKey, auth: true, now: clock.now, log: (_m, e) => logged.push(e), blockIntervalMs: clock.intervalMs, ...(opts.fleet ? { fleet: opts.fleet } : {}) });
   const admin = (await services.tokens.bootstrapAdmin())!;
   await services.chain.clock();
 
-  const call = apiCaller(app, admin);
+  const contract = responseContracts(api);
+  const call = apiCaller(app, admin, contract);
 
   /** Push + commit a version with one file. */
   const push = async (model: string, version: string, content: string) => {
@@ -77,7 +79,7 @@ export async function startFleetHarness(dbUrl: string, opts: { clock?: FakeClock
       await rdb.close();
     };
     replicas.push({ close });
-    return { app: r.app, services: r.services, call: apiCaller(r.app, admin), close };
+    return { app: r.app, services: r.services, call: apiCaller(r.app, admin, contract), close };
   };
 
   return {

@@ -6,8 +6,9 @@ import type { Principal } from '../../lib/context.ts';
 import type { ChainService } from '../chain/chain.service.ts';
 import type { ChannelService } from '../channels/channels.service.ts';
 import type { RoutingTable } from '../channels/channels.types.ts';
-import { type ChannelDesired, desiredFor } from './desired-tables.ts';
+import { type ChannelRead, createDesiredCache } from './desired-cache.ts';
 import { createDesiredWatch, parseWait } from './desired-watch.ts';
+import { type SharedAnswer, channelAnswers, createAnswerCache } from './heartbeat-answer.ts';
 import { createFleetController } from './fleet-controller.ts';
 import { DEFAULT_FLEET_OPTIONS, type FleetOptions, toBlocks } from './fleet.options.ts';
 import type { FleetNode, HeartbeatInput, InstalledVersion } from './fleet.types.ts';
@@ -15,7 +16,6 @@ import { createDigestLookup } from './manifest-digest.ts';
 import { createNodeStoreSql } from './nodes.store.sql.ts';
 import { type NodeCache, createNodeWriter } from './node-writer.ts';
 import { createRateLimiter } from './rate-limit.ts';
-import { versionsOf } from './table-versions.ts';
 import { createTransitionStoreSql } from './transitions.store.sql.ts';
 
 export interface FleetDeps {
@@ -27,11 +27,6 @@ export interface FleetDeps {
 }
 
 const chKey = (model: string, channel: string) => `${model}\u0000${channel}`;
-
-interface DesiredEntry {
-  value: ChannelDesired;
-  tag: string;
-}
 
 /**
  * Nodes, heartbeats and fleet transitions. Listens to every channel change (transitions are
@@ -45,8 +40,17 @@ export function createFleetService(deps: FleetDeps) {
   const digestOf = createDigestLookup(deps.db);
   const limiter = createRateLimiter({ burst: options.heartbeatBurst, perSecond: options.heartbeatPerSecond, now: () => deps.now().getTime() });
   const intervalMs = async () => (await deps.chain.clock()).intervalMs;
-  /** Per-channel answer cache, valid for one block; dropped on any change this process makes. */
-  const desiredCache = new Map<string, { block: number; value: Promise<DesiredEntry> }>();
+  /** What each channel's nodes should know (desired-cache.ts); dropped on any change this process makes. */
+  const desiredCache = createDesiredCache({
+    read: (model, channel) => readChannel(model, channel),
+    onChanged: (k) => {
+      answers.invalidate();
+      watch.notify(k);
+    },
+    log: (msg, err) => console.error(msg, err),
+  });
+  /** Heartbeat answers built from it, shared by nodes with the same report (heartbeat-answer.ts). */
+  const answers = createAnswerCache();
   const watch = createDesiredWatch({ max: options.maxLongPolls });
   /** Channels with registered nodes (refreshed each tick; guards cannot query inside the channel transaction). */
   const subscribed = new Set<string>();
@@ -59,7 +63,8 @@ export function createFleetService(deps: FleetDeps) {
     now: deps.now,
     options,
     changed: (m, c) => {
-      desiredCache.delete(chKey(m, c));
+      desiredCache.drop(chKey(m, c));
+      answers.invalidate();
       watch.notify(chKey(m, c));
     },
   });
@@ -82,32 +87,17 @@ export function createFleetService(deps: FleetDeps) {
   });
   deps.channels.onChange((c) => controller.onChange(c));
 
-  /**
-   * A channel's answer and its tag. The tag names the channel's transitions (ids, states, switch
-   * blocks; the channel's table when it has none), not the block: it changes exactly when a node
-   * has something new to learn, which is what long-polls wait for.
-   */
-  async function loadDesired(model: string, channel: string, block: number): Promise<DesiredEntry> {
+  /** A channel's transitions waiting for quorum or scheduled (or its table when it has none). */
+  async function readChannel(model: string, channel: string): Promise<ChannelRead> {
     const rows = await transitions.forChannel(model, channel, ['pending', 'scheduled']);
     let fallback: RoutingTable | null = null;
     if (rows.length === 0) fallback = await deps.channels.get(model, channel).then((ch) => ch.table, () => null);
     const tag = rows.length > 0 ? rows.map((r) => `${r.id}:${r.state}:${r.usableFromBlock ?? ''}`).join(',') : JSON.stringify(fallback);
-    return { value: desiredFor(model, channel, rows, block, fallback), tag };
-  }
-  /** Single-flight: the heartbeats that miss the cache at a block boundary share one read. */
-  function desired(model: string, channel: string, block: number): Promise<DesiredEntry> {
-    const k = chKey(model, channel);
-    const hit = desiredCache.get(k);
-    if (hit && hit.block === block) return hit.value;
-    const entry = { block, value: loadDesired(model, channel, block) };
-    desiredCache.set(k, entry);
-    // A failed read is not cached; a change (changed → delete) while reading drops the entry too.
-    entry.value.catch(() => desiredCache.get(k) === entry && desiredCache.delete(k));
-    return entry.value;
+    return { rows, fallback, tag };
   }
   /** What a node subscribed to `channels` should know, and its etag (what a long-poll compares). */
   async function desiredOf(channels: readonly { model: string; channel: string }[], block: number) {
-    const entries = await Promise.all(channels.map((c) => desired(c.model, c.channel, block)));
+    const entries = await Promise.all(channels.map((c) => desiredCache.get(c.model, c.channel, block)));
     const etag = createHash('sha256')
       .update(JSON.stringify(channels.map((c, i) => [c.model, c.channel, entries[i]!.tag]).sort((a, b) => (`${a[0]}\u0000${a[1]}` < `${b[0]}\u0000${b[1]}` ? -1 : 1))))
       .digest('base64url')
@@ -128,7 +118,7 @@ export function createFleetService(deps: FleetDeps) {
       .update(JSON.stringify([tokenId, [...hb.channels].map((c) => `${c.model}\u0000${c.channel}`).sort(), hb.installed, flagged]))
       .digest('base64url');
 
-  async function validate(hb: HeartbeatInput): Promise<InstalledVersion[]> {
+  function checkClock(hb: HeartbeatInput): void {
     if (hb.clockMs !== undefined && Math.abs(hb.clockMs - deps.now().getTime()) > options.maxClockSkewMs) {
       throw new InvalidInputError(
         `the node's clock (${new Date(hb.clockMs).toISOString()}) is more than ${options.maxClockSkewMs / 1000} s from the server's (${deps.now().toISOString()}); fix the node's time sync`,
@@ -136,6 +126,10 @@ export function createFleetService(deps: FleetDeps) {
         'clock_skew',
       );
     }
+  }
+
+  /** Unknown models or versions throw; returns the installs reported under another digest (flagged). */
+  async function validate(hb: HeartbeatInput): Promise<InstalledVersion[]> {
     // Models are archived, never deleted: a name seen once stays valid.
     const models = [...new Set([...hb.channels.map((c) => c.model), ...hb.installed.map((i) => i.model)])].filter((m) => !knownModels.has(m));
     if (models.length > 0) {
@@ -155,6 +149,24 @@ export function createFleetService(deps: FleetDeps) {
   }
 
   const { write, flush } = createNodeWriter({ nodes, nodeCache });
+
+  /** The answer to a heartbeat at `block` but for its nodeId (shared with nodes reporting the same). */
+  async function buildAnswer(block: number, hb: HeartbeatInput, flagged: InstalledVersion[]): Promise<SharedAnswer> {
+    const [want, clock] = await Promise.all([desiredOf(hb.channels, block), deps.chain.clock()]);
+    const channels = channelAnswers(want.channels, hb.installed, flagged, block);
+    return {
+      currentBlock: block,
+      genesisMs: clock.genesisMs,
+      intervalMs: clock.intervalMs,
+      heartbeatIntervalMs: options.heartbeatIntervalMs,
+      activationDelay: options.activationDelay,
+      rollbackDelay: options.rollbackDelay,
+      lagging: channels.some((c) => c.lagging),
+      flagged,
+      channels,
+      etag: want.etag,
+    };
+  }
 
   /**
    * Single-flight evaluation per channel, at most one per EVAL_GAP_MS: the first request evaluates
@@ -200,8 +212,10 @@ export function createFleetService(deps: FleetDeps) {
     await flush();
     await controller.evaluateAll();
     await nodes.pruneBefore(block - toBlocks(options.pruneAfterMs, await intervalMs()));
+    // Read first, then swap: clearing before the await left the downgrade guard blind meanwhile.
+    const subs = await nodes.subscribedChannels();
     subscribed.clear();
-    for (const c of await nodes.subscribedChannels()) subscribed.add(chKey(c.model, c.channel));
+    for (const c of subs) subscribed.add(chKey(c.model, c.channel));
   }
   const tickOnce = () =>
     (ticking ??= tick().finally(() => {
@@ -226,11 +240,10 @@ export function createFleetService(deps: FleetDeps) {
     const block = await deps.chain.currentBlock();
     for (const k of keys) {
       const [model, channel] = k.split('\u0000') as [string, string];
-      const fresh = await loadDesired(model, channel, block);
-      const hit = desiredCache.get(k);
-      const old = hit ? await hit.value.catch(() => undefined) : undefined;
-      if (old?.tag === fresh.tag) continue;
-      desiredCache.set(k, { block, value: Promise.resolve(fresh) });
+      const fresh = await readChannel(model, channel);
+      if ((await desiredCache.tagOf(k)) === fresh.tag) continue;
+      desiredCache.put(k, block, fresh);
+      answers.invalidate();
       watch.notify(k);
     }
   }
@@ -256,8 +269,15 @@ export function createFleetService(deps: FleetDeps) {
      */
     async heartbeat(nodeId: string, hb: HeartbeatInput, by: Principal) {
       limiter.take(nodeId);
-      const flagged = await validate(hb);
+      checkClock(hb);
+      // What decides the node's record and answer (with the token); telemetry, health and profile
+      // only go to the liveness write. The same text as last time from the same token was validated
+      // then, and its outcome cannot change: models are never deleted, committed versions never
+      // change their digest.
+      const report = JSON.stringify([hb.channels, hb.installed]);
       let prev = nodeCache.get(nodeId);
+      const same = prev !== undefined && prev.report === report && prev.tokenId === by.id;
+      const flagged = same ? prev!.flagged! : await validate(hb);
       if (!prev) {
         const row = await nodes.get(nodeId);
         prev = row ? { tokenId: row.tokenId, reportKey: row.reportKey, channels: await nodes.channelsOf(nodeId) } : undefined;
@@ -268,50 +288,37 @@ export function createFleetService(deps: FleetDeps) {
       const prevChannels = prev?.channels ?? [];
       const block = await deps.chain.currentBlock();
       const at = deps.now().toISOString();
-      const reportKey = reportKeyOf(by.id, hb, flagged);
+      const reportKey = same ? prev!.reportKey : reportKeyOf(by.id, hb, flagged);
       const changed = !prev || prev.reportKey !== reportKey;
+      const entry = { tokenId: by.id, reportKey, channels: hb.channels, report, flagged };
       if (nodeCache.size > 200_000) nodeCache.clear();
       if (changed) {
         nodeCache.delete(nodeId);
         await write({ kind: 'record', id: nodeId, tokenId: by.id, tokenName: by.name, at, block, flagged, hb, prevChannels, reportKey });
-        nodeCache.set(nodeId, { tokenId: by.id, reportKey, channels: hb.channels });
+        nodeCache.set(nodeId, entry);
       } else {
         // Liveness only: not awaited (at most one group commit late, far under one block).
         const repair = { id: nodeId, tokenId: by.id, tokenName: by.name, at, block, flagged, hb, reportKey, mayClaim: by.role === 'admin' };
         void write({ kind: 'touch', id: nodeId, at, block, hb, reportKey, repair }).catch((err: unknown) => console.error('heartbeat write failed', err));
-        nodeCache.set(nodeId, prev!);
+        nodeCache.set(nodeId, same ? prev! : entry);
       }
       for (const c of hb.channels) subscribed.add(chKey(c.model, c.channel));
-      if (block !== lastTick) await tickOnce();
+      if (block !== lastTick) {
+        // A liveness-only heartbeat does not wait for the block's tick (flush, quorum re-evaluation,
+        // pruning): awaiting it made every heartbeat at a block boundary wait for a group commit,
+        // the heartbeat tail on PostgreSQL. A report (already waiting for its own write) still
+        // does, so its answer reflects a decision that its installs may complete.
+        const t = tickOnce();
+        if (changed) await t;
+        else t.catch((err: unknown) => console.error('fleet tick failed', err));
+      }
       if (changed) {
         // New installs may complete a quorum: decide now rather than at the next tick.
         // Not awaited: the switch block it may set lies activationDelay blocks ahead, so the node
         // learns of it in time (from its long-poll at once, or from a later heartbeat).
         for (const c of hb.channels) evaluateSoon(c.model, c.channel).catch((err: unknown) => console.error('quorum evaluation failed', err));
       }
-      const good = new Set(hb.installed.filter((i) => !flagged.includes(i)).map((i) => `${i.model}@${i.version}`));
-      const channels = [];
-      const want = await desiredOf(hb.channels, block);
-      for (const d of want.channels) {
-        const need = (t: RoutingTable | null | undefined) => (t ? versionsOf(t).filter((v) => !good.has(`${d.model}@${v}`)) : []);
-        const lagging = need(d.inForce).length > 0;
-        const missing = [...new Set([...d.history.flatMap((h) => (h.usableFromBlock >= block || h.table === d.inForce ? need(h.table) : [])), ...need(d.pending?.table)])];
-        channels.push({ ...d, lagging, missing });
-      }
-      const clock = await deps.chain.clock();
-      return {
-        nodeId,
-        currentBlock: block,
-        genesisMs: clock.genesisMs,
-        intervalMs: clock.intervalMs,
-        heartbeatIntervalMs: options.heartbeatIntervalMs,
-        activationDelay: options.activationDelay,
-        rollbackDelay: options.rollbackDelay,
-        lagging: channels.some((c) => c.lagging),
-        flagged,
-        channels,
-        etag: want.etag,
-      };
+      return { nodeId, ...(await answers.share(report, block, () => buildAnswer(block, hb, flagged))) };
     },
 
     /**
@@ -384,6 +391,8 @@ export function createFleetService(deps: FleetDeps) {
       if (timer) clearInterval(timer);
       timer = undefined;
       await ticking?.catch(() => undefined);
+      // Evaluations started by heartbeats end after their current pass (they check `stopped`).
+      await Promise.all([...evals.values()].map((e) => e.loop.catch(() => undefined)));
       await flush().catch(() => undefined);
     },
   };

@@ -1,7 +1,12 @@
+import type { InstalledVersion } from './fleet.types.ts';
 import type { NodeStore, NodeWrite } from './nodes.store.sql.ts';
 
-/** What a server last wrote or read for each node (see fleet.service.ts). */
-export type NodeCache = Map<string, { tokenId: string; reportKey: string; channels: { model: string; channel: string }[] }>;
+/**
+ * What a server last wrote or read for each node (see fleet.service.ts). `report` (the heartbeat's
+ * channels and installs as sent) and the `flagged` installs it implied are known once this server
+ * validated a heartbeat of the node: the next one with the same text skips validation and hashing.
+ */
+export type NodeCache = Map<string, { tokenId: string; reportKey: string; channels: { model: string; channel: string }[]; report?: string; flagged?: InstalledVersion[] }>;
 
 const TOUCH_BATCH_MS = 100;
 const RECORD_BATCH_MS = 5;

@@ -1,4 +1,4 @@
-import { sql, type Kysely, type Selectable } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type QueryExecutorProvider, type Selectable } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 import { fromJson, toJson } from '../../lib/json-cols.ts';
 import { type NodesTable, chainDb } from '../chain/chain.schema.ts';
@@ -51,8 +51,35 @@ const toNode = (r: Selectable<NodesTable>): NodeRow => ({
 
 const key = (c: { model: string; channel: string }) => `${c.model}\u0000${c.channel}`;
 
+/**
+ * Liveness touches as one UPDATE … FROM a JSON array bound as one parameter, RETURNING the ids it
+ * matched: the statement's text is the same for any batch size, so the database parses and plans
+ * it cheaply and the driver binds one string instead of 8 parameters per node (the VALUES list
+ * it replaced cost ~35 µs per node on SQLite, most of it preparing a new statement per batch).
+ */
+function touchQuery(postgres: boolean) {
+  return (trx: QueryExecutorProvider, touches: Extract<NodeWrite, { kind: 'touch' }>[]): Promise<string[]> => {
+    const doc = JSON.stringify(
+      touches.map((op) => ({ id: op.id, k: op.reportKey, at: op.at, b: op.block, h: op.hb.health, a: op.hb.appVersion, p: toJson(op.hb.profile), t: toJson(op.hb.telemetry ?? []) })),
+    );
+    const rows = postgres
+      ? sql<{ id: string }>`
+          update nodes set last_seen_at = v.at, last_block = v.b, health = v.h, app_version = v.a, profile = v.p, telemetry = v.t
+          from jsonb_to_recordset(${doc}::jsonb) as v(id text, k text, at text, b bigint, h text, a text, p text, t text)
+          where nodes.id = v.id and nodes.report_key = v.k
+          returning nodes.id`
+      : sql<{ id: string }>`
+          update nodes set last_seen_at = v.at, last_block = v.b, health = v.h, app_version = v.a, profile = v.p, telemetry = v.t
+          from (select value ->> 'id' as nid, value ->> 'k' as k, value ->> 'at' as at, value ->> 'b' as b, value ->> 'h' as h, value ->> 'a' as a, value ->> 'p' as p, value ->> 't' as t from json_each(${doc})) as v
+          where nodes.id = v.nid and nodes.report_key = v.k
+          returning id`;
+    return rows.execute(trx).then((r) => r.rows.map((x) => x.id));
+  };
+}
+
 export function createNodeStoreSql(base: Kysely<Database>) {
   const db = chainDb(base);
+  const touch = touchQuery(base.getExecutor().adapter instanceof PostgresAdapter);
   return {
     async get(id: string): Promise<NodeRow | undefined> {
       const r = await db.selectFrom('nodes').selectAll().where('id', '=', id).executeTakeFirst();
@@ -73,22 +100,10 @@ export function createNodeStoreSql(base: Kysely<Database>) {
       const missed: string[] = [];
       if (ops.length === 0) return { missed };
       await db.transaction().execute(async (trx) => {
-        // Touches: one UPDATE … FROM (VALUES …) per 500 nodes (8 parameters each, under SQLite's
-        // 32,766), RETURNING the ids it matched; the rest missed.
         const touches = ops.filter((op): op is Extract<NodeWrite, { kind: 'touch' }> => op.kind === 'touch');
-        for (let i = 0; i < touches.length; i += 500) {
-          const chunk = touches.slice(i, i + 500);
-          const rows = chunk.map(
-            (op) =>
-              sql`(${op.id}, ${op.reportKey}, ${op.at}, cast(${op.block} as bigint), ${op.hb.health}, ${op.hb.appVersion}, ${toJson(op.hb.profile)}, ${toJson(op.hb.telemetry ?? [])})`,
-          );
-          const r = await sql<{ id: string }>`
-            update nodes set last_seen_at = v.column3, last_block = v.column4, health = v.column5, app_version = v.column6, profile = v.column7, telemetry = v.column8
-            from (values ${sql.join(rows)}) as v
-            where nodes.id = v.column1 and nodes.report_key = v.column2
-            returning id`.execute(trx);
-          const hit = new Set(r.rows.map((x) => x.id));
-          for (const op of chunk) if (!hit.has(op.id)) missed.push(op.id);
+        if (touches.length > 0) {
+          const hit = new Set(await touch(trx, touches));
+          for (const op of touches) if (!hit.has(op.id)) missed.push(op.id);
         }
         for (const op of ops) {
           if (op.kind === 'touch') continue;
