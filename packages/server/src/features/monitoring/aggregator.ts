@@ -21,6 +21,7 @@ import {
 } from '@steward/core';
 import type { FeedbackEvent, PredictionEvent, RejectCode } from './events.parse.ts';
 import type { PendingKey, PendingRow } from './monitoring.store.sql.ts';
+import { FRESH, IN_FLIGHT, PendingTable, STORED, hashId, type HeldRow, type SegmentColumns } from './pending-table.ts';
 
 export const MINUTE_MS = 60_000;
 
@@ -38,15 +39,6 @@ export interface Delta {
   /** Window start, epoch ms, a multiple of one minute. */
   start: number;
   summary: WindowSummary;
-}
-
-const FRESH = 0;
-const IN_FLIGHT = 1;
-const STORED = 2;
-const GONE = 3;
-
-interface Pending extends PendingRow {
-  state: typeof FRESH | typeof IN_FLIGHT | typeof STORED | typeof GONE;
 }
 
 /** `addFeedback`'s answer when the prediction has to be claimed from the table. */
@@ -78,16 +70,12 @@ function sampleOf(this: PredictionEvent): SampleRow {
 
 export class Aggregator {
   #deltas = new Map<string, Delta>();
-  /**
-   * Pending predictions by model, then request id: no key string built per event (the request id
-   * from JSON.parse is used as it is, its hash computed once), and each model's map keeps its
-   * insertion order (≈ time order) for eviction and expiry.
-   */
-  #pending = new Map<string, Map<string, Pending>>();
+  /** Pending predictions by model (see pending-table.ts): insertion order ≈ time order for eviction and expiry. */
+  #pending = new Map<string, PendingTable>();
   #pendingSize = 0;
-  #lastPending: { model: string; map: Map<string, Pending> } | undefined;
-  /** Predictions added since the last flush took them (entries may have turned GONE since). */
-  #fresh: Pending[] = [];
+  #lastPending: PendingTable | undefined;
+  /** Predictions held FRESH: not yet handed to a flush. */
+  #freshCount = 0;
   /** Predictions joined here while their segment was being written: the next flush claims them. */
   #joined: PendingKey[] = [];
   #detectors = new Map<string, Detectors & { model: string; version: string }>();
@@ -101,38 +89,39 @@ export class Aggregator {
     return this.#pendingSize;
   }
 
-  #pendingOf(model: string): Map<string, Pending> {
+  #tableOf(model: string): PendingTable {
     const last = this.#lastPending;
-    if (last && last.model === model) return last.map;
-    let map = this.#pending.get(model);
-    if (!map) {
-      map = new Map();
-      this.#pending.set(model, map);
+    if (last && last.model === model) return last;
+    let table = this.#pending.get(model);
+    if (!table) {
+      table = new PendingTable(model);
+      this.#pending.set(model, table);
     }
-    this.#lastPending = { model, map };
-    return map;
+    this.#lastPending = table;
+    return table;
   }
 
-  #deletePending(map: Map<string, Pending>, p: Pending): void {
-    if (map.delete(p.requestId)) this.#pendingSize--;
+  #remove(table: PendingTable, slot: number): void {
+    if (table.state(slot) === FRESH) this.#freshCount--;
+    table.remove(slot);
+    this.#pendingSize--;
   }
 
   /** Drops the oldest pending prediction: of this model when it has any, else of the largest model. */
-  #evictOne(map: Map<string, Pending>): void {
-    let from = map;
-    if (from.size === 0) for (const m of this.#pending.values()) if (m.size > from.size) from = m;
-    const oldest = from.values().next().value as Pending | undefined;
-    if (!oldest) return;
-    this.#deletePending(from, oldest);
+  #evictOne(table: PendingTable): void {
+    let from = table;
+    if (from.size === 0) for (const t of this.#pending.values()) if (t.size > from.size) from = t;
+    const oldest = from.oldest;
+    if (oldest < 0) return;
     // Its label can no longer join (a stored one stays in its segment, but is looked up only here).
     // An in-flight one is still written by the running flush, so it stays claimable after a restart.
-    if (oldest.state === FRESH) oldest.state = GONE;
+    this.#remove(from, oldest);
     this.evicted++;
   }
 
   /** Predictions not yet handed to a flush: what a crash would lose, and what triggers an early flush. */
   get freshCount(): number {
-    return this.#fresh.length;
+    return this.#freshCount;
   }
 
   // Consecutive events almost always share model, version and minute: skip the key build and lookup.
@@ -168,8 +157,9 @@ export class Aggregator {
   }
 
   addPrediction(ev: PredictionEvent): RejectCode | undefined {
-    const pmap = this.#pendingOf(ev.model);
-    if (pmap.has(ev.requestId)) return 'duplicate_request';
+    const table = this.#tableOf(ev.model);
+    const h = hashId(ev.requestId);
+    if (table.find(ev.requestId, h) >= 0) return 'duplicate_request';
     const start = ev.t - (ev.t % MINUTE_MS);
     const s = this.#delta(ev.model, ev.version, start);
     // PredictionEvent carries every PredictionInput field under the same names: no copy per event,
@@ -179,12 +169,10 @@ export class Aggregator {
     if (!addPrediction(s, input, this.o.threshold, this.o.random)) return 'feature_type_changed';
     if (ev.score !== undefined && this.#detectorsOf(ev.model, ev.version).pageHinkley.update(ev.score)) addAlarm(s, 'pageHinkley');
     const predicted = ev.prediction ?? (ev.score !== undefined ? (ev.score >= this.o.threshold ? 1 : 0) : null);
-    if (this.#pendingSize >= this.o.maxPending) this.#evictOne(pmap);
-    // One literal with every field (score and groups undefined when absent): one hidden class for all.
-    const pending: Pending = { state: FRESH, model: ev.model, requestId: ev.requestId, version: ev.version, t: ev.t, predictedPositive: isPositive(predicted), score: ev.score, groups: ev.groups };
-    pmap.set(ev.requestId, pending);
+    if (this.#pendingSize >= this.o.maxPending) this.#evictOne(table);
+    table.add(ev.requestId, h, ev.version, ev.t, ev.score, isPositive(predicted), ev.groups, FRESH);
     this.#pendingSize++;
-    this.#fresh.push(pending);
+    this.#freshCount++;
     return undefined;
   }
 
@@ -193,23 +181,25 @@ export class Aggregator {
    * in the prediction's window. Answers CLAIM when the prediction must be claimed from the table.
    */
   addFeedback(ev: FeedbackEvent): RejectCode | typeof CLAIM | typeof MISS | undefined {
-    const pmap = this.#pendingOf(ev.model);
-    const p = pmap.get(ev.requestId);
-    if (!p) return MISS;
-    if (p.state === STORED) return CLAIM;
-    if (ev.t - p.t > this.o.labelHorizonMs) return 'unknown_request';
-    this.#deletePending(pmap, p);
-    // An in-flight row is being written by the running flush: the next flush deletes it.
-    if (p.state === IN_FLIGHT) this.#joined.push({ model: p.model, requestId: p.requestId, t: p.t });
-    p.state = GONE;
+    const table = this.#tableOf(ev.model);
+    const slot = table.find(ev.requestId);
+    if (slot < 0) return MISS;
+    const state = table.state(slot);
+    if (state === STORED) return CLAIM;
+    if (ev.t - table.t(slot) > this.o.labelHorizonMs) return 'unknown_request';
+    const p = table.row(slot);
+    this.#remove(table, slot);
+    // An in-flight row is being written by the running flush: the next flush claims it.
+    if (state === IN_FLIGHT) this.#joined.push({ model: p.model, requestId: p.requestId, t: p.t });
     this.#join(p, ev.label);
     return undefined;
   }
 
   /** The stored prediction a CLAIM answer was about (to build the claim key), if still held. */
-  stored(ev: FeedbackEvent): PendingRow | undefined {
-    const p = this.#pendingOf(ev.model).get(ev.requestId);
-    return p?.state === STORED ? p : undefined;
+  stored(ev: FeedbackEvent): HeldRow | undefined {
+    const table = this.#tableOf(ev.model);
+    const slot = table.find(ev.requestId);
+    return slot >= 0 && table.state(slot) === STORED ? table.row(slot) : undefined;
   }
 
   /**
@@ -217,14 +207,12 @@ export class Aggregator {
    * is settled: `won` false means another label — here, on another replica, or before a restart —
    * claimed it first. Only the winner drops the prediction from the table here.
    */
-  joinClaimed(ev: FeedbackEvent, row: PendingRow | undefined, won: boolean): RejectCode | undefined {
+  joinClaimed(ev: FeedbackEvent, row: HeldRow | undefined, won: boolean): RejectCode | undefined {
     if (!row || !won) return 'unknown_request';
-    const pmap = this.#pendingOf(row.model);
-    const p = pmap.get(row.requestId);
-    if (p === row) {
-      this.#deletePending(pmap, p);
-      p.state = GONE;
-    }
+    const table = this.#tableOf(row.model);
+    const slot = table.find(row.requestId);
+    // The same prediction still held (its slot was not evicted and reused meanwhile): drop it.
+    if (slot >= 0 && table.seq(slot) === row.seq) this.#remove(table, slot);
     if (ev.t - row.t > this.o.labelHorizonMs) return 'unknown_request';
     this.#join(row, ev.label);
     return undefined;
@@ -237,10 +225,11 @@ export class Aggregator {
   loadStored(rows: readonly PendingRow[]): number {
     let n = 0;
     for (const r of rows) {
-      const pmap = this.#pendingOf(r.model);
-      if (pmap.has(r.requestId)) continue;
-      if (this.#pendingSize >= this.o.maxPending) this.#evictOne(pmap);
-      pmap.set(r.requestId, { state: STORED, model: r.model, requestId: r.requestId, version: r.version, t: r.t, predictedPositive: r.predictedPositive, score: r.score, groups: r.groups });
+      const table = this.#tableOf(r.model);
+      const h = hashId(r.requestId);
+      if (table.find(r.requestId, h) >= 0) continue;
+      if (this.#pendingSize >= this.o.maxPending) this.#evictOne(table);
+      table.add(r.requestId, h, r.version, r.t, r.score, r.predictedPositive, r.groups, STORED);
       this.#pendingSize++;
       n++;
     }
@@ -261,46 +250,49 @@ export class Aggregator {
    * unstored ones count as expired here; stored rows are counted when the table is swept.
    */
   expire(now: number): void {
-    for (const map of this.#pending.values()) {
-      for (const p of map.values()) {
-        if (now - p.t <= this.o.labelHorizonMs) break;
-        this.#deletePending(map, p);
-        if (p.state === FRESH) {
-          p.state = GONE;
-          this.expired++;
-        }
+    for (const table of this.#pending.values()) {
+      for (let slot = table.oldest; slot >= 0;) {
+        if (now - table.t(slot) <= this.o.labelHorizonMs) break;
+        const next = table.after(slot);
+        if (table.state(slot) === FRESH) this.expired++;
+        this.#remove(table, slot);
+        slot = next;
       }
+      // Memory follows what is held, not the largest burst: an emptied table goes, a sparse one shrinks.
+      if (table.size === 0) {
+        this.#pending.delete(table.model);
+        if (this.#lastPending === table) this.#lastPending = undefined;
+      } else table.shrink();
     }
   }
 
-  /** Hands the new pending predictions to a flush (they turn IN_FLIGHT), with the joined stored keys. */
-  takePending(): { rows: PendingRow[]; joined: PendingKey[] } {
-    const rows: Pending[] = [];
-    for (const p of this.#fresh) {
-      if (p.state !== FRESH) continue;
-      p.state = IN_FLIGHT;
-      rows.push(p);
+  /**
+   * Hands the new pending predictions to a flush, column by column per model (they turn IN_FLIGHT),
+   * with the joined stored keys. Flushes run one at a time: one set is in flight at most.
+   */
+  takePending(): { pending: Array<{ model: string; columns: SegmentColumns }>; count: number; joined: PendingKey[] } {
+    const pending: Array<{ model: string; columns: SegmentColumns }> = [];
+    let count = 0;
+    for (const table of this.#pending.values()) {
+      const columns = table.take(FRESH, IN_FLIGHT);
+      if (!columns) continue;
+      pending.push({ model: table.model, columns });
+      count += columns.ids.length;
     }
-    this.#fresh = [];
+    this.#freshCount = 0;
     const joined = this.#joined;
     this.#joined = [];
-    return { rows, joined };
+    return { pending, count, joined };
   }
 
-  /** The flush committed: in-flight rows are stored. */
-  pendingStored(rows: PendingRow[]): void {
-    for (const p of rows as Pending[]) if (p.state === IN_FLIGHT) p.state = STORED;
+  /** The flush committed: in-flight rows (those not joined or evicted meanwhile) are stored. */
+  pendingStored(): void {
+    for (const table of this.#pending.values()) table.moveAll(IN_FLIGHT, STORED);
   }
 
-  /** The flush failed: in-flight rows are new again (joined meanwhile: GONE, skipped), claims retried. */
-  pendingNotStored(rows: PendingRow[], joined: PendingKey[]): void {
-    const back: Pending[] = [];
-    for (const p of rows as Pending[]) {
-      if (p.state !== IN_FLIGHT) continue;
-      p.state = FRESH;
-      back.push(p);
-    }
-    this.#fresh = back.concat(this.#fresh);
+  /** The flush failed: in-flight rows still held are new again, claims retried. */
+  pendingNotStored(joined: PendingKey[]): void {
+    for (const table of this.#pending.values()) this.#freshCount += table.moveAll(IN_FLIGHT, FRESH);
     this.#joined = joined.concat(this.#joined);
   }
 
