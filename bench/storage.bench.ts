@@ -4,10 +4,10 @@
 //   delta pull bytes per step vs `zstd --patch-from` patch size, pull time vs patch-apply time;
 //   peak RSS of push and pull of one big file (512 MiB; 4 GiB with STEWARD_LONG=1), client and server.
 // Run: node --import tsx bench/storage.bench.ts   (STEWARD_BENCH_MIB=256 by default;
-//   STEWARD_BENCH_ONLY=memory runs only the memory case)
+//   STEWARD_BENCH_ONLY=memory runs only the memory case, STEWARD_BENCH_ONLY=ingest only the anchors and the push)
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { StewardClient } from '@steward/client';
@@ -50,14 +50,21 @@ async function main(): Promise<void> {
   watchdog.unref();
   const dir = mkdtempSync(join(process.env.STEWARD_BENCH_DIR ?? tmpdir(), 'steward-storage-'));
   try {
-    if (process.env.STEWARD_BENCH_ONLY !== 'memory') await seriesCases(dir, mib);
-    await memoryCase(dir, long ? 4096 : 512);
+    const only = process.env.STEWARD_BENCH_ONLY;
+    if (only !== 'memory') await seriesCases(dir, mib, only === 'ingest');
+    if (only !== 'ingest') await memoryCase(dir, long ? 4096 : 512);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-async function seriesCases(dir: string, mib: number): Promise<void> {
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+function cpuSeconds(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+}
+
+async function seriesCases(dir: string, mib: number, ingestOnly: boolean): Promise<void> {
   const seriesDir = join(dir, 'series');
   sh(join(process.cwd(), '..', 'shared', 'bench', 'make-model-series'), [seriesDir, '--mib', String(mib)]);
   const series = (JSON.parse(readFileSync(join(seriesDir, 'series.json'), 'utf8')) as { versions: SeriesVersion[] }).versions;
@@ -92,21 +99,27 @@ async function seriesCases(dir: string, mib: number): Promise<void> {
   try {
     const client = new StewardClient({ url: server.url, token: server.token });
     await client.models.create({ name: 'bench' });
+    const serverCpu0 = cpuSeconds(server.proc.pid!);
+    const clientCpu0 = process.cpuUsage();
     const [pushS] = await timed(async () => {
       for (const v of series) await pushVersion(client, { model: 'bench', version: v.version, paths: [join(seriesDir, v.file)] });
     });
+    const clientCpu = process.cpuUsage(clientCpu0);
+    const serverCpu = cpuSeconds(server.proc.pid!) - serverCpu0;
     const stats = await (await fetch(`${server.url}/api/v1/storage/stats`, { headers: { authorization: `Bearer ${server.token}` } })).json() as { storedBytes: number; logicalBytes: number };
     const rate = (s: number) => total / MiB / s;
     console.log('\n## ingest (whole series)');
     console.log(`openssl dgst -sha256   ${rate(shaS).toFixed(0).padStart(6)} MiB/s`);
     if (restic) console.log(`restic backup          ${rate(restic.s).toFixed(0).padStart(6)} MiB/s`);
     console.log(`steward push           ${rate(pushS).toFixed(0).padStart(6)} MiB/s   = ${(rate(pushS) / rate(shaS)).toFixed(2)} x sha256${restic ? `, ${(rate(pushS) / rate(restic.s)).toFixed(2)} x restic` : ''}`);
+    console.log(`push CPU: client ${((clientCpu.user + clientCpu.system) / 1e6).toFixed(1)} s, server ${serverCpu.toFixed(1)} s, wall ${pushS.toFixed(1)} s; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     const target = floor * 1.02 + series.length * 256 * 1024;
     console.log('\n## stored bytes');
     console.log(`sum of files ${fmt(total)}; floor ${fmt(floor)}; target ≤ ${fmt(target)}`);
     if (restic) console.log(`restic repo  ${fmt(restic.stored)}  (${(restic.stored / floor).toFixed(3)} x floor)`);
     console.log(`steward      ${fmt(stats.storedBytes)}  (${(stats.storedBytes / floor).toFixed(3)} x floor, ${(stats.storedBytes / total).toFixed(3)} x files) ${stats.storedBytes <= target ? 'within target' : 'OVER target'}`);
 
+    if (ingestOnly) return;
     console.log('\n## delta pull per step (fresh cache holding only the parent)');
     console.log('step                     pull bytes   zstd patch   ratio  target  pull s  patch-apply s');
     for (const v of series.filter((x) => x.parent)) {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // A real server in-process (test-only reach into the server package).
 import { startServer, type RunningServer } from '../../../server/src/server.ts';
 import { runCaptured } from '../testing/run-captured.ts';
-import { parseDuration } from './storage.ts';
+import { parseGraceSeconds } from './storage.ts';
 
 let server: RunningServer;
 let dir: string;
@@ -69,7 +69,7 @@ describe('steward storage stats / gc / fsck against a real server', () => {
   });
 
   it('parses grace durations', () => {
-    expect([parseDuration('90s'), parseDuration('30m'), parseDuration('1h'), parseDuration('2d'), parseDuration('15')]).toEqual([90, 1800, 3600, 172800, 15]);
-    expect(() => parseDuration('1 week')).toThrow(/--grace/);
+    expect([parseGraceSeconds('90s'), parseGraceSeconds('30m'), parseGraceSeconds('1h'), parseGraceSeconds('2d'), parseGraceSeconds('15')]).toEqual([90, 1800, 3600, 172800, 15]);
+    expect(() => parseGraceSeconds('1 week')).toThrow(/--grace/);
   });
 });

@@ -1,15 +1,14 @@
 import type { Command } from 'commander';
-import { StewardError } from '@steward/core';
+import { parseDurationMs, StewardError } from '@steward/core';
 import type { App } from '../app.ts';
 import { UsageError } from '../args.ts';
 import { formatBytes, table } from '../format.ts';
 
-/** `1h`, `30m`, `90s`, `2d` or plain seconds → seconds. */
-export function parseDuration(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)([smhd]?)$/.exec(text.trim());
-  if (!m) throw new UsageError(`--grace must look like 90s, 30m, 1h or 2d, got "${text}"`);
-  const unit = { '': 1, s: 1, m: 60, h: 3600, d: 86400 }[m[2] as '' | 's' | 'm' | 'h' | 'd'];
-  return Number(m[1]) * unit;
+/** `--grace`: a duration (`90s`, `30m`, `1h`, `2d`) or plain seconds → seconds. */
+export function parseGraceSeconds(text: string): number {
+  const ms = parseDurationMs(text, { bare: 's' });
+  if (ms === undefined) throw new UsageError(`--grace must look like 90s, 30m, 1h or 2d, got "${text}"`);
+  return ms / 1000;
 }
 
 export function registerStorageCommands(program: Command, app: App): void {
@@ -29,19 +28,19 @@ export function registerStorageCommands(program: Command, app: App): void {
 
   program
     .command('gc')
-    .description('delete unreferenced blobs and chunks older than the grace period, repack mostly-dead packs (admin)')
+    .description('delete unreferenced blobs and chunks older than the grace period, repack mostly-dead packs, merge small ones (admin)')
     .option('--grace <duration>', 'keep anything touched this recently (90s, 30m, 1h, 2d)', '1h')
     .option('--repack-below <share>', 'rewrite packs whose live share is below this (0..1)', '0.5')
     .option('--dry-run', 'report what would be removed, remove nothing')
     .action(async (o: { grace: string; repackBelow: string; dryRun?: boolean }, cmd: Command) => {
       const repackBelow = Number(o.repackBelow);
       if (!(repackBelow >= 0 && repackBelow <= 1)) throw new UsageError(`--repack-below must be between 0 and 1, got "${o.repackBelow}"`);
-      const r = await app.client(cmd).storage.gc({ graceSeconds: parseDuration(o.grace), repackBelow, ...(o.dryRun ? { dryRun: true } : {}) });
+      const r = await app.client(cmd).storage.gc({ graceSeconds: parseGraceSeconds(o.grace), repackBelow, ...(o.dryRun ? { dryRun: true } : {}) });
       app.print(
         cmd,
         r,
         () =>
-          `${o.dryRun ? 'would delete' : 'deleted'} ${r.deletedBlobs} blob(s), ${r.deletedChunks} chunk(s), ${r.deletedPacks} pack(s); repacked ${r.repackedPacks}; ${o.dryRun ? 'would free' : 'freed'} ${formatBytes(r.freedBytes)}`,
+          `${o.dryRun ? 'would delete' : 'deleted'} ${r.deletedBlobs} blob(s), ${r.deletedChunks} chunk(s), ${r.deletedPacks} pack(s); repacked ${r.repackedPacks}, merged ${r.mergedPacks} small; ${o.dryRun ? 'would free' : 'freed'} ${formatBytes(r.freedBytes)}`,
       );
     });
 

@@ -1,5 +1,6 @@
 import type { BlobRecipe, ChunkUploadResult } from '@steward/core/api';
 import { ENCODED_FRAMES_TYPE } from '@steward/core';
+import { StewardApiError } from '../errors.ts';
 import type { HttpTransport } from '../http.ts';
 import { FrameDecoder, type ChunkFrame } from './chunk-frames.ts';
 
@@ -15,6 +16,9 @@ export type { BlobRecipe, ChunkUploadResult };
  * batches, describe a blob by its recipe, fetch framed chunks. Ids are lowercase hex SHA-256.
  */
 export class ChunksApi {
+  /** Set once the server refused `encoding` (a server older than compressed fetch answers): later fetches ask for raw frames. */
+  #rawOnly = false;
+
   constructor(private readonly http: HttpTransport) {}
 
   /**
@@ -68,8 +72,10 @@ export class ChunksApi {
    *
    * With `encoding: 'zstd'` frames may come compressed (`frame.encoding`): the caller decodes
    * them (zstd, or zstd with the frame's `bases` as dictionary) before hashing. A server without
-   * encodings answers raw frames (`encoding` undefined). Resolves to the answer's body bytes
-   * (`onBody` sees them as they arrive, also when the answer breaks off).
+   * encodings answers raw frames (`encoding` undefined); one that refuses the field (400 for an
+   * unknown key) is asked again without it, and this client asks it for raw frames from then on.
+   * Resolves to the answer's body bytes (`onBody` sees them as they arrive, also when the answer
+   * breaks off).
    * @example
    * await client.chunks.fetch(ids, (f) => cache.put(f.id, f.bytes));
    */
@@ -79,14 +85,15 @@ export class ChunksApi {
     opts: AbortSignal | { signal?: AbortSignal; encoding?: 'zstd'; bases?: string[][]; onBody?: (bytes: number) => void } = {},
   ): Promise<{ bodyBytes: number }> {
     const o = opts instanceof AbortSignal ? { signal: opts } : opts;
-    const req: { ids: string[]; encoding?: 'zstd'; bases?: string[][] } = { ids };
-    if (o.encoding) req.encoding = o.encoding;
-    if (o.encoding && o.bases?.some((b) => b.length > 0)) req.bases = o.bases;
-    const res = await this.http.raw('POST', '/chunks/fetch', {
-      body: JSON.stringify(req),
-      headers: { 'content-type': 'application/json', accept: o.encoding ? `${ENCODED_FRAMES_TYPE}, application/octet-stream` : 'application/octet-stream' },
-      signal: o.signal,
-    });
+    const encoding = this.#rawOnly ? undefined : o.encoding;
+    let res: Response;
+    try {
+      res = await this.#post(ids, encoding, o.bases, o.signal);
+    } catch (err) {
+      if (!encoding || !refusesEncoding(err)) throw err;
+      this.#rawOnly = true;
+      res = await this.#post(ids, undefined, undefined, o.signal);
+    }
     const decoder = new FrameDecoder({ encoded: (res.headers.get('content-type') ?? '').startsWith(ENCODED_FRAMES_TYPE) });
     const reader = res.body?.getReader();
     let bodyBytes = 0;
@@ -100,4 +107,26 @@ export class ChunksApi {
     decoder.end();
     return { bodyBytes };
   }
+
+  #post(ids: string[], encoding: 'zstd' | undefined, bases: string[][] | undefined, signal: AbortSignal | undefined): Promise<Response> {
+    const req: { ids: string[]; encoding?: 'zstd'; bases?: string[][] } = { ids };
+    if (encoding) req.encoding = encoding;
+    if (encoding && bases?.some((b) => b.length > 0)) req.bases = bases;
+    return this.http.raw('POST', '/chunks/fetch', {
+      body: JSON.stringify(req),
+      headers: { 'content-type': 'application/json', accept: encoding ? `${ENCODED_FRAMES_TYPE}, application/octet-stream` : 'application/octet-stream' },
+      signal,
+    });
+  }
+}
+
+/**
+ * The 400 a server older than compressed fetch answers gives for `encoding`: its body schema is
+ * strict, so the unknown key fails validation (`validation_failed`, an `unrecognized_keys` issue
+ * naming "encoding"). Any other 400 is a real error and is not retried.
+ */
+function refusesEncoding(err: unknown): boolean {
+  if (!(err instanceof StewardApiError) || err.status !== 400 || err.code !== 'validation_failed') return false;
+  const issues = (err.details as { issues?: { code?: unknown; message?: unknown }[] } | undefined)?.issues;
+  return Array.isArray(issues) && issues.some((i) => i.code === 'unrecognized_keys' && typeof i.message === 'string' && i.message.includes('"encoding"'));
 }

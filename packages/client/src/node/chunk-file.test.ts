@@ -6,7 +6,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunkBuffer } from '@steward/core';
 import { chunkFile } from './chunk-file.ts';
-import { createChunkPool, workerEntry } from './chunk-pool.ts';
+import { createChunkPool, workerEntry, type ChunkPool } from './chunk-pool.ts';
+import { runChunkTask } from './chunk-task.ts';
 
 const KiB = 1024;
 let dir: string;
@@ -63,5 +64,30 @@ describe('chunkFile', () => {
     } finally {
       await pool.close();
     }
+  });
+
+  it('hands out the chunks of each segment, in file order, as soon as it and the ones before it are done', async () => {
+    const bytes = randomBytes(4 << 20);
+    const path = join(dir, 's.bin');
+    await writeFile(path, bytes);
+    // A pool that holds every segment after the first until released.
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const pool: ChunkPool = {
+      run: async (task) => {
+        if (task.kind === 'scan' && task.from > 0) await gate;
+        return runChunkTask(task);
+      },
+      close: async () => undefined,
+    };
+    const seen: number[][] = [];
+    const done = chunkFile(pool, path, bytes.length, 1 << 20, (c) => seen.push(c.map((x) => x.offset)));
+    for (let i = 0; i < 200 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    expect(seen.length).toBe(1); // segment 0, while the others are still held
+    expect(seen[0]![0]).toBe(0);
+    release();
+    const r = await done;
+    expect(seen.flat()).toEqual(r.chunks.map((c) => c.offset));
+    expect(r.chunks).toEqual(reference(bytes));
   });
 });

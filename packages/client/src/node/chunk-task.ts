@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { scanChunks, type FileChunk } from './chunk-scan.ts';
 
 /**
@@ -17,11 +17,7 @@ export interface ChunkTaskResult {
 
 /** Runs one task; `onBytes` gets the bytes processed since the previous call (a delta). */
 export async function runChunkTask(task: ChunkTask, onBytes?: (delta: number) => void): Promise<ChunkTaskResult> {
-  if (task.kind === 'sha') {
-    const hash = createHash('sha256');
-    for await (const piece of createReadStream(task.path, { highWaterMark: 1 << 20 }) as AsyncIterable<Buffer>) hash.update(piece);
-    return { chunks: [], sha256: hash.digest('hex') };
-  }
+  if (task.kind === 'sha') return { chunks: [], sha256: await sha256File(task.path) };
   let reported = 0;
   const res = await scanChunks(task.path, {
     from: task.from,
@@ -34,4 +30,20 @@ export async function runChunkTask(task: ChunkTask, onBytes?: (delta: number) =>
     },
   });
   return { chunks: res.chunks, ...(res.sha256 ? { sha256: res.sha256 } : {}) };
+}
+
+/** SHA-256 of a whole file through one reused 1 MiB buffer (a read stream allocates one per piece: GC in a small worker heap). */
+async function sha256File(path: string): Promise<string> {
+  const fh = await open(path, 'r');
+  try {
+    const hash = createHash('sha256');
+    const buf = Buffer.allocUnsafe(1 << 20);
+    for (;;) {
+      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      if (bytesRead === 0) return hash.digest('hex');
+      hash.update(buf.subarray(0, bytesRead));
+    }
+  } finally {
+    await fh.close();
+  }
 }

@@ -76,6 +76,25 @@ describe('delta push and pull', () => {
     expect(await pull('1.1.0')).toMatchObject({ skipped: 1, downloaded: 0, transferredBytes: 0 });
   });
 
+  it('uploads while later segments are still being chunked, and reports one chunk phase then one upload phase', async () => {
+    const bytes = randomBytes(8192 * KiB);
+    await writeFile(join(src, 'w.bin'), bytes);
+    const phases: string[] = [];
+    const res = await pushVersion(client, {
+      model: 'llm', version: '1.0.0', paths: ['w.bin'], cwd: src, upload: fast, threads: 1, segmentBytes: 256 * KiB, // 32 tasks, each dispatched by the main thread between its HTTP answers
+      onProgress: (p) => phases.push(`${p.phase}:${p.bytes}`),
+    });
+    expect(res.uploadedBytes).toBe(bytes.length);
+    // The server saw a chunk upload before the last "which are missing" question: uploads began mid-chunking.
+    const firstUpload = fake.state.log.indexOf('POST /chunks');
+    const lastMissing = fake.state.log.lastIndexOf('POST /chunks/missing');
+    expect(firstUpload).toBeGreaterThan(-1);
+    expect(firstUpload).toBeLessThan(lastMissing);
+    const kinds = phases.map((p) => p.split(':')[0]);
+    expect(kinds.indexOf('upload')).toBeGreaterThan(kinds.lastIndexOf('chunk'));
+    expect(phases.at(-1)).toBe(`upload:${bytes.length}`);
+  });
+
   it('an interrupted push resumes without re-sending stored chunks', async () => {
     const { v1 } = await twoVersions();
     await writeFile(join(src, 'w.bin'), v1);

@@ -1,4 +1,5 @@
 import { open, type FileHandle } from 'node:fs/promises';
+import { MAX_BATCH_FRAMES } from '@steward/core';
 import { batchBySize, FRAME_HEADER_BYTES } from '../api/chunk-frames.ts';
 import type { StewardClient } from '../client.ts';
 import { StewardApiError } from '../errors.ts';
@@ -6,19 +7,13 @@ import type { FileChunk } from './chunk-scan.ts';
 import type { FileRecipe } from './chunk-file.ts';
 import { withRetry, type RetryOptions } from './retry.ts';
 
-/** A file to publish as a recipe: where its bytes are and how it is chunked. */
-export interface RecipeSource {
-  absPath: string;
-  recipe: FileRecipe;
-}
-
 export interface ChunkedUploadOptions {
   /** Bytes per `POST /chunks` request (frames included); ≤ 64 MiB. Default 8 MiB (memory is concurrency × this). */
   batchBytes?: number;
   /** Requests in flight (2–4 keeps a link busy without holding much memory). Default 2. */
   concurrency?: number;
   retry?: RetryOptions;
-  /** Cumulative chunk bytes acknowledged by the server, and the total to send. */
+  /** Cumulative chunk bytes acknowledged by the server, the bytes queued so far, and the file of the last batch. */
   onBytes?: (sent: number, total: number, path: string) => void;
 }
 
@@ -35,83 +30,195 @@ interface Located extends FileChunk {
   absPath: string;
 }
 
+/** Most ids per `POST /chunks/missing` (the server's limit). */
 const MISSING_BATCH = 10_000;
 
 /**
- * Publishes files as recipes: asks which chunks the server lacks, uploads those in framed batches
- * (several in flight, retried with back-off), then `PUT /blobs/{sha}/recipe` per file. Resuming an
- * interrupted push costs nothing extra: chunks that made it are no longer "missing". Memory is
- * `concurrency × batchBytes`: each batch is read from disk straight into its request body.
+ * Streaming chunk upload: `add` a file's chunks as soon as the chunker has them, and this asks
+ * the server which it lacks and sends those in framed batches (several in flight, each retried
+ * with back-off) while the chunker goes on. Chunks the server already has are never read or sent,
+ * which is also what makes an interrupted push resume for free. Memory is `concurrency ×
+ * batchBytes` of request bodies (read from disk straight into a reused buffer per lane) plus the
+ * chunk list; nothing waits in memory for the server.
  */
-export async function uploadRecipes(client: StewardClient, sources: RecipeSource[], opts: ChunkedUploadOptions = {}): Promise<ChunkedUploadStats> {
-  const byId = new Map<string, Located>();
-  for (const s of sources) for (const c of s.recipe.chunks) if (!byId.has(c.id)) byId.set(c.id, { ...c, absPath: s.absPath });
-  const ids = [...byId.keys()];
-  const missing: Located[] = [];
-  for (let i = 0; i < ids.length; i += MISSING_BATCH) {
-    const res = await withRetry(() => client.chunks.missing(ids.slice(i, i + MISSING_BATCH)), opts.retry);
-    for (const id of res.missing) missing.push(byId.get(id)!);
+export class ChunkUploader {
+  readonly #client: StewardClient;
+  readonly #batchBytes: number;
+  readonly #opts: ChunkedUploadOptions;
+  readonly #byId = new Map<string, Located>();
+  /** Ids not yet asked about. */
+  #toAsk: string[] = [];
+  #asking: Promise<void> | null = null;
+  /** Chunks the server lacks, not yet taken by a lane (in file order). */
+  #toSend: Located[] = [];
+  #toSendBytes = 0;
+  #queuedBytes = 0;
+  #sent = 0;
+  #chunksUploaded = 0;
+  #closed = false;
+  #failed: unknown;
+  #waiters: (() => void)[] = [];
+  readonly #lanes: Promise<void>[];
+  readonly #handles = new Map<string, Promise<FileHandle>>();
+
+  constructor(client: StewardClient, opts: ChunkedUploadOptions = {}) {
+    this.#client = client;
+    this.#opts = opts;
+    this.#batchBytes = Math.min(opts.batchBytes ?? 8 << 20, 64 << 20);
+    this.#lanes = Array.from({ length: Math.max(1, opts.concurrency ?? 2) }, () => this.#lane());
+    this.#lanes.forEach((l) => l.catch(() => undefined)); // surfaced by finish()
   }
-  const sent = await sendChunks(client, missing, opts);
-  for (const s of sources) {
-    const body = { size: s.recipe.size, chunks: s.recipe.chunks.map((c) => c.id) };
+
+  /** A file's chunks (final ones, in file order). Ids seen before in this upload are skipped. */
+  add(absPath: string, chunks: readonly FileChunk[]): void {
+    if (this.#closed) throw new Error('ChunkUploader: add() after finish()');
+    for (const c of chunks) {
+      if (this.#byId.has(c.id)) continue;
+      this.#byId.set(c.id, { ...c, absPath });
+      this.#toAsk.push(c.id);
+    }
+    this.#ask();
+  }
+
+  /** No more chunks: resolves once every chunk the server lacked is stored; rejects with the first failure. */
+  async finish(): Promise<ChunkedUploadStats> {
+    this.#closed = true;
+    this.#wake();
     try {
-      await withRetry(() => client.chunks.putRecipe(s.recipe.sha256, body), opts.retry);
+      const results = await Promise.allSettled([...this.#lanes, this.#asking ?? Promise.resolve()]);
+      if (this.#failed !== undefined) throw this.#failed;
+      const bad = results.find((r) => r.status === 'rejected');
+      if (bad) throw bad.reason;
+    } finally {
+      await this.#closeFiles();
+    }
+    return { chunks: this.#byId.size, chunksUploaded: this.#chunksUploaded, uploadedBytes: this.#sent };
+  }
+
+  /** Stops taking batches (a request in flight still completes), e.g. when chunking failed. */
+  async abort(reason: unknown): Promise<void> {
+    this.#fail(reason);
+    await this.finish().catch(() => undefined);
+  }
+
+  /**
+   * `PUT /blobs/{sha}/recipe` once every chunk is stored (after finish). Chunks collected by GC
+   * since the server said it had them (409 chunk_missing) are sent again, once.
+   */
+  async putRecipe(recipe: FileRecipe): Promise<void> {
+    const body = { size: recipe.size, chunks: recipe.chunks.map((c) => c.id) };
+    try {
+      await withRetry(() => this.#client.chunks.putRecipe(recipe.sha256, body), this.#opts.retry);
     } catch (err) {
-      // Chunks collected between `missing` and now (GC) are re-sent once.
       const again = err instanceof StewardApiError && err.code === 'chunk_missing' ? (err.details?.missing as string[] | undefined) : undefined;
       if (!again) throw err;
-      await sendChunks(client, again.map((id) => byId.get(id)!).filter(Boolean), opts);
-      await withRetry(() => client.chunks.putRecipe(s.recipe.sha256, body), opts.retry);
+      const chunks = again.map((id) => this.#byId.get(id)).filter((c): c is Located => c !== undefined);
+      const scratch = Buffer.allocUnsafe(this.#batchBytes);
+      try {
+        for (const batch of batchBySize(chunks, (c) => c.length, this.#batchBytes)) await this.#send(batch, scratch);
+      } finally {
+        await this.#closeFiles();
+      }
+      await withRetry(() => this.#client.chunks.putRecipe(recipe.sha256, body), this.#opts.retry);
     }
   }
-  return { chunks: ids.length, chunksUploaded: missing.length, uploadedBytes: sent };
-}
 
-async function sendChunks(client: StewardClient, chunks: Located[], opts: ChunkedUploadOptions): Promise<number> {
-  const batchBytes = Math.min(opts.batchBytes ?? 8 << 20, 64 << 20);
-  // Sorted by file and offset so each batch reads mostly sequentially.
-  chunks.sort((a, b) => (a.absPath === b.absPath ? a.offset - b.offset : a.absPath < b.absPath ? -1 : 1));
-  const batches = batchBySize(chunks, (c) => c.length, batchBytes);
-  const total = chunks.reduce((n, c) => n + c.length, 0);
-  let sent = 0;
-  let next = 0;
-  let failed = false; // once a lane gives up, the others stop taking batches
-  const handles = new Map<string, Promise<FileHandle>>();
-  const handle = (p: string): Promise<FileHandle> => {
-    let h = handles.get(p);
-    if (!h) handles.set(p, (h = open(p, 'r')));
-    return h;
-  };
-  const lane = async (): Promise<void> => {
+  /** One asker at a time: ids that arrive meanwhile go in the next question, so questions grow with the backlog. */
+  #ask(): void {
+    if (this.#asking || this.#toAsk.length === 0 || this.#failed !== undefined) return;
+    const ids = this.#toAsk.splice(0, MISSING_BATCH);
+    this.#asking = (async () => {
+      try {
+        const { missing } = await withRetry(() => this.#client.chunks.missing(ids), this.#opts.retry);
+        for (const id of missing) {
+          const c = this.#byId.get(id)!;
+          this.#toSend.push(c);
+          this.#toSendBytes += c.length;
+          this.#queuedBytes += c.length;
+        }
+      } catch (err) {
+        this.#fail(err);
+      } finally {
+        this.#asking = null;
+        this.#ask();
+        this.#wake();
+      }
+    })();
+  }
+
+  /** Everything asked and answered, and no more chunks coming. */
+  get #drained(): boolean {
+    return this.#closed && !this.#asking && this.#toAsk.length === 0;
+  }
+
+  async #lane(): Promise<void> {
     // One body buffer per lane, reused: a fresh 8 MiB buffer per batch left ~100 MiB of dead
     // buffers waiting for GC in a 4 GiB push. Safe: a batch's request has ended (its body fully
     // sent) before the lane reads the next batch into the buffer.
     let scratch: Buffer | undefined;
-    while (next < batches.length && !failed) {
-      const batch = batches[next++]!;
+    for (;;) {
+      // A full batch, or whatever is left once nothing more can come.
+      while (this.#failed === undefined && this.#toSendBytes < this.#batchBytes && !(this.#drained && this.#toSend.length > 0)) {
+        if (this.#drained) return;
+        await new Promise<void>((r) => this.#waiters.push(r));
+      }
+      if (this.#failed !== undefined) return;
+      const batch = this.#take();
+      scratch ??= Buffer.allocUnsafe(this.#batchBytes);
       try {
-        const size = batch.reduce((n, c) => n + FRAME_HEADER_BYTES + c.length, 0);
-        if (!scratch || scratch.length < size) scratch = Buffer.allocUnsafe(Math.max(size, batchBytes));
-        const body = await readBatch(batch, handle, scratch.subarray(0, size));
-        await withRetry(() => client.chunks.upload(body), opts.retry);
+        await this.#send(batch, scratch);
       } catch (err) {
-        failed = true;
+        this.#fail(err);
         throw err;
       }
-      const bytes = batch.reduce((n, c) => n + c.length, 0);
-      sent += bytes;
-      opts.onBytes?.(sent, total, batch.at(-1)!.absPath);
     }
-  };
-  try {
-    const results = await Promise.allSettled(Array.from({ length: Math.max(1, opts.concurrency ?? 2) }, lane));
-    const bad = results.find((r) => r.status === 'rejected');
-    if (bad) throw bad.reason;
-  } finally {
-    await Promise.all([...handles.values()].map((h) => h.then((fh) => fh.close(), () => undefined)));
   }
-  return sent;
+
+  /** Takes chunks off the queue up to one batch (always at least one). */
+  #take(): Located[] {
+    let n = 0;
+    let bytes = 0;
+    while (n < this.#toSend.length && n < MAX_BATCH_FRAMES && (n === 0 || bytes + FRAME_HEADER_BYTES + this.#toSend[n]!.length <= this.#batchBytes)) {
+      bytes += FRAME_HEADER_BYTES + this.#toSend[n]!.length;
+      n++;
+    }
+    const batch = this.#toSend.splice(0, n);
+    for (const c of batch) this.#toSendBytes -= c.length;
+    return batch;
+  }
+
+  async #send(batch: Located[], scratch: Buffer): Promise<void> {
+    const size = batch.reduce((n, c) => n + FRAME_HEADER_BYTES + c.length, 0);
+    const buf = scratch.length >= size ? scratch : Buffer.allocUnsafe(size);
+    const body = await readBatch(batch, (p) => this.#handle(p), buf.subarray(0, size));
+    await withRetry(() => this.#client.chunks.upload(body), this.#opts.retry);
+    for (const c of batch) this.#sent += c.length;
+    this.#chunksUploaded += batch.length;
+    this.#opts.onBytes?.(this.#sent, Math.max(this.#queuedBytes, this.#sent), batch.at(-1)!.absPath);
+  }
+
+  #fail(err: unknown): void {
+    if (this.#failed === undefined) this.#failed = err;
+    this.#wake();
+  }
+
+  #wake(): void {
+    const w = this.#waiters;
+    this.#waiters = [];
+    for (const r of w) r();
+  }
+
+  #handle(p: string): Promise<FileHandle> {
+    let h = this.#handles.get(p);
+    if (!h) this.#handles.set(p, (h = open(p, 'r')));
+    return h;
+  }
+
+  async #closeFiles(): Promise<void> {
+    const all = [...this.#handles.values()];
+    this.#handles.clear();
+    await Promise.all(all.map((h) => h.then((fh) => fh.close(), () => undefined)));
+  }
 }
 
 /** Builds one request body in `body` (exactly its size), reading each chunk from disk directly into its frame. */

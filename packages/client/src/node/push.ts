@@ -3,8 +3,9 @@ import type { StewardClient } from '../client.ts';
 import type { FileEntry, Version, VersionMetadata } from '../types.ts';
 import { StewardApiError } from '../errors.ts';
 import { chunkFile, DEFAULT_SEGMENT_BYTES, type FileRecipe } from './chunk-file.ts';
-import { createChunkPool } from './chunk-pool.ts';
-import { uploadRecipes, type ChunkedUploadOptions } from './chunked-upload.ts';
+import { createChunkPool, sharedChunkPool } from './chunk-pool.ts';
+import { ChunkUploader, type ChunkedUploadOptions, type ChunkedUploadStats } from './chunked-upload.ts';
+import type { FileChunk } from './chunk-scan.ts';
 import { collectFiles, type LocalFile } from './collect-files.ts';
 import { putBlobFromFile } from './http-upload.ts';
 import { withRetry } from './retry.ts';
@@ -47,11 +48,11 @@ export interface PushResult {
 }
 
 /**
- * Publishes a version: chunk and hash files (streaming, on worker threads), create a draft, send
- * only the chunks the server lacks for blobs it lacks, declare each blob by its recipe, attach
- * files, commit. A server without the chunk API gets whole blobs instead. Any failure after the
- * draft exists deletes the draft, so nothing half-pushed stays behind; chunks already sent stay
- * and are not sent again by the next attempt.
+ * Publishes a version: chunk and hash files (streaming, on worker threads) while sending the
+ * chunks the server lacks as soon as they are known, create a draft, declare each new blob by its
+ * recipe, attach files, commit. A server without the chunk API gets whole blobs instead. Any
+ * failure after the draft exists deletes the draft, so nothing half-pushed stays behind; chunks
+ * already sent stay and are not sent again by the next attempt.
  *
  * @example
  * const { version } = await pushVersion(client, {
@@ -63,11 +64,21 @@ export interface PushResult {
 export async function pushVersion(client: StewardClient, opts: PushOptions): Promise<PushResult> {
   const local = await collectFiles(opts.paths, opts.cwd);
   if (local.length === 0) throw new Error('nothing to push: the given paths contain no files');
-  const recipes = await chunkAll(local, opts);
+  const progress = uploadProgress(local, opts.onProgress);
+  const uploader = (await hasChunkApi(client)) ? new ChunkUploader(client, { ...opts.upload, onBytes: progress.report }) : null;
+  let recipes: FileRecipe[];
+  try {
+    recipes = await chunkAll(local, opts, uploader ? (abs, chunks) => uploader.add(abs, chunks) : undefined);
+  } catch (err) {
+    await uploader?.abort(err);
+    throw err;
+  }
+  progress.chunked();
+  const sent = await uploader?.finish();
   const entries: FileEntry[] = local.map((f, i) => ({ path: f.path, sha256: recipes[i]!.sha256, size: recipes[i]!.size }));
   const draft = await client.drafts.create(opts.model, { ...opts.metadata, version: opts.version });
   try {
-    const stats = (await uploadDelta(client, local, recipes, opts)) ?? (await uploadMissing(client, local, entries, opts.onProgress));
+    const stats = uploader && sent ? await putRecipes(client, uploader, recipes, sent) : await uploadMissing(client, local, entries, opts.onProgress);
     await client.drafts.attach(opts.model, draft.id, entries);
     const version = await client.drafts.commit(opts.model, draft.id);
     return { version, ...stats };
@@ -77,58 +88,76 @@ export async function pushVersion(client: StewardClient, opts: PushOptions): Pro
   }
 }
 
-/** Chunks every file (files in parallel, large files split into segments), in `local` order. */
-async function chunkAll(local: LocalFile[], opts: PushOptions): Promise<FileRecipe[]> {
-  const total = local.reduce((s, f) => s + f.size, 0);
-  let done = 0;
-  let current = local[0]?.path ?? '';
-  // Workers (plain JavaScript, bundled once per process) start in ~0.2 s: worth it from 64 MiB.
-  // Closed once the files are chunked, so they hold no memory during the upload.
-  const pool = createChunkPool(opts.threads ?? (total >= 64 << 20 ? Math.min(availableParallelism(), 8) : 0), (delta) => {
-    done += delta;
-    opts.onProgress?.({ phase: 'chunk', path: current, bytes: done, total });
-  });
+async function hasChunkApi(client: StewardClient): Promise<boolean> {
   try {
-    return await Promise.all(
-      local.map(async (f) => {
-        current = f.path; // files are queued together; the bar names the last one queued or started
-        const r = await chunkFile(pool, f.absPath, f.size, opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES);
-        if (r.size !== f.size) throw new Error(`${f.path} changed while being pushed (${f.size} → ${r.size} bytes)`);
-        return r;
-      }),
-    );
-  } finally {
-    await pool.close();
+    await withRetry(() => client.chunks.missing([]));
+    return true;
+  } catch (err) {
+    if (err instanceof StewardApiError && (err.status === 404 || err.status === 405)) return false;
+    throw err;
   }
 }
 
-/** Chunk-level upload of the blobs the server lacks; null if the server has no chunk API. */
-async function uploadDelta(
-  client: StewardClient,
-  local: LocalFile[],
-  recipes: FileRecipe[],
-  opts: PushOptions,
-): Promise<Omit<PushResult, 'version'> | null> {
-  const byDigest = new Map<string, { absPath: string; recipe: FileRecipe; path: string }>();
-  recipes.forEach((r, i) => byDigest.set(r.sha256, { absPath: local[i]!.absPath, recipe: r, path: local[i]!.path }));
-  const missing: { absPath: string; recipe: FileRecipe; path: string }[] = [];
-  for (const item of byDigest.values()) if ((await withRetry(() => client.blobs.head(item.recipe.sha256))) === null) missing.push(item);
-  try {
-    await client.chunks.missing([]);
-  } catch (err) {
-    if (err instanceof StewardApiError && (err.status === 404 || err.status === 405)) return null;
-    throw err;
-  }
-  const stats = await uploadRecipes(client, missing, {
-    ...opts.upload,
-    onBytes: (sent, total, abs) =>
-      opts.onProgress?.({ phase: 'upload', path: missing.find((m) => m.absPath === abs)?.path ?? abs, bytes: sent, total }),
-  });
+/**
+ * Upload progress, held back while chunking still reports (uploads overlap chunking): a caller
+ * sees one 'chunk' phase, then one 'upload' phase, not the two interleaved (a CLI draws one bar per phase).
+ */
+function uploadProgress(local: LocalFile[], onProgress: PushOptions['onProgress']) {
+  let held: TransferProgress | undefined;
+  let chunking = true;
   return {
-    uploaded: missing.length,
-    skipped: byDigest.size - missing.length,
-    uploadedBytes: stats.uploadedBytes,
-    chunks: { total: stats.chunks, uploaded: stats.chunksUploaded },
+    report(sent: number, total: number, abs: string): void {
+      const p: TransferProgress = { phase: 'upload', path: local.find((f) => f.absPath === abs)?.path ?? abs, bytes: sent, total };
+      if (chunking) held = p;
+      else onProgress?.(p);
+    },
+    chunked(): void {
+      chunking = false;
+      if (held) onProgress?.(held);
+    },
+  };
+}
+
+/**
+ * Chunks every file (files in parallel, large files split into segments), in `local` order;
+ * `onChunks` gets each file's chunks as they become final.
+ */
+async function chunkAll(local: LocalFile[], opts: PushOptions, onChunks?: (absPath: string, chunks: FileChunk[]) => void): Promise<FileRecipe[]> {
+  const total = local.reduce((s, f) => s + f.size, 0);
+  let done = 0;
+  let current = local[0]?.path ?? '';
+  // Workers (plain JavaScript, bundled once per process) start in ~0.2 s: worth it from 64 MiB,
+  // and kept for the next push of this process (sharedChunkPool).
+  const threads = opts.threads ?? (total >= 64 << 20 ? Math.min(availableParallelism(), 8) : 0);
+  const pool = threads > 0 ? sharedChunkPool(threads) : createChunkPool(0);
+  const onBytes = (delta: number) => {
+    done += delta;
+    opts.onProgress?.({ phase: 'chunk', path: current, bytes: done, total });
+  };
+  return Promise.all(
+    local.map(async (f) => {
+      current = f.path; // files are queued together; the bar names the last one queued or started
+      const r = await chunkFile(pool, f.absPath, f.size, opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES, onChunks && ((c) => onChunks(f.absPath, c)), onBytes);
+      if (r.size !== f.size) throw new Error(`${f.path} changed while being pushed (${f.size} → ${r.size} bytes)`);
+      return r;
+    }),
+  );
+}
+
+/** Declares each blob the server lacks by its recipe (its chunks are all stored by now). */
+async function putRecipes(client: StewardClient, uploader: ChunkUploader, recipes: FileRecipe[], sent: ChunkedUploadStats): Promise<Omit<PushResult, 'version'>> {
+  const byDigest = new Map(recipes.map((r) => [r.sha256, r]));
+  let uploaded = 0;
+  for (const recipe of byDigest.values()) {
+    if ((await withRetry(() => client.blobs.head(recipe.sha256))) !== null) continue;
+    await uploader.putRecipe(recipe);
+    uploaded++;
+  }
+  return {
+    uploaded,
+    skipped: byDigest.size - uploaded,
+    uploadedBytes: sent.uploadedBytes,
+    chunks: { total: sent.chunks, uploaded: sent.chunksUploaded },
   };
 }
 

@@ -28,7 +28,17 @@ export const GcOptionsSchema = z.strictObject({
 export type GcOptions = z.input<typeof GcOptionsSchema>;
 
 export const GcReportSchema = z
-  .object({ deletedChunks: z.number(), deletedBlobs: z.number(), repackedPacks: z.number(), deletedPacks: z.number(), freedBytes: z.number() })
+  .object({
+    deletedChunks: z.number(),
+    deletedBlobs: z.number(),
+    /** Mostly-dead packs rewritten with only their live chunks. */
+    repackedPacks: z.number(),
+    /** Small packs (under a quarter of the target pack size) merged into bigger ones. */
+    mergedPacks: z.number(),
+    /** Packs removed: empty, repacked or merged ones, and orphan objects of crashed writes. */
+    deletedPacks: z.number(),
+    freedBytes: z.number(),
+  })
   .meta({ id: 'GcReport' });
 export type GcReport = z.infer<typeof GcReportSchema>;
 

@@ -1,6 +1,5 @@
-import type { Readable } from 'node:stream';
-import { nodeToWeb } from './node-streams.ts';
 import type { Context } from 'hono';
+import { sendPieces, type BodyPiece } from './send-pieces.ts';
 
 export type RangeResult = { start: number; end: number } | 'unsatisfiable' | undefined;
 
@@ -28,12 +27,13 @@ export function parseRange(header: string | undefined, size: number): RangeResul
 
 /**
  * Streams content-addressed bytes with `ETag` = the SHA-256, `If-None-Match` (304) and `Range`
- * (206/416). `open` is called only when bytes are actually sent.
+ * (206/416). `open` is called only when bytes are actually sent; its pieces go out through
+ * sendPieces (each released once the socket wrote it).
  */
 export async function serveBytes(
   c: Context,
   file: { sha256: string; size: number; name?: string },
-  open: (range?: { start: number; end: number }) => Promise<Readable>,
+  open: (range?: { start: number; end: number }) => Promise<AsyncIterable<BodyPiece>>,
   onBytes?: (n: number) => void,
 ): Promise<Response> {
   const etag = `"${file.sha256}"`;
@@ -49,10 +49,10 @@ export async function serveBytes(
     const h = { ...headers, 'Content-Length': String(len), 'Content-Range': `bytes ${range.start}-${range.end}/${file.size}` };
     if (head) return new Response(null, { status: 206, headers: h });
     onBytes?.(len);
-    return new Response(nodeToWeb(await open(range)), { status: 206, headers: h });
+    return sendPieces(c, 206, h, await open(range));
   }
   const h = { ...headers, 'Content-Length': String(file.size) };
   if (head || file.size === 0) return new Response(head ? null : new Uint8Array(0), { status: 200, headers: h });
   onBytes?.(file.size);
-  return new Response(nodeToWeb(await open()), { status: 200, headers: h });
+  return sendPieces(c, 200, h, await open());
 }

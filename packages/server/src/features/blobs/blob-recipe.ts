@@ -1,6 +1,7 @@
 import { ConflictError } from '@steward/core';
 import { iso } from '../../lib/context.ts';
 import { batches } from '../storage/chunk-index.ts';
+import { MAX_CHUNK } from '../storage/chunker.ts';
 import type { StorageDb } from '../storage/storage.tables.ts';
 
 export interface RecipeChunk {
@@ -48,20 +49,56 @@ export async function commitRecipe(db: StorageDb, sha256: string, size: number, 
   });
 }
 
-/** Recipe rows overlapping bytes [start, end] (inclusive), in order. */
-export async function recipeRange(db: StorageDb, sha256: string, start: number, end: number, maxChunk: number) {
-  const rows = await db
-    .selectFrom('blob_chunks')
-    .select(['chunk_id', 'blob_offset', 'size'])
-    .where('blob_sha256', '=', sha256)
-    .where('blob_offset', '<=', end)
-    .where('blob_offset', '>', start - maxChunk)
-    .orderBy('blob_offset')
-    .execute();
-  return rows.map((r) => ({ id: r.chunk_id, offset: Number(r.blob_offset), size: Number(r.size) })).filter((r) => r.offset + r.size > start);
+export interface RecipeRow {
+  id: string;
+  offset: number;
+  size: number;
 }
 
-export async function fullRecipe(db: StorageDb, sha256: string) {
-  const rows = await db.selectFrom('blob_chunks').select(['chunk_id', 'blob_offset', 'size']).where('blob_sha256', '=', sha256).orderBy('seq').execute();
-  return rows.map((r) => ({ id: r.chunk_id, offset: Number(r.blob_offset), size: Number(r.size) }));
+/** Rows per query when a recipe is read in order (a 4 GiB file has ~65,536): memory holds one window. */
+export const RECIPE_WINDOW = 4096;
+
+/**
+ * The recipe rows of a blob in order (all of them, or those overlapping bytes [start, end]
+ * inclusive), at most `window` at a time: each window is one range scan of the primary key (blob,
+ * seq), never the whole recipe at once. Seqs run 0..n-1 and offsets grow with them
+ * (commitRecipe), so the first row of a range is found by offset.
+ */
+export async function* recipeWindows(db: StorageDb, sha256: string, range?: { start: number; end: number }, window = RECIPE_WINDOW): AsyncGenerator<RecipeRow[]> {
+  const { start, end } = range ?? { start: -1, end: Infinity };
+  if (end < start) return;
+  const first = range
+    ? await db
+        .selectFrom('blob_chunks')
+        .select('seq')
+        .where('blob_sha256', '=', sha256)
+        .where('blob_offset', '>', start - MAX_CHUNK)
+        .orderBy('blob_offset')
+        .orderBy('seq')
+        .limit(1)
+        .executeTakeFirst()
+    : { seq: 0 };
+  if (!first) return;
+  for (let seq = Number(first.seq); ; seq += window) {
+    const rows = await db
+      .selectFrom('blob_chunks')
+      .select(['chunk_id', 'blob_offset', 'size'])
+      .where('blob_sha256', '=', sha256)
+      .where('seq', '>=', seq)
+      .where('seq', '<', seq + window)
+      .orderBy('seq')
+      .execute();
+    const out: RecipeRow[] = [];
+    let past = false;
+    for (const r of rows) {
+      const row = { id: r.chunk_id, offset: Number(r.blob_offset), size: Number(r.size) };
+      if (row.offset > end) {
+        past = true;
+        break;
+      }
+      if (row.offset + row.size > start) out.push(row);
+    }
+    if (out.length) yield out;
+    if (past || rows.length < window) return;
+  }
 }

@@ -5,6 +5,7 @@ import { InvalidInputError, isStewardError } from '@steward/core';
 import { BlobRecipeSchema, ErrorSchema, Sha256Schema } from '@steward/core/api';
 import type { AppEnv } from '../../http/env.ts';
 import { serveBytes } from '../../http/serve-bytes.ts';
+import { sendPieces } from '../../http/send-pieces.ts';
 import { json } from '../../http/schemas.ts';
 import type { HttpMetrics } from '../../http/metrics.ts';
 import { requireRole } from '../auth/auth.middleware.ts';
@@ -67,7 +68,7 @@ export function blobsRoutes(blobs: BlobService, metrics: HttpMetrics) {
     const sha256 = c.req.param('sha256')!;
     const s = await blobs.stat(sha256);
     if (!s) return c.json({ error: { code: 'blob_not_found', message: `blob ${sha256} is not stored` } }, 404);
-    return serveBytes(c, { sha256, size: Number(s.size) }, async (range) => (await blobs.open(sha256, range)).stream, (n) => metrics.bytesOut.inc(n));
+    return serveBytes(c, { sha256, size: Number(s.size) }, (range) => blobs.openPieces(sha256, range), (n) => metrics.bytesOut.inc(n));
   };
   app.on(['GET', 'HEAD'], '/blobs/:sha256', requireRole('read'), download);
 
@@ -78,7 +79,7 @@ export function blobsRoutes(blobs: BlobService, metrics: HttpMetrics) {
     const res = await blobs.putRecipe(sha256, parsed.data.size, parsed.data.chunks);
     return c.json(res, res.created ? 201 : 200);
   });
-  app.get('/blobs/:sha256/recipe', requireRole('read'), async (c) => c.json(await blobs.recipe(c.req.param('sha256')), 200));
+  app.get('/blobs/:sha256/recipe', requireRole('read'), async (c) => sendPieces(c, 200, { 'content-type': 'application/json' }, await blobs.recipe(c.req.param('sha256'))));
   app.openAPIRegistry.registerPath({
     method: 'put',
     path: '/blobs/{sha256}/recipe',

@@ -5,13 +5,15 @@ import { assertSha256, ConflictError, DigestMismatchError, NotFoundError } from 
 import type { Database } from '../../db/schema.ts';
 import { iso } from '../../lib/context.ts';
 import type { ObjectStore } from '../../storage/object-store.ts';
-import { batches, locate, touchAndFind } from '../storage/chunk-index.ts';
-import { hashChunks, readChunks } from '../storage/chunk-reader.ts';
-import { MAX_CHUNK } from '../storage/chunker.ts';
+import { batches, touchAndLocate } from '../storage/chunk-index.ts';
+import { hashChunks } from '../storage/chunk-reader.ts';
+import { RunBuffers } from '../storage/run-buffers.ts';
+import type { BodyPiece } from '../../http/send-pieces.ts';
 import { createPackWriter, DEFAULT_PACK_SIZE } from '../storage/pack-writer.ts';
 import { storageDb } from '../storage/storage.tables.ts';
 import { ingest } from './blob-ingest.ts';
-import { commitRecipe, fullRecipe, recipeRange, type RecipeChunk } from './blob-recipe.ts';
+import { blobPieces, recipeJson } from './blob-read.ts';
+import { commitRecipe, type RecipeChunk } from './blob-recipe.ts';
 
 /**
  * Key of a whole-object blob as stored before chunked storage (migration 0006). Blobs without
@@ -38,6 +40,7 @@ export function createBlobService(deps: BlobServiceDeps) {
   const packSize = deps.packSize ?? DEFAULT_PACK_SIZE;
   const stat = (sha256: string) => db.selectFrom('blobs').select(['sha256', 'size']).where('sha256', '=', sha256).executeTakeFirst();
   const writer = () => createPackWriter({ db, objects, now, packSize });
+  const buffers = new RunBuffers();
   const hasRecipe = async (sha256: string) => !!(await db.selectFrom('blob_chunks').select('seq').where('blob_sha256', '=', sha256).limit(1).executeTakeFirst());
 
   /** Sizes of the stored blobs among `digests`. Stored ones are touched, so a GC grace period covers the draft that lists them. */
@@ -81,12 +84,11 @@ export function createBlobService(deps: BlobServiceDeps) {
       assertSha256(sha256);
       const existing = await stat(sha256);
       if (existing) return { sha256, size: Number(existing.size), created: false };
-      const have = await touchAndFind(db, ids, iso(now()));
-      const missing = [...new Set(ids.filter((id) => !have.has(id)))];
+      const where = await touchAndLocate(db, ids, iso(now()));
+      const missing = [...new Set(ids.filter((id) => !where.has(id)))];
       if (missing.length) {
         throw new ConflictError(`${missing.length} chunk(s) are not stored: upload them with POST /api/v1/chunks first`, { missing }, 'chunk_missing');
       }
-      const where = await locate(db, ids);
       const chunks: RecipeChunk[] = ids.map((id) => ({ id, size: where.get(id)!.raw_length }));
       const total = chunks.reduce((s, c) => s + c.size, 0);
       if (total !== size) throw new DigestMismatchError(`chunks add up to ${total} bytes, recipe says ${size}`, { expected: size, actual: total });
@@ -97,42 +99,46 @@ export function createBlobService(deps: BlobServiceDeps) {
       const { created } = await commitRecipe(db, sha256, size, chunks, now());
       return { sha256, size, created };
     },
-    async recipe(sha256: string) {
+    /** GET /blobs/{sha}/recipe: the JSON, streamed one window of recipe rows at a time. */
+    async recipe(sha256: string): Promise<AsyncGenerator<BodyPiece>> {
       assertSha256(sha256);
       const s = await stat(sha256);
       if (!s) throw new NotFoundError(`blob ${sha256} is not stored`, { sha256 }, 'blob_not_found');
-      const rows = await fullRecipe(db, sha256);
-      if (rows.length === 0 && Number(s.size) > 0) throw new NotFoundError(`blob ${sha256} predates chunked storage and has no recipe; download it whole`, { sha256 }, 'recipe_not_found');
-      return { sha256, size: Number(s.size), chunks: rows.map((r) => ({ id: r.id, size: r.size })) };
+      if (Number(s.size) > 0 && !(await hasRecipe(sha256))) throw new NotFoundError(`blob ${sha256} predates chunked storage and has no recipe; download it whole`, { sha256 }, 'recipe_not_found');
+      return recipeJson(db, sha256, Number(s.size));
     },
     /** Bytes of a blob, whole or [start, end] inclusive, streamed from packs with batched ranged reads. */
     async open(sha256: string, range?: { start: number; end: number }) {
-      assertSha256(sha256);
-      const s = await stat(sha256);
-      if (!s) throw new NotFoundError(`blob ${sha256} is not stored`, { sha256 }, 'blob_not_found');
-      const total = Number(s.size);
-      if (total > 0 && !(await hasRecipe(sha256))) {
-        const stream = range ? await objects.getRange(blobKey(sha256), range.start, range.end) : await objects.get(blobKey(sha256));
-        return { size: s.size, stream };
-      }
-      const start = range?.start ?? 0;
-      const end = range?.end ?? total - 1;
-      const stream = Readable.from(streamRange(sha256, start, end));
-      return { size: s.size, stream };
+      const src = await source(sha256, range);
+      return { size: src.size, stream: 'stream' in src ? src.stream : Readable.from(bytesOf(src.pieces)) };
+    },
+    /** `open` for an HTTP answer (sendPieces): runs are read into lent buffers, each piece given back once written. */
+    async openPieces(sha256: string, range?: { start: number; end: number }): Promise<AsyncIterable<BodyPiece>> {
+      const src = await source(sha256, range, buffers);
+      return 'stream' in src ? piecesOf(src.stream) : src.pieces;
     },
   };
 
-  async function* streamRange(sha256: string, start: number, end: number): AsyncGenerator<Buffer> {
-    if (end < start) return;
-    const rows = await recipeRange(db, sha256, start, end, MAX_CHUNK);
-    let i = 0;
-    for await (const { bytes } of readChunks(db, objects, rows.map((r) => r.id))) {
-      const r = rows[i++]!;
-      const from = Math.max(0, start - r.offset);
-      const to = Math.min(r.size, end - r.offset + 1);
-      yield from === 0 && to === r.size ? bytes : bytes.subarray(from, to);
+  /** A blob stored whole before chunked storage comes from its object; any other from its recipe. */
+  async function source(sha256: string, range: { start: number; end: number } | undefined, lend?: RunBuffers): Promise<{ size: number; stream: Readable } | { size: number; pieces: AsyncGenerator<BodyPiece> }> {
+    assertSha256(sha256);
+    const s = await stat(sha256);
+    if (!s) throw new NotFoundError(`blob ${sha256} is not stored`, { sha256 }, 'blob_not_found');
+    const total = Number(s.size);
+    if (total > 0 && !(await hasRecipe(sha256))) {
+      const stream = range ? await objects.getRange(blobKey(sha256), range.start, range.end) : await objects.get(blobKey(sha256));
+      return { size: s.size, stream };
     }
+    return { size: s.size, pieces: blobPieces(db, objects, sha256, range?.start ?? 0, range?.end ?? total - 1, lend) };
   }
+}
+
+async function* bytesOf(pieces: AsyncIterable<BodyPiece>): AsyncGenerator<Uint8Array> {
+  for await (const p of pieces) yield p.bytes;
+}
+
+async function* piecesOf(stream: AsyncIterable<Uint8Array>): AsyncGenerator<BodyPiece> {
+  for await (const bytes of stream) yield { bytes };
 }
 
 export type BlobService = ReturnType<typeof createBlobService>;

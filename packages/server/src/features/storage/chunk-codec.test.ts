@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decodeChunk, encodeChunk } from './chunk-codec.ts';
+import { decodeChunk, decodeChunkInto, encodeChunk } from './chunk-codec.ts';
 
 describe('per-chunk compression', () => {
   it('keeps incompressible bytes raw and compresses redundant ones, round-tripping both', () => {
@@ -26,5 +26,16 @@ describe('per-chunk compression', () => {
   it('rejects stored bytes that decode to the wrong length', () => {
     const t = encodeChunk(Buffer.alloc(10_000));
     expect(() => decodeChunk(t.bytes, t.compression, 9_999)).toThrow(/decodes to 10000/);
+  });
+
+  it('decodes into a reused scratch buffer, and rejects a wrong length there too', () => {
+    const text = Buffer.from('weights: 0.5 0.25\n'.repeat(4000));
+    const t = encodeChunk(text);
+    const scratch = Buffer.alloc(256 * 1024);
+    const out = decodeChunkInto(t.bytes, t.compression, text.length, scratch);
+    expect(out.equals(text)).toBe(true);
+    expect(out.buffer).toBe(scratch.buffer);
+    expect(() => decodeChunkInto(t.bytes, t.compression, text.length + 1, scratch)).toThrow(/decodes to/);
+    expect(() => decodeChunkInto(t.bytes, t.compression, text.length - 1, scratch)).toThrow();
   });
 });

@@ -1,30 +1,47 @@
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import type { FrameEncoding } from '@steward/core';
 import { Compressor, Decompressor } from 'zstd-napi';
 
+// The raw binding decodes into a caller's buffer (the Decompressor class always allocates). It is
+// CommonJS that Node's ESM loader cannot see named exports in, hence require.
+const { DCtx } = createRequire(import.meta.url)('zstd-napi/binding.js') as typeof import('zstd-napi/binding.js');
+
 export type Compression = 'none' | 'zstd';
 
-/** zstd level 3: fast enough to run inline on a push. */
+/**
+ * Storage: zstd level 1. On model weights (float16, int8) it saves exactly what level 3 does
+ * (the gain is the entropy coding of exponent bytes, not matches) at twice the speed, and every
+ * pushed byte that compresses goes through it. Fetch answers keep level 3 (they also search the
+ * client's old bytes as a dictionary, where matches are the whole point).
+ */
+const STORE_LEVEL = 1;
 const LEVEL = 3;
 /** The probe: 4 slices of 2 KiB spread over the chunk. A chunk whose probe saves under 3% is stored raw. */
 const SLICE = 2 * 1024;
 const SLICES = 4;
 
+/** The probe's bytes, copied into one reused buffer (compress reads it synchronously): every pull re-probes every raw chunk it sends. */
+const probeBytes = Buffer.allocUnsafeSlow(SLICE * SLICES);
 function probe(raw: Uint8Array): Buffer {
   const step = (raw.length - SLICE) / (SLICES - 1);
-  return Buffer.concat(Array.from({ length: SLICES }, (_, i) => raw.subarray(Math.floor(i * step), Math.floor(i * step) + SLICE)));
+  for (let i = 0; i < SLICES; i++) probeBytes.set(raw.subarray(Math.floor(i * step), Math.floor(i * step) + SLICE), i * SLICE);
+  return probeBytes;
 }
 
 // One context each, reused: creating a zstd context per 64 KiB chunk costs more than compressing it.
 // Safe to share: calls are synchronous and Node runs them on one thread.
 const compressor = new Compressor();
 compressor.setParameters({ compressionLevel: LEVEL });
+const storeCompressor = new Compressor();
+storeCompressor.setParameters({ compressionLevel: STORE_LEVEL });
 const decompressor = new Decompressor();
+const dctx = new DCtx();
 const compress = (b: Uint8Array) => compressor.compress(b);
 
 /** True when 4 slices of 2 KiB spread over a (large) chunk save under 3 % with zstd. */
-function probeSaysRaw(raw: Uint8Array): boolean {
-  return raw.length > 4 * SLICE * SLICES && compress(probe(raw)).length > SLICE * SLICES * 0.97;
+function probeSaysRaw(raw: Uint8Array, by: Compressor = compressor): boolean {
+  return raw.length > 4 * SLICE * SLICES && by.compress(probe(raw)).length > SLICE * SLICES * 0.97;
 }
 
 /**
@@ -34,8 +51,8 @@ function probeSaysRaw(raw: Uint8Array): boolean {
 export function encodeChunk(raw: Uint8Array): { bytes: Uint8Array; compression: Compression } {
   if (raw.length < 64) return { bytes: raw, compression: 'none' };
   // Random-looking data (most weights) fails the probe, so it costs an 8 KiB compression, not 64 KiB.
-  if (probeSaysRaw(raw)) return { bytes: raw, compression: 'none' };
-  const z = compress(raw);
+  if (probeSaysRaw(raw, storeCompressor)) return { bytes: raw, compression: 'none' };
+  const z = storeCompressor.compress(raw);
   return z.length <= raw.length * 0.95 ? { bytes: z, compression: 'zstd' } : { bytes: raw, compression: 'none' };
 }
 
@@ -44,6 +61,20 @@ export function decodeChunk(stored: Uint8Array, compression: string, rawLength: 
   const out = compression === 'zstd' ? decompressor.decompress(stored) : Buffer.from(stored.buffer, stored.byteOffset, stored.byteLength);
   if (out.length !== rawLength) throw new Error(`chunk decodes to ${out.length} bytes, index says ${rawLength}`);
   return out;
+}
+
+/**
+ * decodeChunk into `scratch` (at least `rawLength` bytes), for readers that only hash the bytes:
+ * reading a file back to check its digest allocated one fresh buffer per chunk, all garbage at once.
+ * The result is a view of `scratch` (or `stored` itself when stored raw), valid until the next call.
+ */
+export function decodeChunkInto(stored: Uint8Array, compression: string, rawLength: number, scratch: Buffer): Buffer {
+  if (compression !== 'zstd') return decodeChunk(stored, compression, rawLength);
+  if (scratch.length < rawLength) throw new Error(`scratch of ${scratch.length} bytes cannot hold a ${rawLength}-byte chunk`);
+  // Exactly one frame of rawLength bytes fits; anything that decodes to more fails in zstd (dst too small).
+  const n = dctx.decompress(scratch.subarray(0, rawLength), stored);
+  if (n !== rawLength) throw new Error(`chunk decodes to ${n} bytes, index says ${rawLength}`);
+  return scratch.subarray(0, n);
 }
 
 /**

@@ -12,14 +12,21 @@ export function* batches<T>(items: readonly T[], size = BATCH): Generator<T[]> {
  * one it would delete after is now too young to be swept.
  */
 export async function touchAndFind(db: StorageDb, ids: readonly string[], nowIso: string): Promise<Set<string>> {
-  const have = new Set<string>();
+  return new Set((await touchAndLocate(db, ids, nowIso)).keys());
+}
+
+/**
+ * touchAndFind that also returns where each stored chunk is. All touches are one transaction: on
+ * SQLite (synchronous=FULL) every statement outside one is its own commit and fsync, on the event
+ * loop, and a push asks about thousands of ids in rounds of 500.
+ */
+export async function touchAndLocate(db: StorageDb, ids: readonly string[], nowIso: string): Promise<Map<string, ChunkLocation>> {
   const unique = [...new Set(ids)];
-  for (const part of batches(unique)) {
-    await db.updateTable('chunks').set({ touched_at: nowIso }).where('id', 'in', part).execute();
-    const rows = await db.selectFrom('chunks').select('id').where('id', 'in', part).execute();
-    for (const r of rows) have.add(r.id);
-  }
-  return have;
+  if (unique.length === 0) return new Map();
+  await db.transaction().execute(async (trx) => {
+    for (const part of batches(unique)) await trx.updateTable('chunks').set({ touched_at: nowIso }).where('id', 'in', part).execute();
+  });
+  return locate(db, unique);
 }
 
 export interface ChunkLocation {

@@ -1,9 +1,11 @@
 import type { Hash } from 'node:crypto';
 import { ConflictError, isStewardError } from '@steward/core';
 import type { ObjectStore } from '../../storage/object-store.ts';
-import { decodeChunk } from './chunk-codec.ts';
+import { decodeChunk, decodeChunkInto } from './chunk-codec.ts';
 import { locate, type ChunkLocation } from './chunk-index.ts';
+import { MAX_CHUNK } from './chunker.ts';
 import { packKey } from './pack-key.ts';
+import type { Lease, RunBuffers } from './run-buffers.ts';
 import type { StorageDb } from './storage.tables.ts';
 
 /** One getRange covers at most this many stored bytes (memory bound per reader). */
@@ -16,15 +18,15 @@ async function readAll(stream: AsyncIterable<Uint8Array>): Promise<Buffer> {
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
 
-/** Group chunks that sit back to back in the same pack, so each group is one ranged read. */
-function runs(locs: ChunkLocation[]): ChunkLocation[][] {
+/** Group chunks that sit back to back in the same pack, so each group is one ranged read of at most `maxRun` bytes. */
+function runs(locs: ChunkLocation[], maxRun = MAX_RUN): ChunkLocation[][] {
   const out: ChunkLocation[][] = [];
   let cur: ChunkLocation[] = [];
   let end = -1;
   let bytes = 0;
   for (const l of locs) {
     const prev = cur[cur.length - 1];
-    if (prev && prev.pack_id === l.pack_id && l.pack_offset === end && bytes + l.stored_length <= MAX_RUN) {
+    if (prev && prev.pack_id === l.pack_id && l.pack_offset === end && bytes + l.stored_length <= maxRun) {
       cur.push(l);
     } else {
       if (cur.length) out.push(cur);
@@ -40,11 +42,28 @@ function runs(locs: ChunkLocation[]): ChunkLocation[][] {
 
 async function readRun(objects: ObjectStore, run: ChunkLocation[], decode: boolean): Promise<Buffer[]> {
   const first = run[0]!;
+  const buf = await readAll(await objects.getRange(packKey(first.pack_id), first.pack_offset, first.pack_offset + runLength(run) - 1));
+  return storedChunks(run, buf).map((c) => (decode ? decodeChunk(c.bytes, c.compression, c.raw_length) : c.bytes));
+}
+
+/** Stored bytes a run spans, from its first chunk's offset to its last chunk's end. */
+function runLength(run: ChunkLocation[]): number {
   const last = run[run.length - 1]!;
-  const buf = await readAll(await objects.getRange(packKey(first.pack_id), first.pack_offset, last.pack_offset + last.stored_length - 1));
-  return run.map((l) => {
-    const stored = buf.subarray(l.pack_offset - first.pack_offset, l.pack_offset - first.pack_offset + l.stored_length);
-    return decode ? decodeChunk(stored, l.compression, l.raw_length) : stored;
+  return last.pack_offset + last.stored_length - run[0]!.pack_offset;
+}
+
+/** Each chunk of `run` as stored, cut from `buf`, which holds the run from its first chunk's offset. */
+function storedChunks(run: ChunkLocation[], buf: Buffer): StoredChunk[] {
+  const base = run[0]!.pack_offset;
+  return run.map((l) => ({ bytes: buf.subarray(l.pack_offset - base, l.pack_offset - base + l.stored_length), compression: l.compression, raw_length: l.raw_length }));
+}
+
+/** The index locations of `ids`, in order; a chunk missing from `where` is a bug of the caller. */
+function locationsOf(ids: readonly string[], where: Map<string, ChunkLocation>): ChunkLocation[] {
+  return ids.map((id) => {
+    const l = where.get(id);
+    if (!l) throw new Error(`chunk ${id} is not in the index`);
+    return l;
   });
 }
 
@@ -56,6 +75,29 @@ export interface ReadChunk {
   /** How `bytes` are encoded: always 'none' unless read with `stored`. */
   compression: string;
   rawLength: number;
+  /**
+   * Only when read with `buffers`: `bytes` may lie in a lent buffer; call this once nothing reads
+   * them any more (the socket wrote them), so the buffer can hold another run. Calling it twice is
+   * harmless; never calling it only costs the reuse.
+   */
+  done?: () => void;
+}
+
+type StoredChunk = { bytes: Buffer; compression: string; raw_length: number };
+type ReadRun = { out: StoredChunk[]; lease?: Lease };
+
+/** `chunk`, holding one more reference on `lease` until its `done`. */
+function lent(chunk: ReadChunk, lease: Lease | undefined): ReadChunk {
+  if (!lease) return chunk;
+  lease.retain();
+  let held = true;
+  return {
+    ...chunk,
+    done: () => {
+      if (held) lease.release();
+      held = false;
+    },
+  };
 }
 
 /**
@@ -69,46 +111,69 @@ export async function* readChunks(
   objects: ObjectStore,
   ids: readonly string[],
   known?: Map<string, ChunkLocation>,
-  opts: { stored?: boolean } = {},
+  opts: { stored?: boolean; buffers?: RunBuffers } = {},
 ): AsyncGenerator<ReadChunk> {
   const window = 2048; // ids looked up per query round
   const decode = !opts.stored;
+  const buffers = objects.readInto ? opts.buffers : undefined;
   let last: ReadChunk | undefined;
-  for (let i = 0; i < ids.length; i += window) {
-    const part = ids.slice(i, i + window);
-    const where = known ?? (await locate(db, part));
-    const locs = part.map((id) => {
-      const l = where.get(id);
-      if (!l) throw new Error(`chunk ${id} is not in the index`);
-      return l;
-    });
-    const all = runs(locs);
-    // A run of one chunk equal to the chunk just before it (zero pages, padding) needs no read.
-    const prevId = (r: number) => (r === 0 ? last?.id : all[r - 1]![all[r - 1]!.length - 1]!.id);
-    const repeat = (r: number) => all[r]!.length === 1 && all[r]![0]!.id === prevId(r);
-    // Read one run ahead, so the next ranged read overlaps sending this one.
-    const fetchRun = (r: number) => {
-      if (r >= all.length || repeat(r)) return null;
-      const p = readRunRetrying(db, objects, all[r]!, decode);
-      p.catch(() => undefined); // awaited below
-      return p;
-    };
-    let next = fetchRun(0);
-    for (let r = 0; r < all.length; r++) {
-      const run = all[r]!;
-      const current = next;
-      next = fetchRun(r + 1);
-      if (!current) {
-        yield last!;
-        continue;
-      }
-      const bytes = await current;
-      for (let k = 0; k < run.length; k++) {
-        const l = bytes[k]!;
-        last = { id: run[k]!.id, bytes: l.bytes, compression: decode ? 'none' : l.compression, rawLength: l.raw_length };
-        yield last;
+  let hold: Lease | undefined; // our own reference on the buffer `last` lies in
+  let next: Promise<ReadRun> | null = null;
+  try {
+    for (let i = 0; i < ids.length; i += window) {
+      const part = ids.slice(i, i + window);
+      const all = runs(locationsOf(part, known ?? (await locate(db, part))), buffers?.size);
+      // A run of one chunk equal to the chunk just before it (zero pages, padding) needs no read.
+      const prevId = (r: number) => (r === 0 ? last?.id : all[r - 1]![all[r - 1]!.length - 1]!.id);
+      const repeat = (r: number) => all[r]!.length === 1 && all[r]![0]!.id === prevId(r);
+      // Read one run ahead, so the next ranged read overlaps sending this one.
+      const fetchRun = (r: number) => {
+        if (r >= all.length || repeat(r)) return null;
+        const p = buffers ? readRunLent(db, objects, all[r]!, decode, buffers) : readRunRetrying(db, objects, all[r]!, decode).then((out) => ({ out }));
+        p.catch(() => undefined); // awaited below
+        return p;
+      };
+      next = fetchRun(0);
+      for (let r = 0; r < all.length; r++) {
+        const run = all[r]!;
+        const current = next;
+        next = fetchRun(r + 1);
+        if (!current) {
+          yield lent(last!, hold);
+          continue;
+        }
+        const { out, lease } = await current;
+        hold?.release();
+        hold = lease;
+        for (let k = 0; k < run.length; k++) {
+          const l = out[k]!;
+          last = { id: run[k]!.id, bytes: l.bytes, compression: decode ? 'none' : l.compression, rawLength: l.raw_length };
+          yield lent(last, hold);
+        }
       }
     }
+  } finally {
+    hold?.release();
+    // A run read ahead that nobody will take (the answer was cut short): its buffer goes back once read.
+    next?.then((r) => r.lease?.release(), () => undefined);
+  }
+}
+
+/** A run read into a lent buffer (filesystem stores); a run GC moved meanwhile is re-read the usual way. */
+async function readRunLent(db: StorageDb, objects: ObjectStore, run: ChunkLocation[], decode: boolean, buffers: RunBuffers): Promise<ReadRun> {
+  const first = run[0]!;
+  const length = runLength(run);
+  if (length > buffers.size) return { out: await readRunRetrying(db, objects, run, decode) };
+  const lease = buffers.lend();
+  try {
+    const buf = lease.buf.subarray(0, length);
+    await objects.readInto!(packKey(first.pack_id), first.pack_offset, buf);
+    const out = storedChunks(run, buf).map((c) => (decode ? { ...c, bytes: decodeChunk(c.bytes, c.compression, c.raw_length) } : c));
+    return { out, lease };
+  } catch (err) {
+    lease.release();
+    if (!isMoved(err)) throw err;
+    return { out: await readRunRetrying(db, objects, run, decode) };
   }
 }
 
@@ -125,33 +190,28 @@ export async function hashChunks(db: StorageDb, objects: ObjectStore, ids: reado
     for await (const c of readChunks(db, objects, ids, where)) hash.update(c.bytes);
     return;
   }
-  const locs = ids.map((id) => {
-    const l = where.get(id);
-    if (!l) throw new Error(`chunk ${id} is not in the index`);
-    return l;
-  });
-  const all = runs(locs);
+  const all = runs(locationsOf(ids, where));
   const bufs = [Buffer.allocUnsafe(MAX_RUN), Buffer.allocUnsafe(MAX_RUN)];
-  const read = async (r: number): Promise<Buffer[]> => {
+  const read = async (r: number): Promise<StoredChunk[]> => {
     const run = all[r]!;
-    const first = run[0]!;
-    const last = run[run.length - 1]!;
-    const buf = bufs[r % 2]!.subarray(0, last.pack_offset + last.stored_length - first.pack_offset);
+    const buf = bufs[r % 2]!.subarray(0, runLength(run));
     try {
-      await readInto(packKey(first.pack_id), first.pack_offset, buf);
+      await readInto(packKey(run[0]!.pack_id), run[0]!.pack_offset, buf);
     } catch (err) {
       if (!isMoved(err)) throw err;
-      return readRunRetrying(db, objects, run, true).then((out) => out.map((o) => o.bytes));
+      return readRunRetrying(db, objects, run, false);
     }
-    return run.map((l) => decodeChunk(buf.subarray(l.pack_offset - first.pack_offset, l.pack_offset - first.pack_offset + l.stored_length), l.compression, l.raw_length));
+    return storedChunks(run, buf);
   };
+  // Compressed chunks are decoded into one scratch buffer just before hashing, not a fresh buffer each.
+  const scratch = Buffer.allocUnsafe(MAX_CHUNK);
   let next = all.length ? read(0) : null;
   for (let r = 0; r < all.length; r++) {
     const bytes = await next!;
     // Start the next read only now: it writes into the other buffer, which run r - 1 no longer uses.
     next = r + 1 < all.length ? read(r + 1) : null;
     next?.catch(() => undefined); // awaited next round
-    for (const b of bytes) hash.update(b);
+    for (const c of bytes) hash.update(decodeChunkInto(c.bytes, c.compression, c.raw_length, scratch));
   }
 }
 
@@ -161,11 +221,11 @@ export async function hashChunks(db: StorageDb, objects: ObjectStore, ids: reado
  * index was swept as garbage: only possible for chunks no blob references yet (a recipe being
  * verified past the grace period), reported as 409 chunk_missing, never as corruption.
  */
-async function readRunRetrying(db: StorageDb, objects: ObjectStore, run: ChunkLocation[], decode: boolean): Promise<{ bytes: Buffer; compression: string; raw_length: number }[]> {
+async function readRunRetrying(db: StorageDb, objects: ObjectStore, run: ChunkLocation[], decode: boolean): Promise<StoredChunk[]> {
   let locs = run;
   for (let attempt = 0; ; attempt++) {
     try {
-      const out: { bytes: Buffer; compression: string; raw_length: number }[] = [];
+      const out: StoredChunk[] = [];
       for (const r of runs(locs)) {
         const bytes = await readRun(objects, r, decode);
         r.forEach((l, k) => out.push({ bytes: bytes[k]!, compression: l.compression, raw_length: l.raw_length }));

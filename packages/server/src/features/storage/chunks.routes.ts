@@ -1,11 +1,11 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
-import { Readable } from 'node:stream';
 import type { Counter } from 'prom-client';
 import { ChunkIdsSchema, ChunkUploadResultSchema, Sha256Schema } from '@steward/core/api';
 import type { AppEnv } from '../../http/env.ts';
 import { errorResponses, json, jsonBody } from '../../http/schemas.ts';
 import { defaultHook } from '../../http/validation.ts';
-import { nodeToWeb, requestBody } from '../../http/node-streams.ts';
+import { requestBody } from '../../http/node-streams.ts';
+import { sendPieces } from '../../http/send-pieces.ts';
 import { requireRole } from '../auth/auth.middleware.ts';
 import { ENCODED_FRAMES_TYPE, InvalidInputError, MAX_BATCH_BYTES, MAX_BATCH_FRAMES } from '@steward/core';
 import { MAX_BASES_PER_ID, type ChunkService } from './chunks.service.ts';
@@ -72,7 +72,7 @@ export function chunksRoutes(chunks: ChunkService, rejected?: Counter) {
       if (bases && bases.length !== ids.length) throw new InvalidInputError(`bases has ${bases.length} entries for ${ids.length} ids; give one list per id (empty for none)`, { ids: ids.length, bases: bases.length }, 'bad_bases');
       if (bases && !encoding) throw new InvalidInputError("bases need encoding 'zstd'", {}, 'bad_bases');
       const frames = await chunks.fetch(ids, { encoding, bases });
-      return new Response(nodeToWeb(Readable.from(frames)), { status: 200, headers: { 'content-type': encoding ? ENCODED_FRAMES_TYPE : FRAMES_TYPE } }) as never;
+      return sendPieces(c, 200, { 'content-type': encoding ? ENCODED_FRAMES_TYPE : FRAMES_TYPE }, frames) as never;
     },
   );
   return app;

@@ -6,6 +6,8 @@ import { readChunks } from './chunk-reader.ts';
 import { wireChunk } from './chunk-codec.ts';
 import { encodeFrame, encodeWireFrame, parseFrames } from './frames.ts';
 import { createPackWriter } from './pack-writer.ts';
+import { RunBuffers } from './run-buffers.ts';
+import type { BodyPiece } from '../../http/send-pieces.ts';
 import type { StorageDb } from './storage.tables.ts';
 
 /** Most bases per fetched id, and most base bytes (raw) per fetch request. */
@@ -22,6 +24,7 @@ export interface FetchOptions {
 /** The chunk endpoints: which chunks are missing, upload a verified batch, fetch a batch. */
 export function createChunkService(deps: { db: StorageDb; objects: ObjectStore; now: () => Date; packSize: number }) {
   const { db, objects, now } = deps;
+  const buffers = new RunBuffers();
   return {
     /** Ids not stored, in request order (duplicates kept). Stored ones are touched (GC grace). */
     async missing(ids: string[]): Promise<string[]> {
@@ -34,7 +37,11 @@ export function createChunkService(deps: { db: StorageDb; objects: ObjectStore; 
      */
     async upload(body: Buffer) {
       const frames = await parseFrames(body);
-      const have = await touchAndFind(db, frames.map((f) => f.id), iso(now()));
+      // Only a look, no touch (a touch is a commit, an fsync on SQLite, per batch): a client sends
+      // chunks `missing` called missing, so one stored since was stored after that question and is
+      // as young as a touch would make it; the recipe commit touches every chunk again anyway. (A
+      // client that uploads without asking may meet 409 chunk_missing at its recipe, and re-sends.)
+      const have = await locate(db, frames.map((f) => f.id));
       const writer = createPackWriter({ db, objects, now, packSize: deps.packSize });
       let stored = 0;
       let bytes = 0;
@@ -59,7 +66,7 @@ export function createChunkService(deps: { db: StorageDb; objects: ObjectStore; 
      * `encoding: 'zstd'` each frame is the smallest of raw, zstd and zstd against `bases[i]` (ids
      * the client holds, concatenated as a dictionary); bases the server does not store are ignored.
      */
-    async fetch(ids: string[], opts: FetchOptions = {}): Promise<AsyncGenerator<Buffer>> {
+    async fetch(ids: string[], opts: FetchOptions = {}): Promise<AsyncGenerator<BodyPiece>> {
       const where = await locate(db, ids);
       const missing = [...new Set(ids.filter((id) => !where.has(id)))];
       if (missing.length) throw new NotFoundError(`${missing.length} chunk(s) are not stored`, { missing }, 'chunk_not_found');
@@ -67,7 +74,11 @@ export function createChunkService(deps: { db: StorageDb; objects: ObjectStore; 
       if (ids.length > MAX_BATCH_FRAMES || total > MAX_BATCH_BYTES) throw new PayloadTooLargeError(`a fetch returns at most ${MAX_BATCH_FRAMES} chunks and ${MAX_BATCH_BYTES} bytes; asked for ${ids.length} chunks, ${total} bytes`, { chunks: ids.length, bytes: total });
       if (opts.encoding !== 'zstd') {
         return (async function* () {
-          for await (const c of readChunks(db, objects, ids, where)) yield* encodeFrame(c.id, c.bytes);
+          for await (const c of readChunks(db, objects, ids, where, { buffers })) {
+            const [head, bytes] = encodeFrame(c.id, c.bytes);
+            yield { bytes: head };
+            yield { bytes, written: c.done };
+          }
         })();
       }
       const bases = opts.bases ?? [];
@@ -76,7 +87,7 @@ export function createChunkService(deps: { db: StorageDb; objects: ObjectStore; 
       if (baseBytes > MAX_BASE_BYTES) throw new PayloadTooLargeError(`bases of a fetch add up to at most ${MAX_BASE_BYTES} bytes; asked for ${baseBytes}`, { bytes: baseBytes, max: MAX_BASE_BYTES });
       return (async function* () {
         let i = 0;
-        for await (const c of readChunks(db, objects, ids, where, { stored: true })) {
+        for await (const c of readChunks(db, objects, ids, where, { stored: true, buffers })) {
           const mine = (bases[i++] ?? []).filter((id) => baseWhere.has(id));
           // Every base must be there, in order: the client builds the same dictionary from its copies.
           let dict: Buffer | undefined;
@@ -86,7 +97,12 @@ export function createChunkService(deps: { db: StorageDb; objects: ObjectStore; 
             dict = Buffer.concat(parts);
           }
           const w = wireChunk(c.bytes, c.compression, c.rawLength, dict);
-          yield* encodeWireFrame(c.id, w.bytes, w.encoding);
+          // Sent as read: the read buffer is free once the socket wrote it; re-encoded: free now.
+          const asRead = w.bytes === c.bytes;
+          if (!asRead) c.done?.();
+          const [head, bytes] = encodeWireFrame(c.id, w.bytes, w.encoding);
+          yield { bytes: head };
+          yield { bytes, written: asRead ? c.done : undefined };
         }
       })();
     },

@@ -6,7 +6,7 @@ import { blobKey } from '../blobs/blobs.service.ts';
 import { batches } from './chunk-index.ts';
 import { markBlobs } from './gc-mark.ts';
 import { packIdOfKey, packKey, packTime } from './pack-key.ts';
-import { repackPack } from './repack.ts';
+import { repackPacks, smallPackGroups } from './repack.ts';
 import type { StorageDb } from './storage.tables.ts';
 
 /**
@@ -29,7 +29,7 @@ export async function collectGarbage(deps: { db: StorageDb; objects: ObjectStore
   const cutoff = new Date(start.getTime() - (opts.graceSeconds ?? 3600) * 1000);
   const cutoffIso = iso(cutoff);
   const dry = opts.dryRun ?? false;
-  const report: GcReport = { deletedChunks: 0, deletedBlobs: 0, repackedPacks: 0, deletedPacks: 0, freedBytes: 0 };
+  const report: GcReport = { deletedChunks: 0, deletedBlobs: 0, repackedPacks: 0, mergedPacks: 0, deletedPacks: 0, freedBytes: 0 };
 
   // 1. Blobs nobody needs, untouched for the grace period.
   const live = await markBlobs(db, start, cutoffIso);
@@ -73,7 +73,8 @@ export async function collectGarbage(deps: { db: StorageDb; objects: ObjectStore
     report.deletedChunks += Number(del.numDeletedRows);
   }
 
-  // 3. Packs: drop empty ones, rewrite mostly-dead ones, remove orphan objects of crashed writes.
+  // 3. Packs: drop empty ones, rewrite mostly-dead ones, merge small ones, remove orphan objects of
+  // crashed writes.
   const packs = await db
     .selectFrom('packs')
     .leftJoin('chunks', 'chunks.pack_id', 'packs.id')
@@ -81,6 +82,7 @@ export async function collectGarbage(deps: { db: StorageDb; objects: ObjectStore
     .groupBy(['packs.id', 'packs.size', 'packs.created_at'])
     .execute();
   const known = new Set(packs.map((p) => p.id));
+  const settled: Array<{ id: string; size: number; live: number; createdAt: string }> = [];
   for (const p of packs) {
     const size = Number(p.size);
     const liveBytes = Number(p.live) - (deadByPack.get(p.id) ?? 0);
@@ -96,12 +98,26 @@ export async function collectGarbage(deps: { db: StorageDb; objects: ObjectStore
         report.freedBytes += size - liveBytes;
         continue;
       }
-      await repackPack(deps, p.id);
+      await repackPacks(deps, [p.id]);
       report.repackedPacks++;
       if (await dropPack(db, objects, p.id)) {
         report.deletedPacks++;
         report.freedBytes += size - liveBytes;
       }
+    } else {
+      settled.push({ id: p.id, size, live: liveBytes, createdAt: p.created_at });
+    }
+  }
+  // Many small pushes leave many small packs: more objects to list and more ranged reads per pull.
+  const settledById = new Map(settled.map((p) => [p.id, p]));
+  for (const group of smallPackGroups(settled, deps.packSize)) {
+    if (!dry) await repackPacks(deps, group);
+    for (const id of group) {
+      if (!dry && !(await dropPack(db, objects, id))) continue;
+      const p = settledById.get(id)!;
+      report.mergedPacks++;
+      report.deletedPacks++;
+      report.freedBytes += p.size - p.live;
     }
   }
   for await (const o of objects.list('packs/')) {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnServer } from '../../testing/child-server.ts';
 import { chunkBuffer } from './chunker.ts';
-import { edited, frames, sha } from './storage-test-helpers.ts';
+import { edited, frames, parseFetched, sha } from './storage-test-helpers.ts';
 
 /** SIGKILL rounds: a few by default, 50 with STEWARD_LONG=1. */
 const ROUNDS = process.env.STEWARD_LONG === '1' ? 50 : 3;
@@ -50,6 +50,20 @@ async function push(api: Api, version: string, bytes: Buffer, delta: boolean): P
   return commit(api, version, bytes);
 }
 
+/** The blob of `bytes` rebuilt from its recipe and fetched chunks (raw frames), as a client pulls it. */
+async function pulled(api: Api, bytes: Buffer): Promise<Buffer> {
+  const recipe = await api('GET', `blobs/${sha(bytes)}/recipe`);
+  expect(recipe.status).toBe(200);
+  const ids = (recipe.data.chunks as { id: string }[]).map((c) => c.id);
+  const fetched = new Map<string, Buffer>();
+  for (let i = 0; i < ids.length; i += 64) {
+    const answer = await api('POST', 'chunks/fetch', { ids: ids.slice(i, i + 64) });
+    expect(answer.status).toBe(200);
+    for (const f of parseFetched(answer.bytes)) fetched.set(f.id, f.bytes);
+  }
+  return Buffer.concat(ids.map((id) => fetched.get(id) ?? Buffer.alloc(0)));
+}
+
 describe('chunked storage under SIGKILL', () => {
   it(`stays consistent across ${ROUNDS} kills during pushes and GC`, { timeout: 60_000 + ROUNDS * 40_000 }, async () => {
     process.env.STEWARD_PACK_SIZE = String(256 * 1024);
@@ -63,9 +77,12 @@ describe('chunked storage under SIGKILL', () => {
       try {
         const fsck = await api('POST', 'storage/fsck');
         expect(fsck.data.problems, `after kill ${round}`).toEqual([]);
+        // Each version is read back whole (GET) and by its recipe and chunk fetches (the pull
+        // path), one way or the other in turn, so every version meets both over two rounds.
+        let k = 0;
         for (const [version, bytes] of committed) {
-          const got = await api('GET', `models/crash/versions/${version}/files/w.bin`);
-          expect(got.bytes.equals(bytes), `${version} after kill ${round}`).toBe(true);
+          const got = (k++ + round) % 2 === 0 ? (await api('GET', `models/crash/versions/${version}/files/w.bin`)).bytes : await pulled(api, bytes);
+          expect(got.equals(bytes), `${version} after kill ${round}`).toBe(true);
         }
         if (round === ROUNDS) break;
         if (round === 0) await api('POST', 'models', { name: 'crash' });
@@ -94,6 +111,7 @@ describe('chunked storage under SIGKILL', () => {
       }
     }
     delete process.env.STEWARD_PACK_SIZE;
+    console.log(`storage crash test: ${ROUNDS} kills, ${committed.size} versions committed and read back after every later restart, ${gcRuns} GC runs finished`);
     expect(committed.size).toBeGreaterThan(0);
     expect(gcRuns).toBeGreaterThan(0);
   });

@@ -135,7 +135,7 @@ for (const target of testDbTargets()) {
       const lone = randomBytes(300_000);
       await h.call('PUT', `blobs/${sha(lone)}`, { body: lone, headers: { 'content-length': String(lone.length) } });
       const young = (await h.call('POST', 'storage/gc', { json: {} })).data;
-      expect(young).toEqual({ deletedChunks: 0, deletedBlobs: 0, repackedPacks: 0, deletedPacks: 0, freedBytes: 0 });
+      expect(young).toEqual({ deletedChunks: 0, deletedBlobs: 0, repackedPacks: 0, mergedPacks: 0, deletedPacks: 0, freedBytes: 0 });
       await new Promise((r) => setTimeout(r, 30));
       const dry = (await h.call('POST', 'storage/gc', { json: { graceSeconds: 0, dryRun: true } })).data;
       expect(dry.deletedBlobs).toBeGreaterThanOrEqual(1);

@@ -1,0 +1,84 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StewardClient } from '../client.ts';
+import type { FileChunk } from './chunk-scan.ts';
+import { ChunkUploader } from './chunked-upload.ts';
+
+const KiB = 1024;
+let dir: string;
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'steward-upload-'));
+});
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+/** A fake chunk API that stores what it is sent and can fail uploads on demand. */
+function fakeChunks(have = new Set<string>()) {
+  const state = { have, uploads: 0, askedIds: 0, failUploads: false };
+  const client = {
+    chunks: {
+      missing: async (ids: string[]) => {
+        state.askedIds += ids.length;
+        return { missing: ids.filter((id) => !state.have.has(id)) };
+      },
+      upload: async (body: Uint8Array) => {
+        if (state.failUploads) throw Object.assign(new Error('refused'), { status: 422 });
+        const b = Buffer.from(body);
+        for (let at = 0; at < b.length; ) {
+          const len = b.readUInt32BE(at + 32);
+          const id = b.subarray(at, at + 32).toString('hex');
+          expect(createHash('sha256').update(b.subarray(at + 36, at + 36 + len)).digest('hex')).toBe(id);
+          state.have.add(id);
+          at += 36 + len;
+        }
+        state.uploads++;
+        return { stored: 0, skipped: 0, bytes: 0 };
+      },
+    },
+  } as unknown as StewardClient;
+  return { state, client };
+}
+
+async function fileOfChunks(name: string, n: number): Promise<{ path: string; chunks: FileChunk[] }> {
+  const bytes = randomBytes(n * 64 * KiB);
+  const path = join(dir, name);
+  await writeFile(path, bytes);
+  const chunks = Array.from({ length: n }, (_, i) => {
+    const part = bytes.subarray(i * 64 * KiB, (i + 1) * 64 * KiB);
+    return { id: createHash('sha256').update(part).digest('hex'), offset: i * 64 * KiB, length: 64 * KiB };
+  });
+  return { path, chunks };
+}
+
+const until = async (cond: () => boolean) => {
+  for (let i = 0; i < 500 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+  return cond();
+};
+
+describe('ChunkUploader', () => {
+  it('uploads while chunks are still being added (before finish), and only what the server lacks', async () => {
+    const f = await fileOfChunks('a.bin', 12);
+    const { state, client } = fakeChunks(new Set([f.chunks[0]!.id]));
+    const up = new ChunkUploader(client, { batchBytes: 256 * KiB, concurrency: 2 });
+    up.add(f.path, f.chunks.slice(0, 8));
+    expect(await until(() => state.uploads >= 1)).toBe(true); // no finish() yet
+    up.add(f.path, f.chunks.slice(8));
+    up.add(f.path, f.chunks.slice(0, 2)); // repeats are not asked again
+    const stats = await up.finish();
+    expect(stats).toEqual({ chunks: 12, chunksUploaded: 11, uploadedBytes: 11 * 64 * KiB });
+    expect(state.askedIds).toBe(12);
+    expect(f.chunks.every((c) => state.have.has(c.id))).toBe(true);
+  });
+
+  it('finish rejects with the upload failure and stops sending', async () => {
+    const f = await fileOfChunks('b.bin', 10);
+    const { state, client } = fakeChunks();
+    state.failUploads = true;
+    const up = new ChunkUploader(client, { batchBytes: 128 * KiB, concurrency: 2, retry: { attempts: 1 } });
+    up.add(f.path, f.chunks);
+    await expect(up.finish()).rejects.toThrow('refused');
+    expect(state.have.size).toBe(0);
+  });
+});
