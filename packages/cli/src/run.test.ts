@@ -113,6 +113,7 @@ describe('steward CLI (in-process, against a fake server)', () => {
     expect(usage).toMatchObject({ code: 2, stderr: 'error: metric f1 must be a number, got "high"\n' });
     expect((await cli(['no-such-command'])).code).toBe(2);
     expect((await cli(['--help'])).code).toBe(0);
+    expect(await cli(['--version'])).toEqual({ code: 0, stdout: '0.1.0\n', stderr: '' });
   });
 
   it('says how to fix an unreachable server', async () => {

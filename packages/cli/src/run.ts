@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { isStewardError } from '@steward/core';
 import { App, DEFAULT_URL, type CliIo } from './app.ts';
@@ -26,6 +27,8 @@ import { registerStorageCommands } from './commands/storage.ts';
 
 export type { CliIo } from './app.ts';
 
+const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
+
 /** Builds a fresh command tree for one run (commander keeps parse state on the instances). */
 export function buildProgram(app: App): Command {
   const program = new Command('steward')
@@ -33,6 +36,7 @@ export function buildProgram(app: App): Command {
     .option('--url <url>', `server URL (env STEWARD_URL, default ${DEFAULT_URL})`)
     .option('--token <token>', 'API token (env STEWARD_TOKEN; on loopback, <data>/admin.token)')
     .option('--json', 'print API objects as JSON')
+    .version(version, '-V, --version', 'print the CLI version')
     .exitOverride()
     .configureOutput({
       writeOut: (s) => void app.io.stdout.write(s),

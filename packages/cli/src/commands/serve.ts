@@ -46,6 +46,12 @@ export function registerServeCommand(program: Command, app: App): void {
         auth: cmd.getOptionValueSource('auth') === 'cli' ? o.auth : undefined,
       };
       const spec = '@steward/server'; // a variable keeps the server out of the CLI's type graph
+      // The server runs from its TypeScript sources; the CLI bundle starts without the loader.
+      const g = globalThis as { __stewardTypeScriptLoader?: boolean };
+      if (!g.__stewardTypeScriptLoader) {
+        (await import('tsx/esm/api')).register();
+        g.__stewardTypeScriptLoader = true;
+      }
       const server = (await import(spec)) as { startServer: (o: ServeOptions, env: Record<string, string | undefined>) => Promise<{ close(): Promise<void> }> };
       const running = await server.startServer(opts, { ...app.io.env, STEWARD_DATA: resolveData(app) });
       // Ctrl-C / SIGTERM: stop accepting, flush monitoring windows, close the database, then exit.
