@@ -1,4 +1,5 @@
 import type { ParamValue, Relation } from '@steward/client';
+import { parseDurationMs } from '@steward/core';
 
 /** A command-line mistake: printed as one line, exit code 2. */
 export class UsageError extends Error {
@@ -81,12 +82,10 @@ export function parseRelation(raw: string): Relation {
   return raw as Relation;
 }
 
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-
 /** An ISO-8601 time, or a duration ago (`30m`, `24h`, `7d`). Returns ISO-8601 UTC. */
 export function parseTime(raw: string, now: Date): string {
-  const rel = /^(\d+)([smhdw])$/.exec(raw.trim());
-  if (rel) return new Date(now.getTime() - Number(rel[1]) * (UNIT_MS[rel[2] as string] as number)).toISOString();
+  const ago = parseDurationMs(raw);
+  if (ago !== undefined) return new Date(now.getTime() - ago).toISOString();
   const t = Date.parse(raw);
   if (Number.isNaN(t)) throw new UsageError(`expected an ISO-8601 time or a duration like 7d, got "${raw}"`);
   return new Date(t).toISOString();

@@ -11,8 +11,11 @@ export type { ResolveContext, ResolvedFile, Resolution } from './api/resolve.ts'
 export type { TelemetryWindow } from './api/telemetry.ts';
 export { createResolver, type Resolver, type ResolverOptions } from './resolver/index.ts';
 export type * from './api/events.ts';
-export type { WindowView, WindowSize, RangeQuery, ReferenceRequest } from './api/monitoring.ts';
-export type { QueuedLabel } from './api/labels.ts';
+export type {
+  DriftReport, FairnessOverTime, FairnessQuery, MonitorQuery, PerformanceReport, RangeQuery, Reference, ReferenceCsvQuery, ReferenceRequest, ReferenceSummary, WindowSize, WindowView,
+} from './api/monitoring.ts';
+export type { LabelImport, QueuedLabel } from './api/labels.ts';
+export type { Delivery, Rule, RuleOutcome, RulesView } from './api/rules.ts';
 export { EventSender, type EventSenderOptions, type EventSenderStats } from './telemetry/event-sender.ts';
 export type { PolicyRecord, GateSpec } from './api/policy.ts';
 export type { Dataset, DatasetSchema, DatasetPushOptions } from './api/datasets.ts';

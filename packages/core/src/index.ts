@@ -12,3 +12,5 @@ export * from './sketches/index.ts';
 export * from './detectors/index.ts';
 export * from './monitoring-math/index.ts';
 export * from './chunking/index.ts';
+export * from './maintenance/index.ts';
+export * from './time/duration.ts';

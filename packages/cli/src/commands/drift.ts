@@ -16,7 +16,7 @@ export function registerDriftCommand(program: Command, app: App): void {
         `${ref}: ${d.rows} rows since ${short(d.since)}; ${d.driftedColumns}/${d.columns.length} columns drifted (share ${num(d.share)}); dataset drift: ${d.drifted ? 'YES' : 'no'}`,
         table(
           ['COLUMN', 'METHOD', 'STATISTIC', 'P-VALUE', 'THRESHOLD', 'PSI', 'DRIFT'],
-          (d.columns as Array<Record<string, any>>).map((c) => [c.name, c.method, num(c.statistic, 4), c.pValue === null ? '-' : num(c.pValue, 4), num(c.threshold), num(d.psi?.[c.name], 4), c.drifted ? 'DRIFT' : 'ok']),
+          d.columns.map((c) => [c.name, c.method, num(c.statistic, 4), c.pValue === null ? '-' : num(c.pValue, 4), num(c.threshold), num(d.psi?.[c.name], 4), c.drifted ? 'DRIFT' : 'ok']),
         ),
         d.missingColumns?.length ? `no current data for: ${d.missingColumns.join(', ')}` : '',
       ].filter(Boolean).join('\n'));

@@ -17,9 +17,9 @@ export function registerFairnessCommand(program: Command, app: App): void {
       const min = Number(o.minGroupSize);
       if (!Number.isInteger(min) || min < 1) throw new UsageError('--min-group-size must be a positive integer');
       const f = await app.client(cmd).monitoring.fairness(model, version!, o.attr, { since: o.since, minGroupSize: min, ...(o.until ? { until: o.until } : {}) });
-      const ci = (k: string) => `${num(f[k])} [${num(f.ci[k].low)}, ${num(f.ci[k].high)}]`;
+      const ci = (k: 'demographicParityDifference' | 'demographicParityRatio' | 'equalizedOddsDifference') => `${num(f[k])} [${num(f.ci[k].low)}, ${num(f.ci[k].high)}]`;
       app.print(cmd, f, () => [
-        table(['GROUP', 'N', 'LABELLED', 'SELECTION', 'TPR', 'FPR', 'COMPARED'], (f.groups as Array<Record<string, any>>).map((g) => [g.group, num(g.n), num(g.labelled), num(g.selectionRate), num(g.truePositiveRate), num(g.falsePositiveRate), g.included ? 'yes' : `no (< ${min})`])),
+        table(['GROUP', 'N', 'LABELLED', 'SELECTION', 'TPR', 'FPR', 'COMPARED'], f.groups.map((g) => [g.group, num(g.n), num(g.labelled), num(g.selectionRate), num(g.truePositiveRate), num(g.falsePositiveRate), g.included ? 'yes' : `no (< ${min})`])),
         `demographic parity difference ${ci('demographicParityDifference')}`,
         `demographic parity ratio      ${ci('demographicParityRatio')}`,
         `equalized odds difference     ${ci('equalizedOddsDifference')}   (${Math.round(f.ci.level * 100)}% bootstrap CIs)`,

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { StewardClient } from '@steward/client';
+import { parseDurationMs } from '@steward/core';
 import type { App } from '../app.ts';
 import { UsageError } from '../args.ts';
 import { short, table } from '../format.ts';
@@ -55,9 +56,8 @@ export function registerFleetCommands(program: Command, app: App): void {
       if (!node) throw new UsageError('node id required');
       let waitMs: number | undefined;
       if (o.wait !== undefined) {
-        const m = /^(\d{1,9})(ms|s)?$/.exec(o.wait);
-        if (!m) throw new UsageError(`--wait must be a duration such as 30s or 500ms (got "${o.wait}")`);
-        waitMs = Number(m[1]) * (m[2] === 'ms' ? 1 : 1000);
+        waitMs = parseDurationMs(o.wait, { bare: 's' });
+        if (waitMs === undefined || waitMs > 60_000) throw new UsageError(`--wait must be a duration from 0 to 60s such as 30s or 500ms (got "${o.wait}")`);
       }
       const res = await app.client(cmd).fleet.waitDesired(node, { ...(o.since ? { since: o.since } : {}), ...(waitMs !== undefined ? { waitMs } : {}) });
       app.print(cmd, res, () => {

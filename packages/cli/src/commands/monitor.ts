@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import type { Reference, ReferenceSummary } from '@steward/client';
 import type { App } from '../app.ts';
 import { UsageError } from '../args.ts';
 import { short, table } from '../format.ts';
@@ -35,8 +36,8 @@ export function registerMonitorCommands(program: Command, app: App): void {
           : table(
             ['WINDOW', 'VERSION', 'COUNT', 'ERR%', 'P95 MS', 'LABELLED', 'ACCURACY', 'F1', 'EST ACC', 'ALARMS'],
             res.items.map((w) => {
-              const m = w.metrics as Record<string, any>;
-              const alarms = Object.entries(m.alarms ?? {}).map(([k, v]) => `${k}=${v}`).join(' ') || '-';
+              const m = w.metrics;
+              const alarms = Object.entries(m.alarms).map(([k, v]) => `${k}=${v}`).join(' ') || '-';
               return [short(w.start), w.version, num(m.count), num(typeof m.errorRate === 'number' ? m.errorRate * 100 : null, 1), num(m.latencyP95Ms), num(m.labelled), num(m.accuracy), num(m.f1), num(m.estimatedAccuracy), alarms];
             }),
           ),
@@ -72,14 +73,16 @@ export function registerMonitorCommands(program: Command, app: App): void {
       const { model, version } = parseRef(ref, true);
       const client = app.client(cmd);
       const opts = { ...(o.label ? { label: o.label, positiveClass: o.positiveClass } : {}), ...(o.score ? { score: o.score } : {}) };
-      let res: Record<string, any>;
+      let res: ReferenceSummary | Reference;
       if (o.dataset) res = await client.monitoring.setReference(model, version!, { dataset: o.dataset, ...opts, ...(o.categorical ? { categorical: o.categorical.split(',') } : {}) });
       else if (o.file) res = await client.monitoring.uploadReference(model, version!, readFileSync(resolve(app.io.cwd, o.file), 'utf8'), { ...opts, ...(o.categorical ? { categorical: o.categorical } : {}) });
       else res = await client.monitoring.reference(model, version!);
       app.print(cmd, res, () => {
-        const cols = Array.isArray(res.columns) ? res.columns : Object.keys(res.profile?.columns ?? {});
-        const perf = res.performance ?? res.profile?.performance;
-        return `${ref}: reference from ${res.source} (${res.rows ?? res.profile?.rows} rows, ${cols.length} columns)${perf ? `; accuracy ${num(perf.accuracy)}, ece ${num(perf.ece)}, ${perf.calibrated ? 'calibrated' : 'NOT calibrated (CBPE estimates flagged)'}` : ''}`;
+        const summary = 'profile' in res
+          ? { rows: res.profile.rows, columns: Object.keys(res.profile.columns).length, perf: res.profile.performance }
+          : { rows: res.rows, columns: res.columns.length, perf: res.performance };
+        const perf = summary.perf;
+        return `${ref}: reference from ${res.source} (${summary.rows} rows, ${summary.columns} columns)${perf ? `; accuracy ${num(perf.accuracy)}, ece ${num(perf.ece)}, ${perf.calibrated ? 'calibrated' : 'NOT calibrated (CBPE estimates flagged)'}` : ''}`;
       });
     });
 

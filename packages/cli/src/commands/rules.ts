@@ -12,7 +12,7 @@ export function registerRulesCommands(program: Command, app: App): void {
     .description('replace the rules of a model with a YAML file')
     .action(async (name: string, file: string, _o: unknown, cmd: Command) => {
       const res = await app.client(cmd).rules.set(name, readFileSync(resolve(app.io.cwd, file), 'utf8'));
-      app.print(cmd, res, () => `${name}: ${res.rules.length} rule(s) set (${res.rules.map((r: { name: string }) => r.name).join(', ') || 'none'})`);
+      app.print(cmd, res, () => `${name}: ${res.rules.length} rule(s) set (${res.rules.map((r) => r.name).join(', ') || 'none'})`);
     });
 
   rules
@@ -22,9 +22,9 @@ export function registerRulesCommands(program: Command, app: App): void {
       app.print(cmd, res, () =>
         res.rules.length === 0
           ? `${name} has no rules: steward rules set ${name} rules.yaml`
-          : table(['RULE', 'CHANNEL', 'WHEN', 'FOR', 'DO', 'ARMED', 'LAST FIRED'], res.rules.map((r: Record<string, any>) => {
-            const s = res.state[r.name] ?? {};
-            return [r.name, r.channel, r.when, `${r.for} x ${r.window}`, r.do, s.active ? 'no (waiting to clear)' : 'yes', short(s.lastFiredAt)];
+          : table(['RULE', 'CHANNEL', 'WHEN', 'FOR', 'DO', 'ARMED', 'LAST FIRED'], res.rules.map((r) => {
+            const s = res.state[r.name];
+            return [r.name, r.channel, r.when, `${r.for} x ${r.window}`, r.do, s?.active ? 'no (waiting to clear)' : 'yes', short(s?.lastFiredAt)];
           })),
       );
     });

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnServe } from '../testing/serve-process.ts';
 
 const bin = fileURLToPath(new URL('../../bin/steward.js', import.meta.url));
 const run = promisify(execFile);
@@ -31,17 +32,10 @@ async function steward(args: string[], input?: string): Promise<{ code: number; 
 }
 
 beforeAll(async () => {
-  server = spawn(process.execPath, [bin, 'serve', '--port', '0'], { cwd: dir, env: { ...process.env, STEWARD_DATA: '' }, stdio: ['ignore', 'ignore', 'pipe'] });
-  let err = '';
-  url = await new Promise<string>((resolve, reject) => {
-    server!.stderr!.on('data', (b: Buffer) => {
-      err += b.toString();
-      const m = /listening on (http:\/\/\S+)/.exec(err);
-      if (m) resolve(m[1]!);
-    });
-    server!.once('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
-  });
-  expect(err).toMatch(/created the first admin token/);
+  const started = await spawnServe(bin, dir);
+  server = started.child;
+  url = started.url;
+  expect(started.stderr()).toMatch(/created the first admin token/);
   mkdirSync(join(demo, 'tokenizer'), { recursive: true });
   writeFileSync(join(demo, 'model.onnx'), 'weights v1');
   writeFileSync(join(demo, 'tokenizer', 'vocab.json'), '{"hello":1}');

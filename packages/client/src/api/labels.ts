@@ -1,16 +1,8 @@
 import { seg, type HttpTransport } from '../http.ts';
+import type { LabelImport, QueuedLabel } from '@steward/core/api';
 import type { IngestResult } from './events.ts';
 
-export interface QueuedLabel {
-  id: string;
-  version: string;
-  requestId: string;
-  uncertainty: number;
-  rule: string;
-  status: 'queued' | 'labelled';
-  createdAt: string;
-  row: { requestId: string; time: string; features: Record<string, unknown>; score?: number; probabilities?: Record<string, number> };
-}
+export type { LabelImport, QueuedLabel };
 
 /** The label queue filled by `queue-labels` rules; imported labels become feedback events. */
 export class LabelsApi {
@@ -24,7 +16,7 @@ export class LabelsApi {
    * @example
    * await client.labels.import('adult', [{ requestId: 'r1', label: 1 }]);
    */
-  import(model: string, labels: Array<{ requestId: string; label: 0 | 1 | boolean }>): Promise<IngestResult> {
+  import(model: string, labels: LabelImport['labels']): Promise<IngestResult> {
     return this.http.json('POST', `/models/${seg(model)}/labels`, { labels });
   }
 }

@@ -1,16 +1,13 @@
-import type { RangeQuery, ReferenceRequest, WindowSize } from '@steward/core/api';
+import type {
+  DriftReport, FairnessOverTime, FairnessQuery, MonitorQuery, PerformanceReport, RangeQuery, Reference, ReferenceCsvQuery,
+  ReferenceRequest, ReferenceSummary, WindowSize, WindowView,
+} from '@steward/core/api';
 import { seg, type HttpTransport } from '../http.ts';
 
-export type { RangeQuery, ReferenceRequest, WindowSize };
-
-export interface WindowView {
-  model: string;
-  version: string;
-  start: string;
-  end: string;
-  /** count, errorRate, latencyP95Ms, accuracy, f1, estimatedAccuracy, alarms… (null where no data). */
-  metrics: Record<string, number | null | Record<string, number>>;
-}
+export type {
+  DriftReport, FairnessOverTime, FairnessQuery, MonitorQuery, PerformanceReport, RangeQuery, Reference, ReferenceCsvQuery,
+  ReferenceRequest, ReferenceSummary, WindowSize, WindowView,
+};
 
 /** Monitoring reads: metrics per window, drift, performance, fairness, reference profiles. */
 export class MonitoringApi {
@@ -20,34 +17,34 @@ export class MonitoringApi {
    * @example
    * const { items } = await client.monitoring.windows('adult', { version: '1.0.0', window: '1h', since: '1d' });
    */
-  windows(model: string, q: RangeQuery & { version?: string; window?: WindowSize } = {}): Promise<{ items: WindowView[] }> {
+  windows(model: string, q: MonitorQuery = {}): Promise<{ items: WindowView[] }> {
     return this.http.json('GET', `/models/${seg(model)}/monitor`, undefined, { ...q });
   }
 
-  drift(model: string, version: string, q: RangeQuery = {}): Promise<Record<string, any>> {
+  drift(model: string, version: string, q: RangeQuery = {}): Promise<DriftReport> {
     return this.http.json('GET', `${this.#v(model, version)}/drift`, undefined, { ...q });
   }
 
-  performance(model: string, version: string, q: RangeQuery = {}): Promise<Record<string, any>> {
+  performance(model: string, version: string, q: RangeQuery = {}): Promise<PerformanceReport> {
     return this.http.json('GET', `${this.#v(model, version)}/performance`, undefined, { ...q });
   }
 
-  fairness(model: string, version: string, attr: string, q: RangeQuery & { minGroupSize?: number } = {}): Promise<Record<string, any>> {
+  fairness(model: string, version: string, attr: string, q: Omit<FairnessQuery, 'attr'> = {}): Promise<FairnessOverTime> {
     return this.http.json('GET', `${this.#v(model, version)}/fairness`, undefined, { ...q, attr });
   }
 
   /** Build the reference profile from a dataset registered on the version. */
-  setReference(model: string, version: string, body: ReferenceRequest): Promise<Record<string, any>> {
+  setReference(model: string, version: string, body: ReferenceRequest): Promise<ReferenceSummary> {
     return this.http.json('POST', `${this.#v(model, version)}/reference`, body);
   }
 
   /** Upload a CSV (within the server's JSON size limit) as the reference. */
-  async uploadReference(model: string, version: string, csv: string, q: { label?: string; positiveClass?: string; score?: string; categorical?: string } = {}): Promise<Record<string, any>> {
+  async uploadReference(model: string, version: string, csv: string, q: ReferenceCsvQuery = {}): Promise<ReferenceSummary> {
     const res = await this.http.raw('PUT', `${this.#v(model, version)}/reference`, { body: csv, headers: { 'content-type': 'text/csv', accept: 'application/json' }, query: { ...q } });
-    return (await res.json()) as Record<string, any>;
+    return (await res.json()) as ReferenceSummary;
   }
 
-  reference(model: string, version: string): Promise<Record<string, any>> {
+  reference(model: string, version: string): Promise<Reference> {
     return this.http.json('GET', `${this.#v(model, version)}/reference`);
   }
 

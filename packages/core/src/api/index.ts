@@ -13,3 +13,4 @@ export * from './telemetry.schema.ts';
 export * from './fleet.schema.ts';
 export * from './monitoring.schema.ts';
 export * from './storage.schema.ts';
+export * from './maintenance.schema.ts';

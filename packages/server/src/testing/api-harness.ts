@@ -6,6 +6,7 @@ import { createApp } from '../app.ts';
 import { openDb } from '../db/connect.ts';
 import { loadOrCreateSigningKey } from '../features/keys/signing-key.ts';
 import { createFileObjectStore } from '../storage/object-store.fs.ts';
+import { responseContracts } from './response-contract.ts';
 
 export const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
 
@@ -17,8 +18,15 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
-/** `call('GET', 'models')` → `/api/v1/models` through `app.request`, JSON parsed when it is JSON. */
-export function apiCaller(app: { request: (path: string, init: RequestInit) => Response | Promise<Response> }, defaultToken: string) {
+/**
+ * `call('GET', 'models')` → `/api/v1/models` through `app.request`, JSON parsed when it is JSON.
+ * With `contract` (see response-contract.ts), every 2xx JSON answer must match its route's schema.
+ */
+export function apiCaller(
+  app: { request: (path: string, init: RequestInit) => Response | Promise<Response> },
+  defaultToken: string,
+  contract?: ReturnType<typeof responseContracts>,
+) {
   return async (method: string, path: string, opts: CallOptions = {}) => {
     const headers: Record<string, string> = { ...(opts.headers ?? {}) };
     const token = opts.token === undefined ? defaultToken : opts.token;
@@ -30,7 +38,8 @@ export function apiCaller(app: { request: (path: string, init: RequestInit) => R
     } else if (opts.body !== undefined) {
       body = opts.body as BodyInit;
     }
-    const res = await app.request(path.startsWith('/') ? path : `/api/v1/${path}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+    const url = path.startsWith('/') ? path : `/api/v1/${path}`;
+    const res = await app.request(url, { method, headers, ...(body !== undefined ? { body } : {}) });
     const text = await res.text();
     let data: any = null;
     try {
@@ -38,6 +47,7 @@ export function apiCaller(app: { request: (path: string, init: RequestInit) => R
     } catch {
       data = text;
     }
+    contract?.(method, url, res.status, res.headers.get('content-type'), data);
     return { status: res.status, data, headers: res.headers, text };
   };
 }
@@ -49,10 +59,10 @@ export async function startHarness(dbUrl: string) {
   const objects = createFileObjectStore(join(dir, 'objects'));
   const signingKey = loadOrCreateSigningKey(dir);
   const logged: unknown[] = [];
-  const { app, services } = createApp({ db, objects, signingKey, auth: true, log: (_m, e) => logged.push(e) });
+  const { app, api, services } = createApp({ db, objects, signingKey, auth: true, log: (_m, e) => logged.push(e) });
   const admin = (await services.tokens.bootstrapAdmin())!;
 
-  const call = apiCaller(app, admin);
+  const call = apiCaller(app, admin, responseContracts(api));
 
   /** Upload bytes, create a draft, attach, commit: the whole push as the CLI does it. */
   const push = async (model: string, version: string, files: Record<string, string | Uint8Array>, meta: Record<string, unknown> = {}, token?: string) => {

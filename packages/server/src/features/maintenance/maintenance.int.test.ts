@@ -110,6 +110,21 @@ d(`maintenance rules on ${target.name}: cooldown, hysteresis, webhook retries`, 
     expect(readFileSync(out, 'utf8')).toBe('retrain-on-errors 1.0.0');
   });
 
+  it('fires a rule once when two servers evaluate it at the same moment', async () => {
+    const other = createMaintenanceService({
+      db: h.db.kysely, monitoring: h.services.monitoring.service, channels: h.services.channels, modelExists: h.services.models.get,
+      now: () => new Date(now), env: { HOOK_KEY: 'k' }, fetch: fakeFetch, webhookBaseDelayMs: 0,
+    });
+    await svc.setRules('m', ['rules:', '  - name: twice', '    when: error_rate > 0.5', '    do: notify', '    webhook: http://hooks.test/twice'].join('\n'), { id: 't', name: 'tester', role: 'admin' });
+    await send(M - 20 * MIN, 10, 9);
+    now = M - 19 * MIN + 1;
+    const before = calls.length;
+    const outcomes = (await Promise.all([svc.tick('m'), other.tick('m'), svc.tick('m')])).map((r) => r[0]!.outcomes[0]!);
+    expect(outcomes.filter((o) => o.fired)).toHaveLength(1);
+    expect(outcomes.filter((o) => !o.fired).map((o) => o.skipped ?? 'already active')).toEqual(expect.arrayContaining([expect.any(String)]));
+    expect(calls.slice(before).filter((c) => c.url === 'http://hooks.test/twice')).toHaveLength(1);
+  });
+
   it('rejects bad rules files with the path of the problem', async () => {
     await expect(svc.setRules('m', 'rules:\n  - name: x\n    when: accuracy <\n    do: rollback', { id: 't', name: 't', role: 'admin' })).rejects.toThrow(/condition/);
     await expect(svc.setRules('m', 'rules:\n  - name: x\n    when: count > 1\n    do: notify', { id: 't', name: 't', role: 'admin' })).rejects.toThrow(/webhook/);

@@ -6,7 +6,8 @@
  */
 import { spawn } from 'node:child_process';
 import type { Kysely } from 'kysely';
-import { mergeWindowSummaries, mulberry32, NotFoundError, uncertainty, type SampleRow } from '@steward/core';
+import { holds, mergeWindowSummaries, mulberry32, NotFoundError, parseCondition, uncertainty, type SampleRow } from '@steward/core';
+import type { LabelStatus, QueuedLabel, RuleOutcome, RuleState } from '@steward/core/api';
 import type { Database } from '../../db/schema.ts';
 import { iso, type Principal } from '../../lib/context.ts';
 import { newId } from '../../lib/ids.ts';
@@ -15,27 +16,13 @@ import type { ChannelService } from '../channels/channels.service.ts';
 import type { MonitoringTables } from '../monitoring/monitoring.migration.ts';
 import type { MonitoringService } from '../monitoring/monitoring.service.ts';
 import { GRANULARITY_MS } from '../monitoring/monitoring.store.sql.ts';
-import { holds, parseCondition } from './condition.ts';
-import { durationMs, parseRulesText, type Rule, type RulesFile } from './rules.schema.ts';
+import { durationMs, parseRulesText, type Rule, type RulesFile } from './rules-file.ts';
 import { deliver, type FetchLike } from './webhook.ts';
 import { windowLookup } from './window-lookup.ts';
 
 export const MAINTENANCE_PRINCIPAL: Principal = { id: 'maintenance', name: 'maintenance', role: 'admin' };
 
-interface RuleState {
-  active: boolean;
-  lastFiredAt: string | null;
-}
-
-export interface RuleOutcome {
-  rule: string;
-  version: string | null;
-  evaluatedWindows: string[];
-  fired: boolean;
-  cleared: boolean;
-  skipped?: string;
-  result?: unknown;
-}
+export type { RuleOutcome };
 
 interface Deps {
   db: Kysely<Database>;
@@ -60,15 +47,32 @@ export function createMaintenanceService(deps: Deps) {
     const r = await db.selectFrom('maintenance_rules').selectAll().where('model', '=', model).executeTakeFirst();
     return r ? { file: JSON.parse(r.spec) as RulesFile, source: r.source, updatedAt: r.updated_at, updatedBy: r.updated_by } : undefined;
   }
-  async function stateOf(model: string, rule: string): Promise<RuleState> {
+  /** The rule's state, and the stored text it came from (null: no row yet) for `claimFiring`. */
+  async function stateRow(model: string, rule: string): Promise<{ state: RuleState; text: string | null }> {
     const r = await db.selectFrom('maintenance_state').select('state').where('model', '=', model).where('rule', '=', rule).executeTakeFirst();
-    return r ? (JSON.parse(r.state) as RuleState) : { active: false, lastFiredAt: null };
+    return r ? { state: JSON.parse(r.state) as RuleState, text: r.state } : { state: { active: false, lastFiredAt: null }, text: null };
+  }
+  async function stateOf(model: string, rule: string): Promise<RuleState> {
+    return (await stateRow(model, rule)).state;
   }
   async function saveState(model: string, rule: string, s: RuleState): Promise<void> {
     await db.transaction().execute(async (trx) => {
       await trx.deleteFrom('maintenance_state').where('model', '=', model).where('rule', '=', rule).execute();
       await trx.insertInto('maintenance_state').values({ model, rule, state: JSON.stringify(s) }).execute();
     });
+  }
+  /**
+   * Compare-and-set from the state this evaluation read to `next`: true for exactly one of the
+   * servers (replicas, or overlapping ticks) that saw the rule armed, so one of them acts.
+   */
+  async function claimFiring(model: string, rule: string, seen: string | null, next: RuleState): Promise<boolean> {
+    const text = JSON.stringify(next);
+    if (seen === null) {
+      const r = await db.insertInto('maintenance_state').values({ model, rule, state: text }).onConflict((oc) => oc.columns(['model', 'rule']).doNothing()).executeTakeFirst();
+      return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
+    }
+    const r = await db.updateTable('maintenance_state').set({ state: text }).where('model', '=', model).where('rule', '=', rule).where('state', '=', seen).executeTakeFirst();
+    return Number(r.numUpdatedRows) === 1;
   }
   async function logDelivery(model: string, rule: string, url: string, status: string, attempts: number, lastError: string | null, payload: unknown) {
     await db.insertInto('maintenance_deliveries').values({
@@ -150,7 +154,7 @@ export function createMaintenanceService(deps: Deps) {
     const when = parseCondition(rule.when);
     const clear = rule.clear ? parseCondition(rule.clear) : undefined;
     const lookups = recent.map((w) => windowLookup(w.summary, ref, deps.monitoring.config.threshold));
-    const state = await stateOf(model, rule.name);
+    const { state, text: seen } = await stateRow(model, rule.name);
     if (state.active) {
       const last = lookups.at(-1);
       if (last && (clear ? holds(clear, last) : !holds(when, last))) {
@@ -162,13 +166,13 @@ export function createMaintenanceService(deps: Deps) {
     if (recent.length < rule.for || !lookups.every((l) => holds(when, l))) return out;
     if (state.lastFiredAt && now.getTime() - Date.parse(state.lastFiredAt) < durationMs(rule.cooldown)) return { ...out, skipped: 'cooldown' };
     const at = iso(now);
+    if (!(await claimFiring(model, rule.name, seen, { active: true, lastFiredAt: at }))) return { ...out, skipped: 'fired by another server' };
     let result: unknown;
     try {
       result = await act(model, rule, version, recent);
     } catch (e) {
       result = { error: (e as Error).message };
     }
-    await saveState(model, rule.name, { active: true, lastFiredAt: at });
     await recordAudit(deps.db, at, {
       actor: MAINTENANCE_PRINCIPAL.name, action: `maintenance.${rule.do}`, target: `${model}/${rule.channel}`,
       details: { rule: rule.name, when: rule.when, version, windows: out.evaluatedWindows, result },
@@ -192,7 +196,7 @@ export function createMaintenanceService(deps: Deps) {
         await q.execute();
         await recordAudit(trx as never, at, { actor: by.name, action: 'maintenance.rules.set', target: model, details: { rules: names } });
       });
-      return { model, rules: file.rules, updatedAt: at, updatedBy: by.name };
+      return api.getRules(model);
     },
     async getRules(model: string) {
       await deps.modelExists(model);
@@ -229,7 +233,7 @@ export function createMaintenanceService(deps: Deps) {
     },
     async labelQueue(model: string, status = 'queued', limit = 1000) {
       const rows = await db.selectFrom('label_queue').selectAll().where('model', '=', model).where('status', '=', status).orderBy('uncertainty', 'desc').limit(limit).execute();
-      return rows.map((r) => ({ id: r.id, version: r.version, requestId: r.request_id, uncertainty: r.uncertainty, rule: r.rule, status: r.status, createdAt: r.created_at, row: JSON.parse(r.row) as SampleRow }));
+      return rows.map((r) => ({ id: r.id, version: r.version, requestId: r.request_id, uncertainty: r.uncertainty, rule: r.rule, status: r.status as LabelStatus, createdAt: r.created_at, row: JSON.parse(r.row) as SampleRow }) satisfies QueuedLabel);
     },
     /** Labels become feedback events (joined like any other); queued rows are marked labelled. */
     async importLabels(model: string, labels: Array<{ requestId: string; label: 0 | 1 | boolean }>) {

@@ -1,7 +1,10 @@
 import { createRoute, OpenAPIHono, z } from '@hono/zod-openapi';
 import { ForbiddenError, InvalidInputError } from '@steward/core';
 import type { MiddlewareHandler } from 'hono';
-import { IngestResultSchema, RangeQuerySchema, ReferenceRequestSchema } from '@steward/core/api';
+import {
+  DriftReportSchema, FairnessOverTimeSchema, FairnessQuerySchema, IngestResultSchema, MonitorQuerySchema, PerformanceReportSchema,
+  RangeQuerySchema, ReferenceCsvQuerySchema, ReferenceRequestSchema, ReferenceSchema, ReferenceSummarySchema, WindowViewSchema,
+} from '@steward/core/api';
 import type { AppEnv } from '../../http/env.ts';
 import { errorResponses, json, jsonBody, ModelParam } from '../../http/schemas.ts';
 import { defaultHook } from '../../http/validation.ts';
@@ -11,7 +14,6 @@ import type { MonitoringService } from './monitoring.service.ts';
 import { parseRange } from './range.ts';
 
 const VersionParams = ModelParam.extend({ version: z.string().max(128).openapi({ param: { name: 'version', in: 'path' }, example: '1.0.0' }) });
-const Loose = z.record(z.string(), z.unknown());
 
 /** Event senders are services (publisher tokens) or agents (node tokens). */
 const reporter: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -39,8 +41,8 @@ export function monitoringRoutes(monitoring: MonitoringService, now: () => Date)
   app.openapi(
     createRoute({
       method: 'get', path: '/models/{name}/monitor', tags, middleware: read,
-      request: { params: ModelParam, query: RangeQuerySchema.extend({ version: z.string().max(128).optional(), window: z.enum(['1m', '1h', '1d']).optional() }) },
-      responses: { 200: json(z.object({ items: z.array(Loose) }), 'metrics per window, oldest first'), ...errorResponses },
+      request: { params: ModelParam, query: MonitorQuerySchema },
+      responses: { 200: json(z.object({ items: z.array(WindowViewSchema) }), 'metrics per window, oldest first'), ...errorResponses },
     }),
     async (c) => {
       const q = c.req.valid('query');
@@ -49,27 +51,24 @@ export function monitoringRoutes(monitoring: MonitoringService, now: () => Date)
     },
   );
 
-  const versionRoute = (path: string, description: string, query = RangeQuerySchema) =>
-    createRoute({ method: 'get', path: `/models/{name}/versions/{version}/${path}`, tags, middleware: read, description, request: { params: VersionParams, query }, responses: { 200: json(Loose, description), ...errorResponses } });
+  const versionRoute = <Q extends z.ZodObject, R extends z.ZodType>(path: string, description: string, query: Q, result: R) =>
+    createRoute({ method: 'get', path: `/models/{name}/versions/{version}/${path}`, tags, middleware: read, description, request: { params: VersionParams, query }, responses: { 200: json(result, description), ...errorResponses } });
 
-  app.openapi(versionRoute('drift', 'Evidently-default drift of each feature against the reference profile'), async (c) => {
+  app.openapi(versionRoute('drift', 'Evidently-default drift of each feature against the reference profile', RangeQuerySchema, DriftReportSchema), async (c) => {
     const p = c.req.valid('param');
     return c.json(await monitoring.drift(p.name, p.version, parseRange(c.req.valid('query'), now())), 200);
   });
-  app.openapi(versionRoute('performance', 'realized metrics from joined labels and CBPE estimates without labels'), async (c) => {
+  app.openapi(versionRoute('performance', 'realized metrics from joined labels and CBPE estimates without labels', RangeQuerySchema, PerformanceReportSchema), async (c) => {
     const p = c.req.valid('param');
     return c.json(await monitoring.performance(p.name, p.version, parseRange(c.req.valid('query'), now())), 200);
   });
-  app.openapi(
-    versionRoute('fairness', 'Fairlearn group metrics with bootstrap CIs', RangeQuerySchema.extend({ attr: z.string().min(1).max(128), minGroupSize: z.coerce.number().int().min(1).optional() }) as never),
-    async (c) => {
-      const p = c.req.valid('param');
-      const q = c.req.valid('query') as { attr: string; minGroupSize?: number; since?: string; until?: string };
-      return c.json(await monitoring.fairness(p.name, p.version, q.attr, parseRange(q, now()), { ...(q.minGroupSize ? { minGroupSize: q.minGroupSize } : {}) }), 200);
-    },
-  );
+  app.openapi(versionRoute('fairness', 'Fairlearn group metrics with bootstrap CIs', FairnessQuerySchema, FairnessOverTimeSchema), async (c) => {
+    const p = c.req.valid('param');
+    const q = c.req.valid('query');
+    return c.json(await monitoring.fairness(p.name, p.version, q.attr, parseRange(q, now()), { ...(q.minGroupSize ? { minGroupSize: q.minGroupSize } : {}) }), 200);
+  });
 
-  app.openapi(createRoute({ method: 'get', path: '/models/{name}/versions/{version}/reference', tags, middleware: read, request: { params: VersionParams }, responses: { 200: json(Loose, 'the reference profile'), ...errorResponses } }), async (c) => {
+  app.openapi(createRoute({ method: 'get', path: '/models/{name}/versions/{version}/reference', tags, middleware: read, request: { params: VersionParams }, responses: { 200: json(ReferenceSchema, 'the reference profile'), ...errorResponses } }), async (c) => {
     const p = c.req.valid('param');
     return c.json(await monitoring.reference(p.name, p.version), 200);
   });
@@ -78,7 +77,7 @@ export function monitoringRoutes(monitoring: MonitoringService, now: () => Date)
       method: 'post', path: '/models/{name}/versions/{version}/reference', tags, middleware: pub,
       description: 'Build the reference profile from a dataset registered on the version (by name or sha256)',
       request: { params: VersionParams, ...jsonBody(ReferenceRequestSchema) },
-      responses: { 200: json(Loose, 'profile summary'), ...errorResponses },
+      responses: { 200: json(ReferenceSummarySchema, 'profile summary'), ...errorResponses },
     }),
     async (c) => {
       const p = c.req.valid('param');
@@ -90,8 +89,8 @@ export function monitoringRoutes(monitoring: MonitoringService, now: () => Date)
     createRoute({
       method: 'put', path: '/models/{name}/versions/{version}/reference', tags, middleware: pub,
       description: 'Upload a CSV (text/csv body, within the JSON size limit) as the reference; options in the query',
-      request: { params: VersionParams, query: z.object({ label: z.string().optional(), positiveClass: z.string().optional(), score: z.string().optional(), categorical: z.string().optional() }), body: { content: { 'text/csv': { schema: z.string() } }, required: true } },
-      responses: { 200: json(Loose, 'profile summary'), ...errorResponses },
+      request: { params: VersionParams, query: ReferenceCsvQuerySchema, body: { content: { 'text/csv': { schema: z.string() } }, required: true } },
+      responses: { 200: json(ReferenceSummarySchema, 'profile summary'), ...errorResponses },
     }),
     async (c) => {
       const p = c.req.valid('param');

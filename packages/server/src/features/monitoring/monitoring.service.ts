@@ -14,6 +14,7 @@ import { EventRejected, forEachLine, type FeedbackEvent, type MonitoringEvent, t
 import type { MonitoringCounters } from './monitoring.metrics.ts';
 import { GRANULARITY_MS, type Granularity, type MonitoringStore, type PendingRow, type StoredWindow } from './monitoring.store.sql.ts';
 import { decodeSegment } from './pending-segment.ts';
+import type { HeldRow } from './pending-table.ts';
 
 export interface MonitoringConfig {
   labelHorizonMs: number;
@@ -237,7 +238,7 @@ export function createMonitoringService(deps: Deps) {
     }
     if (claims.length > 0) {
       // The predictions are taken now: another batch may run while the claim is in flight.
-      const rows = new Map<string, PendingRow>();
+      const rows = new Map<string, HeldRow>();
       for (const [, ev] of claims) {
         const p = agg.stored(ev);
         if (p) rows.set(`${ev.model}\0${ev.requestId}`, p);
@@ -266,7 +267,7 @@ export function createMonitoringService(deps: Deps) {
     const deltas = agg.takeDeltas();
     const pending = agg.takePending();
     const detectors = agg.takeDetectorStates();
-    if (deltas.length === 0 && pending.rows.length === 0 && pending.joined.length === 0 && detectors.length === 0) return await pruneHourly(nowMs);
+    if (deltas.length === 0 && pending.count === 0 && pending.joined.length === 0 && detectors.length === 0) return await pruneHourly(nowMs);
     const rolled = new Map<string, StoredWindow>();
     for (const d of deltas) {
       for (const g of ['1m', '1h', '1d'] as const) {
@@ -277,16 +278,16 @@ export function createMonitoringService(deps: Deps) {
       }
     }
     try {
-      const ids = await deps.store.flush({ windows: [...rolled.values()], pending: pending.rows, joined: pending.joined, detectors }, iso(new Date(nowMs)));
+      const ids = await deps.store.flush({ windows: [...rolled.values()], pending: pending.pending, joined: pending.joined, detectors }, iso(new Date(nowMs)));
       for (const id of ids) seenSegments.set(id, nowMs);
       if (ids.length > 0 && nowMs > tailFrom) tailFrom = nowMs;
     } catch (e) {
       agg.restore(deltas, (a, b) => mergeWindowSummaries(a, b, random));
-      agg.pendingNotStored(pending.rows, pending.joined);
+      agg.pendingNotStored(pending.joined);
       agg.detectorStatesNotStored(detectors);
       throw e;
     }
-    agg.pendingStored(pending.rows);
+    agg.pendingStored();
     await pruneHourly(nowMs);
   }
 
@@ -368,7 +369,7 @@ export function createMonitoringService(deps: Deps) {
       return {
         model, version, since: iso(range.since), until: iso(range.until), rows: cur.count,
         realized: { labelled: m.labelled, accuracy: m.accuracy, precision: m.precision, recall: m.recall, f1: m.f1, logLoss: m.logLoss },
-        estimated: { method: 'cbpe', rows: est.rows, accuracy: est.accuracy, f1: est.f1, rocAuc: est.rocAuc, calibrated, trustworthy: calibrated === true },
+        estimated: { method: 'cbpe' as const, rows: est.rows, accuracy: est.accuracy, f1: est.f1, rocAuc: est.rocAuc, calibrated, trustworthy: calibrated === true },
         reference: ref?.performance ?? null,
       };
     },

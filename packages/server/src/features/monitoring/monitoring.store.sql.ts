@@ -3,7 +3,8 @@ import { PostgresAdapter, type Kysely, type Transaction } from 'kysely';
 import { mergeWindowSummaries, windowSummaryFromJSON, windowSummaryToJSON, type Random, type ReferenceProfile, type WindowSummary } from '@steward/core';
 import type { MonitoringDurabilityTables } from './monitoring-durability.migration.ts';
 import type { MonitoringSegmentTables } from './monitoring-segments.migration.ts';
-import { encodeSegment } from './pending-segment.ts';
+import { encodeColumns } from './pending-segment.ts';
+import type { SegmentColumns } from './pending-table.ts';
 import type { MonitoringTables } from './monitoring.migration.ts';
 
 export type Granularity = '1m' | '1h' | '1d';
@@ -40,8 +41,8 @@ export interface PendingKey {
 /** Everything one flush writes, in one transaction: a crash leaves all of it or none. */
 export interface FlushBatch {
   windows: StoredWindow[];
-  /** New predictions awaiting a label: one packed segment per model. */
-  pending: PendingRow[];
+  /** New predictions awaiting a label, column by column: one packed segment per model. */
+  pending: Array<{ model: string; columns: SegmentColumns }>;
   /** Stored predictions (written by an earlier flush) whose label was joined in memory: claimed. */
   joined: PendingKey[];
   /** Detector state per model version, JSON. */
@@ -89,18 +90,12 @@ export function createMonitoringStoreSql(db: Kysely<Tables>, random: Random) {
   }
 
   /** One segment row per model; returns the new segment ids. */
-  async function insertSegments(trx: Transaction<Tables>, rows: PendingRow[], at: string): Promise<string[]> {
-    const byModel = new Map<string, PendingRow[]>();
-    for (const r of rows) {
-      const list = byModel.get(r.model);
-      if (list) list.push(r);
-      else byModel.set(r.model, [r]);
-    }
+  async function insertSegments(trx: Transaction<Tables>, segments: FlushBatch['pending'], at: string): Promise<string[]> {
     const ids: string[] = [];
-    for (const [model, list] of byModel) {
-      const { data, maxT } = encodeSegment(list);
+    for (const { model, columns } of segments) {
+      const { data, maxT } = encodeColumns(columns);
       const id = randomUUID();
-      await trx.insertInto('monitoring_pending_segments').values({ id, model, created_at: at, max_t: maxT, count: list.length, data }).execute();
+      await trx.insertInto('monitoring_pending_segments').values({ id, model, created_at: at, max_t: maxT, count: columns.ids.length, data }).execute();
       ids.push(id);
     }
     return ids;

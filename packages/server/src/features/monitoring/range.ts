@@ -1,12 +1,10 @@
-import { InvalidInputError } from '@steward/core';
+import { InvalidInputError, parseDurationMs } from '@steward/core';
 import type { Range } from './monitoring.service.ts';
-
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
 
 /** `30m`, `1h`, `7d` (that long before `now`) or an ISO-8601 time. */
 export function parseTimeArg(v: string, now: Date, field: string): Date {
-  const m = /^(\d+)([smhdw])$/.exec(v);
-  if (m) return new Date(now.getTime() - Number(m[1]) * (UNIT_MS[m[2] as string] as number));
+  const ms = parseDurationMs(v);
+  if (ms !== undefined) return new Date(now.getTime() - ms);
   const t = Date.parse(v);
   if (Number.isNaN(t)) throw new InvalidInputError(`${field}: expected a duration like 1h or 7d, or an ISO-8601 time`, { [field]: v }, 'bad_time');
   return new Date(t);

@@ -1,5 +1,4 @@
-import type { RoutingTable } from '@steward/core';
-import { formatDuration } from './duration.ts';
+import { formatDuration, type RoutingTable } from '@steward/core';
 import { abTable, canaryTable, finalTable } from './plan.ts';
 import type { RolloutSpec, Step, Strategy } from './rollouts.types.ts';
 

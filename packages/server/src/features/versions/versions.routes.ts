@@ -106,7 +106,7 @@ export function versionsRoutes(versions: VersionService, blobs: BlobService, met
   app.on(['GET', 'HEAD'], '/models/:name/versions/:ref/files/:path{.+}', requireRole('read'), async (c) => {
     const { name, ref, path } = c.req.param();
     const f = await versions.fileEntry(name, ref, path);
-    return serveBytes(c, { ...f, name: f.path }, async (range) => (await blobs.open(f.sha256, range)).stream, (n) => metrics.bytesOut.inc(n));
+    return serveBytes(c, { ...f, name: f.path }, (range) => blobs.openPieces(f.sha256, range), (n) => metrics.bytesOut.inc(n));
   });
   app.openAPIRegistry.registerPath({
     method: 'get',

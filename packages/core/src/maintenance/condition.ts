@@ -11,7 +11,7 @@
  * Truth: a bare value is true when it is a number other than 0. Missing data is NaN, and every
  * comparison with NaN is false, so a window without labels never fires an accuracy rule.
  */
-import { InvalidInputError } from '@steward/core';
+import { InvalidInputError } from '../errors.ts';
 
 export type Expr =
   | { k: 'num'; v: number }

@@ -1,0 +1,1 @@
+export { holds, namesOf, parseCondition, type Expr as ConditionExpr } from './condition.ts';
