@@ -111,7 +111,10 @@ export function createAgent<H = unknown, I = unknown, O = unknown>(opts: AgentOp
   }
 
   function apply(answer: HeartbeatAnswer | DesiredTables) {
-    etag ??= answer.etag; // later ones come from the long-poll only: it alone waits on them
+    // The etag names the tables just applied, whichever answer brought them: a heartbeat answered
+    // from an older view than the last long-poll then makes the next long-poll answer at once
+    // with the newer tables, instead of waiting on an etag the agent no longer holds.
+    etag = answer.etag;
     clock = { genesisMs: answer.genesisMs, intervalMs: answer.intervalMs };
     syncedAt = answer.currentBlock;
     // Any switch is announced at least this many blocks ahead (quorum: activationDelay; rollback: rollbackDelay).

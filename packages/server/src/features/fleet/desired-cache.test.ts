@@ -59,6 +59,38 @@ describe('createDesiredCache', () => {
     expect((await after).tag).toBe('2.0.0');
   });
 
+  it('a cross-check read that a change made here overtook is discarded, not cached over the fresh one', async () => {
+    const f = fakeReads();
+    const first = f.cache.get('m', 'c', 5);
+    await f.settle(read('1.0.0'));
+    await first;
+    // The cross-check reads before a change commits; the change drops the channel and a request re-reads.
+    const check = f.cache.refresh('m', 'c', 5);
+    await new Promise((res) => setTimeout(res, 0));
+    const stale = f.waiting.splice(0);
+    f.cache.drop('m\u0000c');
+    const after = f.cache.get('m', 'c', 5);
+    await f.settle(read('2.0.0'));
+    expect((await after).tag).toBe('2.0.0');
+    for (const w of stale) w(read('1.0.0')); // the old read lands last
+    expect(await check).toBe(false);
+    expect((await f.cache.get('m', 'c', 5)).tag).toBe('2.0.0');
+  });
+
+  it('a cross-check keeps a read whose tag moved (a change made through another server) and says so', async () => {
+    const f = fakeReads();
+    const first = f.cache.get('m', 'c', 5);
+    await f.settle(read('1.0.0'));
+    await first;
+    const same = f.cache.refresh('m', 'c', 5);
+    await f.settle(read('1.0.0'));
+    expect(await same).toBe(false);
+    const moved = f.cache.refresh('m', 'c', 5);
+    await f.settle(read('1.1.0'));
+    expect(await moved).toBe(true);
+    expect((await f.cache.get('m', 'c', 5)).tag).toBe('1.1.0');
+  });
+
   it('does not keep a failed read', async () => {
     let fail = true;
     const cache = createDesiredCache({ read: async () => (fail ? Promise.reject(new Error('db down')) : read('1.0.0')), onChanged: () => undefined, log: () => undefined });

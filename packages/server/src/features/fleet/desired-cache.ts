@@ -34,10 +34,17 @@ interface Slot {
  * no longer wait for a query behind the group commit. A change made through this server `drop`s
  * the channel, so its own changes are read before the next answer; one made through another
  * server is seen by the re-read of the next block (`onChanged` fires when the tag moved) or by the
- * long-poll cross-check (`put`), well within activationDelay and rollbackDelay.
+ * long-poll cross-check (`refresh`), well within activationDelay and rollbackDelay.
  */
 export function createDesiredCache(deps: { read: (model: string, channel: string) => Promise<ChannelRead>; onChanged: (key: string) => void; log: (msg: string, err: unknown) => void }) {
   const slots = new Map<string, Slot>();
+  /** Bumped whenever a key's slot is replaced or dropped: a read that started before is older than what is cached. */
+  const gens = new Map<string, number>();
+  const genOf = (k: string) => gens.get(k) ?? 0;
+  const setSlot = (k: string, slot: Slot) => {
+    slots.set(k, slot);
+    gens.set(k, genOf(k) + 1);
+  };
   const key = (model: string, channel: string) => `${model}\u0000${channel}`;
   const valueOf = (slot: Slot, model: string, channel: string) =>
     (slot.value ??= slot.read.then((r) => ({ value: desiredFor(model, channel, r.rows, slot.block, r.fallback), tag: r.tag })));
@@ -47,7 +54,7 @@ export function createDesiredCache(deps: { read: (model: string, channel: string
       const old = await slot.read;
       const fresh = await deps.read(model, channel);
       if (slots.get(k) !== slot) return; // dropped (a change here) or replaced meanwhile
-      slots.set(k, { block: slot.block, read: Promise.resolve(fresh), settled: true });
+      setSlot(k, { block: slot.block, read: Promise.resolve(fresh), settled: true });
       if (fresh.tag !== old.tag) deps.onChanged(k);
     })().catch((err: unknown) => deps.log('fleet: re-reading channel transitions failed', err));
   }
@@ -60,7 +67,7 @@ export function createDesiredCache(deps: { read: (model: string, channel: string
         if (hit.block === block) return valueOf(hit, model, channel);
         if (hit.settled && hit.block < block) {
           const slot: Slot = { block, read: hit.read, settled: true };
-          slots.set(k, slot);
+          setSlot(k, slot);
           reread(k, model, channel, slot);
           return valueOf(slot, model, channel);
         }
@@ -68,22 +75,32 @@ export function createDesiredCache(deps: { read: (model: string, channel: string
         return valueOf({ block, read: hit.read, settled: false }, model, channel);
       }
       const slot: Slot = { block, read: deps.read(model, channel), settled: false };
-      slots.set(k, slot);
+      setSlot(k, slot);
       slot.read.then(
         () => (slot.settled = true),
         () => slots.get(k) === slot && slots.delete(k), // a failed read is not kept
       );
       return valueOf(slot, model, channel);
     },
-    /** The last read tag of a channel, if any (the long-poll cross-check compares it). */
-    async tagOf(k: string): Promise<string | undefined> {
-      return slots.get(k)?.read.then((r) => r.tag, () => undefined);
-    },
-    put(k: string, block: number, read: ChannelRead): void {
-      slots.set(k, { block, read: Promise.resolve(read), settled: true });
+    /**
+     * Re-reads a channel now (the long-poll cross-check) and keeps the read when its tag differs
+     * from the cached one; true when it did (wake the channel's requests). A read overtaken by a
+     * change made here (`drop`) or by any newer read is discarded: it may predate that change, and
+     * keeping it would hide the change until the next block.
+     */
+    async refresh(model: string, channel: string, block: number): Promise<boolean> {
+      const k = key(model, channel);
+      const gen = genOf(k);
+      const fresh = await deps.read(model, channel);
+      if (genOf(k) !== gen) return false;
+      const cached = await slots.get(k)?.read.then((r) => r.tag, () => undefined);
+      if (genOf(k) !== gen || cached === fresh.tag) return false;
+      setSlot(k, { block, read: Promise.resolve(fresh), settled: true });
+      return true;
     },
     drop(k: string): void {
       slots.delete(k);
+      gens.set(k, genOf(k) + 1);
     },
   };
 }

@@ -240,9 +240,7 @@ export function createFleetService(deps: FleetDeps) {
     const block = await deps.chain.currentBlock();
     for (const k of keys) {
       const [model, channel] = k.split('\u0000') as [string, string];
-      const fresh = await readChannel(model, channel);
-      if ((await desiredCache.tagOf(k)) === fresh.tag) continue;
-      desiredCache.put(k, block, fresh);
+      if (!(await desiredCache.refresh(model, channel, block))) continue;
       answers.invalidate();
       watch.notify(k);
     }
