@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { afterAll, beforeAll, describe } from 'vitest';
 
 export interface TestDbTarget {
   name: 'sqlite' | 'postgres';
@@ -64,4 +65,38 @@ async function createPgDatabase(base: string) {
       }
     },
   };
+}
+
+/** A fresh database of one target, for the tests of one `describeEachDb` block. */
+export interface TestDb {
+  name: TestDbTarget['name'];
+  /** Its URL (from the block's first `beforeAll` on). */
+  readonly url: string;
+}
+
+/**
+ * One describe block per target (`${title} on sqlite`, `… on postgres`), each with a fresh
+ * database created before the block's own hooks and dropped after them (vitest runs `afterAll`
+ * hooks in reverse order). A skipped target skips its block.
+ */
+export function describeEachDb(title: string, body: (db: TestDb) => void): void {
+  for (const target of testDbTargets()) {
+    const d = target.create ? describe : describe.skip;
+    d(`${title} on ${target.name}`, () => {
+      let created: { url: string; cleanup: () => Promise<void> } | undefined;
+      beforeAll(async () => {
+        created = await target.create!();
+      });
+      afterAll(async () => {
+        await created?.cleanup();
+      });
+      body({
+        name: target.name,
+        get url() {
+          if (!created) throw new Error(`the ${target.name} test database is created in beforeAll: read db.url inside a hook or a test`);
+          return created.url;
+        },
+      });
+    });
+  }
 }

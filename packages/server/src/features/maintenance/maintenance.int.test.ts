@@ -1,16 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../../testing/api-harness.ts';
-import { testDbTargets } from '../../testing/test-dbs.ts';
+import { describeEachDb } from '../../testing/test-dbs.ts';
 import { createMaintenanceService } from './maintenance.service.ts';
 import { signBody, type FetchLike } from './webhook.ts';
 
 const MIN = 60_000;
 
-for (const target of testDbTargets()) {
-const d = target.create ? describe : describe.skip;
-d(`maintenance rules on ${target.name}: cooldown, hysteresis, webhook retries`, () => {
+describeEachDb('maintenance rules: cooldown, hysteresis, webhook retries', (db) => {
   let h: Harness;
-  let cleanup: () => Promise<void>;
   const calls: Array<{ url: string; body: string; sig: string | null }> = [];
   let statuses: number[] = [];
   const fakeFetch: FetchLike = async (url, init) => {
@@ -22,9 +19,7 @@ d(`maintenance rules on ${target.name}: cooldown, hysteresis, webhook retries`, 
   const M = Math.floor(Date.now() / MIN) * MIN;
 
   beforeAll(async () => {
-    const t = await target.create!();
-    cleanup = t.cleanup;
-    h = await startHarness(t.url);
+    h = await startHarness(db.url);
     await h.call('POST', 'models', { json: { name: 'm' } });
     await h.push('m', '1.0.0', { f: 'x' });
     await h.call('PUT', 'models/m/channels/production', { json: { version: '1.0.0' } });
@@ -35,7 +30,6 @@ d(`maintenance rules on ${target.name}: cooldown, hysteresis, webhook retries`, 
   });
   afterAll(async () => {
     await h?.close();
-    await cleanup?.();
   });
 
   const send = (minute: number, n: number, errors: number) =>
@@ -132,4 +126,3 @@ d(`maintenance rules on ${target.name}: cooldown, hysteresis, webhook retries`, 
     expect(r.status).toBe(400);
   });
 });
-}
