@@ -67,3 +67,18 @@ export class DigestMismatchError extends StewardError {
 export function isStewardError(err: unknown): err is StewardError {
   return err instanceof StewardError;
 }
+
+/** One issue of a failed schema parse, as zod reports it (kept structural: core and server use different zod entry points). */
+interface SchemaIssue {
+  path: PropertyKey[];
+  message: string;
+  code: string;
+}
+
+/** A failed schema parse → one actionable message (the first issue's path and message) plus every issue in details. */
+export function validationError(error: { issues: readonly SchemaIssue[] }, target: string): InvalidInputError {
+  const issues = error.issues.map((i) => ({ path: [target, ...i.path.map(String)].join('.'), message: i.message, code: i.code }));
+  const first = issues[0];
+  const message = first ? `${first.path}: ${first.message}` : `invalid ${target}`;
+  return new InvalidInputError(message, { issues }, 'validation_failed');
+}

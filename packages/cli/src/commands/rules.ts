@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { parseRulesText } from '@steward/core';
 import type { App } from '../app.ts';
 import { short, table } from '../format.ts';
 
@@ -13,6 +14,18 @@ export function registerRulesCommands(program: Command, app: App): void {
     .action(async (name: string, file: string, _o: unknown, cmd: Command) => {
       const res = await app.client(cmd).rules.set(name, readFileSync(resolve(app.io.cwd, file), 'utf8'));
       app.print(cmd, res, () => `${name}: ${res.rules.length} rule(s) set (${res.rules.map((r) => r.name).join(', ') || 'none'})`);
+    });
+
+  rules
+    .command('lint <file>')
+    .description('check a rules file without a server (the same checks as `rules set`); exit 1 on the first error')
+    .action((file: string, _o: unknown, cmd: Command) => {
+      const parsed = parseRulesText(readFileSync(resolve(app.io.cwd, file), 'utf8'));
+      app.print(cmd, parsed, () =>
+        parsed.rules.length === 0
+          ? `${file}: no rules (setting it removes the model's rules)`
+          : [`${file}: ${parsed.rules.length} rule(s) valid`, table(['RULE', 'CHANNEL', 'WHEN', 'FOR', 'DO'], parsed.rules.map((r) => [r.name, r.channel, r.when, `${r.for} x ${r.window}`, r.do]))].join('\n'),
+      );
     });
 
   rules
