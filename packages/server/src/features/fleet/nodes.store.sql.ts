@@ -1,17 +1,11 @@
-import { PostgresAdapter, sql, type Kysely, type QueryExecutorProvider, type Selectable } from 'kysely';
+import { PostgresAdapter, sql, type Kysely, type Selectable } from 'kysely';
 import type { Database } from '../../db/schema.ts';
-import { fromJson, toJson } from '../../lib/json-cols.ts';
+import { fromJson } from '../../lib/json-cols.ts';
 import { type NodesTable, chainDb } from '../chain/chain.schema.ts';
-import type { HeartbeatInput, InstalledVersion, NodeProfile, VersionTelemetry } from './fleet.types.ts';
+import type { InstalledVersion, NodeProfile, VersionTelemetry } from './fleet.types.ts';
+import { type NodeWrite, nodeBatchSql } from './node-batch.sql.ts';
 
-/**
- * A touch is a heartbeat that changed nothing but liveness and telemetry: it applies only while
- * the row's `report_key` is still the one this server last saw (another server may have recorded a
- * different report meanwhile); a record writes the whole report, its installs and subscriptions.
- */
-export type NodeWrite =
-  | { kind: 'touch'; id: string; at: string; block: number; hb: HeartbeatInput; reportKey: string; repair: Omit<Extract<NodeWrite, { kind: 'record' }>, 'kind' | 'prevChannels'> & { mayClaim: boolean } }
-  | { kind: 'record'; id: string; tokenId: string; tokenName: string; at: string; block: number; flagged: InstalledVersion[]; hb: HeartbeatInput; prevChannels: { model: string; channel: string }[]; reportKey: string };
+export type { NodeWrite } from './node-batch.sql.ts';
 
 /** Versions a quorum needs → the digests accepted for each. */
 export type AcceptedDigests = Readonly<Record<string, readonly string[]>>;
@@ -49,37 +43,9 @@ const toNode = (r: Selectable<NodesTable>): NodeRow => ({
   reportKey: r.report_key,
 });
 
-const key = (c: { model: string; channel: string }) => `${c.model}\u0000${c.channel}`;
-
-/**
- * Liveness touches as one UPDATE … FROM a JSON array bound as one parameter, RETURNING the ids it
- * matched: the statement's text is the same for any batch size, so the database parses and plans
- * it cheaply and the driver binds one string instead of 8 parameters per node (the VALUES list
- * it replaced cost ~35 µs per node on SQLite, most of it preparing a new statement per batch).
- */
-function touchQuery(postgres: boolean) {
-  return (trx: QueryExecutorProvider, touches: Extract<NodeWrite, { kind: 'touch' }>[]): Promise<string[]> => {
-    const doc = JSON.stringify(
-      touches.map((op) => ({ id: op.id, k: op.reportKey, at: op.at, b: op.block, h: op.hb.health, a: op.hb.appVersion, p: toJson(op.hb.profile), t: toJson(op.hb.telemetry ?? []) })),
-    );
-    const rows = postgres
-      ? sql<{ id: string }>`
-          update nodes set last_seen_at = v.at, last_block = v.b, health = v.h, app_version = v.a, profile = v.p, telemetry = v.t
-          from jsonb_to_recordset(${doc}::jsonb) as v(id text, k text, at text, b bigint, h text, a text, p text, t text)
-          where nodes.id = v.id and nodes.report_key = v.k
-          returning nodes.id`
-      : sql<{ id: string }>`
-          update nodes set last_seen_at = v.at, last_block = v.b, health = v.h, app_version = v.a, profile = v.p, telemetry = v.t
-          from (select value ->> 'id' as nid, value ->> 'k' as k, value ->> 'at' as at, value ->> 'b' as b, value ->> 'h' as h, value ->> 'a' as a, value ->> 'p' as p, value ->> 't' as t from json_each(${doc})) as v
-          where nodes.id = v.nid and nodes.report_key = v.k
-          returning id`;
-    return rows.execute(trx).then((r) => r.rows.map((x) => x.id));
-  };
-}
-
 export function createNodeStoreSql(base: Kysely<Database>) {
   const db = chainDb(base);
-  const touch = touchQuery(base.getExecutor().adapter instanceof PostgresAdapter);
+  const batch = nodeBatchSql(base.getExecutor().adapter instanceof PostgresAdapter);
   return {
     async get(id: string): Promise<NodeRow | undefined> {
       const r = await db.selectFrom('nodes').selectAll().where('id', '=', id).executeTakeFirst();
@@ -99,38 +65,14 @@ export function createNodeStoreSql(base: Kysely<Database>) {
     async writeBatch(ops: NodeWrite[]): Promise<{ missed: string[] }> {
       const missed: string[] = [];
       if (ops.length === 0) return { missed };
+      const touches = ops.filter((op): op is Extract<NodeWrite, { kind: 'touch' }> => op.kind === 'touch');
+      const records = ops.filter((op): op is Extract<NodeWrite, { kind: 'record' }> => op.kind === 'record');
       await db.transaction().execute(async (trx) => {
-        const touches = ops.filter((op): op is Extract<NodeWrite, { kind: 'touch' }> => op.kind === 'touch');
         if (touches.length > 0) {
-          const hit = new Set(await touch(trx, touches));
+          const hit = new Set(await batch.touch(trx, touches));
           for (const op of touches) if (!hit.has(op.id)) missed.push(op.id);
         }
-        for (const op of ops) {
-          if (op.kind === 'touch') continue;
-          const { hb } = op;
-          const values = {
-            token_id: op.tokenId,
-            token_name: op.tokenName,
-            profile: toJson(hb.profile),
-            app_version: hb.appVersion,
-            health: hb.health,
-            installed: toJson(hb.installed),
-            telemetry: toJson(hb.telemetry ?? []),
-            flagged: toJson(op.flagged),
-            last_seen_at: op.at,
-            last_block: op.block,
-            report_key: op.reportKey,
-          };
-          const same = op.prevChannels.length === hb.channels.length && new Set([...op.prevChannels, ...hb.channels].map(key)).size === hb.channels.length;
-          await trx.insertInto('nodes').values({ id: op.id, first_seen_at: op.at, ...values }).onConflict((oc) => oc.column('id').doUpdateSet(values)).execute();
-          if (!same) {
-            await trx.deleteFrom('node_channels').where('node_id', '=', op.id).execute();
-            if (hb.channels.length > 0) await trx.insertInto('node_channels').values(hb.channels.map((c) => ({ node_id: op.id, model: c.model, channel: c.channel }))).execute();
-          }
-          await trx.deleteFrom('node_installed').where('node_id', '=', op.id).execute();
-          const rows = new Map(hb.installed.map((i) => [`${i.model}\u0000${i.version}\u0000${i.digest}`, { node_id: op.id, model: i.model, version: i.version, digest: i.digest }]));
-          if (rows.size > 0) await trx.insertInto('node_installed').values([...rows.values()]).execute();
-        }
+        if (records.length > 0) await batch.record(trx, records);
       });
       return { missed };
     },

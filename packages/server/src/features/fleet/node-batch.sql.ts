@@ -1,0 +1,102 @@
+import { sql, type QueryExecutorProvider } from 'kysely';
+import { toJson } from '../../lib/json-cols.ts';
+import type { HeartbeatInput, InstalledVersion } from './fleet.types.ts';
+
+/**
+ * A touch is a heartbeat that changed nothing but liveness and telemetry: it applies only while
+ * the row's `report_key` is still the one this server last saw (another server may have recorded a
+ * different report meanwhile); a record writes the whole report, its installs and subscriptions.
+ */
+export type NodeWrite =
+  | { kind: 'touch'; id: string; at: string; block: number; hb: HeartbeatInput; reportKey: string; repair: Omit<Extract<NodeWrite, { kind: 'record' }>, 'kind' | 'prevChannels'> & { mayClaim: boolean } }
+  | { kind: 'record'; id: string; tokenId: string; tokenName: string; at: string; block: number; flagged: InstalledVersion[]; hb: HeartbeatInput; prevChannels: { model: string; channel: string }[]; reportKey: string };
+
+type TouchOp = Extract<NodeWrite, { kind: 'touch' }>;
+type RecordOp = Extract<NodeWrite, { kind: 'record' }>;
+
+/**
+ * A batch's rows go to the database as one JSON array bound as one parameter, expanded by
+ * `jsonb_to_recordset` (PostgreSQL) or `json_each` (SQLite): each statement's text is the same for
+ * any batch size, so it is parsed and planned cheaply, and the driver binds one string instead of
+ * a parameter per column per node. Per record this replaced four statements (a round trip each on
+ * PostgreSQL, ~0.6 ms of wall and ~300 µs of the server's CPU per record at 10k nodes); the VALUES
+ * list the touches used before cost ~35 µs per node on SQLite, most of it preparing a new statement.
+ */
+function rows(postgres: boolean, doc: string, cols: readonly (readonly [string, 'text' | 'bigint'])[]) {
+  return postgres
+    ? sql`jsonb_to_recordset(${doc}::jsonb) as v(${sql.raw(cols.map(([c, t]) => `${c} ${t}`).join(', '))})`
+    : sql`(select ${sql.raw(cols.map(([c]) => `value ->> '${c}' as ${c}`).join(', '))} from json_each(${doc})) as v`;
+}
+
+const TOUCH_COLS = [['id', 'text'], ['k', 'text'], ['at', 'text'], ['b', 'bigint'], ['h', 'text'], ['a', 'text'], ['p', 'text'], ['t', 'text']] as const;
+const NODE_COLS = [['id', 'text'], ['tid', 'text'], ['tn', 'text'], ['p', 'text'], ['a', 'text'], ['h', 'text'], ['i', 'text'], ['t', 'text'], ['f', 'text'], ['at', 'text'], ['b', 'bigint'], ['k', 'text']] as const;
+const PAIR_COLS = [['n', 'text'], ['m', 'text'], ['c', 'text']] as const;
+const INSTALLED_COLS = [['n', 'text'], ['m', 'text'], ['v', 'text'], ['d', 'text']] as const;
+
+/** Statements that write a batch of heartbeats inside the caller's transaction. */
+export function nodeBatchSql(postgres: boolean) {
+  const idList = (ids: string[]) => (postgres ? sql`select value from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)` : sql`select value from json_each(${JSON.stringify(ids)})`);
+
+  /** Liveness touches as one UPDATE … FROM, RETURNING the ids it matched (the others missed). */
+  async function touch(trx: QueryExecutorProvider, touches: TouchOp[]): Promise<string[]> {
+    const doc = JSON.stringify(touches.map((op) => ({ id: op.id, k: op.reportKey, at: op.at, b: op.block, h: op.hb.health, a: op.hb.appVersion, p: toJson(op.hb.profile), t: toJson(op.hb.telemetry ?? []) })));
+    const r = await sql<{ id: string }>`
+      update nodes set last_seen_at = v.at, last_block = v.b, health = v.h, app_version = v.a, profile = v.p, telemetry = v.t
+      from ${rows(postgres, doc, TOUCH_COLS)}
+      where nodes.id = v.id and nodes.report_key = v.k
+      returning nodes.id`.execute(trx);
+    return r.rows.map((x) => x.id);
+  }
+
+  /**
+   * Full reports: one upsert of the rows, then each node's installed versions (node_installed)
+   * replaced, and its subscriptions (node_channels) where they changed. At most one write per node
+   * (the writer keeps the newest).
+   */
+  async function record(trx: QueryExecutorProvider, records: RecordOp[]): Promise<void> {
+    const nodes = records.map((op) => ({
+      id: op.id,
+      tid: op.tokenId,
+      tn: op.tokenName,
+      p: toJson(op.hb.profile),
+      a: op.hb.appVersion,
+      h: op.hb.health,
+      i: toJson(op.hb.installed),
+      t: toJson(op.hb.telemetry ?? []),
+      f: toJson(op.flagged),
+      at: op.at,
+      b: op.block,
+      k: op.reportKey,
+    }));
+    // `where true`: SQLite's parser needs it to read ON CONFLICT after INSERT … SELECT.
+    await sql`
+      insert into nodes (id, token_id, token_name, profile, app_version, health, installed, telemetry, flagged, first_seen_at, last_seen_at, last_block, report_key)
+      select v.id, v.tid, v.tn, v.p, v.a, v.h, v.i, v.t, v.f, v.at, v.at, v.b, v.k from ${rows(postgres, JSON.stringify(nodes), NODE_COLS)} where true
+      on conflict (id) do update set token_id = excluded.token_id, token_name = excluded.token_name, profile = excluded.profile, app_version = excluded.app_version,
+        health = excluded.health, installed = excluded.installed, telemetry = excluded.telemetry, flagged = excluded.flagged, last_seen_at = excluded.last_seen_at,
+        last_block = excluded.last_block, report_key = excluded.report_key`.execute(trx);
+
+    const moved = records.filter((op) => !sameChannels(op.prevChannels, op.hb.channels));
+    if (moved.length > 0) {
+      await sql`delete from node_channels where node_id in (${idList(moved.map((op) => op.id))})`.execute(trx);
+      const pairs = distinct(moved.flatMap((op) => op.hb.channels.map((c) => ({ n: op.id, m: c.model, c: c.channel }))), (p) => [p.n, p.m, p.c]);
+      if (pairs.length > 0) await sql`insert into node_channels (node_id, model, channel) select v.n, v.m, v.c from ${rows(postgres, JSON.stringify(pairs), PAIR_COLS)}`.execute(trx);
+    }
+    await sql`delete from node_installed where node_id in (${idList(records.map((op) => op.id))})`.execute(trx);
+    const installed = distinct(records.flatMap((op) => op.hb.installed.map((i) => ({ n: op.id, m: i.model, v: i.version, d: i.digest }))), (r) => [r.n, r.m, r.v, r.d]);
+    if (installed.length > 0) await sql`insert into node_installed (node_id, model, version, digest) select v.n, v.m, v.v, v.d from ${rows(postgres, JSON.stringify(installed), INSTALLED_COLS)}`.execute(trx);
+  }
+
+  return { touch, record };
+}
+
+const key = (c: { model: string; channel: string }) => `${c.model}\u0000${c.channel}`;
+const sameChannels = (a: readonly { model: string; channel: string }[], b: readonly { model: string; channel: string }[]) => a.length === b.length && new Set([...a, ...b].map(key)).size === b.length;
+
+function distinct<T>(xs: T[], keyOf: (x: T) => string[]): T[] {
+  const seen = new Set<string>();
+  return xs.filter((x) => {
+    const k = keyOf(x).join('\u0000');
+    return !seen.has(k) && (seen.add(k), true);
+  });
+}
