@@ -32,6 +32,9 @@ const key = (model: string, version: string) => `${model}@${version}`;
  * await agent.start();
  * const scores = await agent.run('fraud', { input: tensor }, { unit: userId });
  */
+/** Abort reason of a long-poll dropped to ask again from a newer etag (not an error). */
+const REPOLL = Symbol('repoll');
+
 export function createAgent<H = unknown, I = unknown, O = unknown>(opts: AgentOptions<H, I, O>) {
   const now = opts.now ?? (() => Date.now());
   const drainBlocks = opts.drainBlocks ?? 2;
@@ -115,6 +118,9 @@ export function createAgent<H = unknown, I = unknown, O = unknown>(opts: AgentOp
     // from an older view than the last long-poll then makes the next long-poll answer at once
     // with the newer tables, instead of waiting on an etag the agent no longer holds.
     etag = answer.etag;
+    // A long-poll held on another etag waits for a change the agent no longer needs to hear about
+    // (or hides one it now lacks): ask again from what it holds.
+    if (polling !== undefined && polling !== etag) pollAbort?.abort(REPOLL);
     clock = { genesisMs: answer.genesisMs, intervalMs: answer.intervalMs };
     syncedAt = answer.currentBlock;
     // Any switch is announced at least this many blocks ahead (quorum: activationDelay; rollback: rollbackDelay).
@@ -238,6 +244,8 @@ export function createAgent<H = unknown, I = unknown, O = unknown>(opts: AgentOp
    * liveness, telemetry and installs. Errors back off (1 s → 30 s); `stop` aborts the held request.
    */
   let pollAbort: AbortController | undefined;
+  /** The etag the long-poll in flight asked with. */
+  let polling: string | undefined;
   let watching: Promise<void> | undefined;
   let pollSync: Promise<unknown> | undefined;
   let pollSyncAgain = false;
@@ -256,18 +264,22 @@ export function createAgent<H = unknown, I = unknown, O = unknown>(opts: AgentOp
   async function watch(): Promise<void> {
     let backoff = 1000;
     while (running) {
-      pollAbort = new AbortController();
+      const ac = (pollAbort = new AbortController());
+      polling = etag;
       try {
-        const r = await client.fleet.waitDesired(opts.nodeId, { ...(etag ? { since: etag } : {}), waitMs: longPollMs, signal: pollAbort.signal });
+        const r = await client.fleet.waitDesired(opts.nodeId, { ...(etag ? { since: etag } : {}), waitMs: longPollMs, signal: ac.signal });
+        polling = undefined;
         backoff = 1000;
         if (!running) break;
+        // A 304 says nothing changed since the etag asked with; the agent's own etag stays as is.
         if (r.changed) {
-          etag = r.tables.etag;
           apply(r.tables);
           syncFromPoll();
-        } else etag = r.etag || etag;
+        }
       } catch (err) {
+        polling = undefined;
         if (!running) break;
+        if (ac.signal.reason === REPOLL) continue;
         onError(err);
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, backoff);
