@@ -7,21 +7,38 @@ import { Compressor, Decompressor } from 'zstd-napi';
 // CommonJS that Node's ESM loader cannot see named exports in, hence require.
 const { DCtx } = createRequire(import.meta.url)('zstd-napi/binding.js') as typeof import('zstd-napi/binding.js');
 
-export type Compression = 'none' | 'zstd';
+/**
+ * How a chunk is stored (column `chunks.compression`), and for raw chunks why, so that fetch
+ * answers know without probing again whether zstd on the wire is worth it:
+ * - 'zstd': compressed (zstd saves at least 10 %).
+ * - 'raw-low-gain': raw because zstd saves only 3–10 % (float16 weights save ~8 %): every reader
+ *   (the pre-commit digest check, pulls, downloads) is spared a decompression for < 10 % more
+ *   bytes on disk; fetch answers zstd it on the wire when the client asks for encodings.
+ * - 'raw-incompressible': raw because zstd saves under 3 % (or the chunk is under 64 bytes):
+ *   fetch answers send it as it is, no probe.
+ * - 'none': raw, stored before the reason was recorded (zstd saves under 5 %); fetch answers probe it.
+ * Any value but 'zstd' is raw bytes, which is all an older server needs to read them.
+ */
+export type Compression = 'none' | 'zstd' | 'raw-low-gain' | 'raw-incompressible';
 
 /**
  * Storage: zstd level 1. On model weights (float16, int8) it saves exactly what level 3 does
  * (the gain is the entropy coding of exponent bytes, not matches) at twice the speed, and every
- * pushed byte that compresses goes through it. Fetch answers keep level 3 (they also search the
- * client's old bytes as a dictionary, where matches are the whole point).
+ * pushed byte that compresses goes through it. Fetch answers keep level 3 for legacy raw chunks
+ * and dictionaries (they search the client's old bytes, where matches are the whole point).
  */
 const STORE_LEVEL = 1;
 const LEVEL = 3;
-/** The probe: 4 slices of 2 KiB spread over the chunk. A chunk whose probe saves under 3% is stored raw. */
+/** Stored compressed only when zstd's output is at most this fraction of the raw bytes. */
+export const STORE_ZSTD_AT_MOST = 0.9;
+/** Raw chunks whose zstd output exceeds this fraction are 'raw-incompressible'. */
+const INCOMPRESSIBLE_ABOVE = 0.97;
+/** The probe: 4 slices of 2 KiB spread over a chunk of more than PROBE_MIN bytes. */
 const SLICE = 2 * 1024;
 const SLICES = 4;
+const PROBE_MIN = 4 * SLICE * SLICES;
 
-/** The probe's bytes, copied into one reused buffer (compress reads it synchronously): every pull re-probes every raw chunk it sends. */
+/** The probe's bytes, copied into one reused buffer (compress reads it synchronously). */
 const probeBytes = Buffer.allocUnsafeSlow(SLICE * SLICES);
 function probe(raw: Uint8Array): Buffer {
   const step = (raw.length - SLICE) / (SLICES - 1);
@@ -39,21 +56,25 @@ const decompressor = new Decompressor();
 const dctx = new DCtx();
 const compress = (b: Uint8Array) => compressor.compress(b);
 
-/** True when 4 slices of 2 KiB spread over a (large) chunk save under 3 % with zstd. */
-function probeSaysRaw(raw: Uint8Array, by: Compressor = compressor): boolean {
-  return raw.length > 4 * SLICE * SLICES && by.compress(probe(raw)).length > SLICE * SLICES * 0.97;
+/** zstd output / input of the probe slices of a (large) chunk; undefined for chunks too small to probe. */
+function probeRatio(raw: Uint8Array, by: Compressor = compressor): number | undefined {
+  return raw.length > PROBE_MIN ? by.compress(probe(raw)).length / (SLICE * SLICES) : undefined;
 }
 
+const rawBecause = (ratio: number): Compression => (ratio > INCOMPRESSIBLE_ABOVE ? 'raw-incompressible' : 'raw-low-gain');
+
 /**
- * Stored form of one chunk. Compressed only when zstd saves at least 5%: model weights are mostly
- * incompressible floats, and keeping those raw spares every reader a decompression.
+ * Stored form of one chunk: zstd only when it saves at least 10 %. A chunk over 32 KiB is judged
+ * by its probe first (8 KiB compressed), so a raw chunk costs a tenth of a full compression; the
+ * probe saves ~1 point less than the whole chunk (its entropy tables cost more per byte).
  */
 export function encodeChunk(raw: Uint8Array): { bytes: Uint8Array; compression: Compression } {
-  if (raw.length < 64) return { bytes: raw, compression: 'none' };
-  // Random-looking data (most weights) fails the probe, so it costs an 8 KiB compression, not 64 KiB.
-  if (probeSaysRaw(raw, storeCompressor)) return { bytes: raw, compression: 'none' };
+  if (raw.length < 64) return { bytes: raw, compression: 'raw-incompressible' };
+  const guess = probeRatio(raw, storeCompressor);
+  if (guess !== undefined && guess > STORE_ZSTD_AT_MOST) return { bytes: raw, compression: rawBecause(guess) };
   const z = storeCompressor.compress(raw);
-  return z.length <= raw.length * 0.95 ? { bytes: z, compression: 'zstd' } : { bytes: raw, compression: 'none' };
+  const ratio = z.length / raw.length;
+  return ratio <= STORE_ZSTD_AT_MOST ? { bytes: z, compression: 'zstd' } : { bytes: raw, compression: rawBecause(ratio) };
 }
 
 /** Inverse of encodeChunk; throws if the stored bytes do not decode to `rawLength` bytes. */
@@ -86,16 +107,20 @@ export function decodeChunkInto(stored: Uint8Array, compression: string, rawLeng
 export function wireChunk(stored: Buffer, compression: string, rawLength: number, dict?: Uint8Array): { bytes: Buffer; encoding: FrameEncoding } {
   let best: { bytes: Buffer; encoding: FrameEncoding } =
     compression === 'zstd' ? { bytes: stored, encoding: 'zstd' } : { bytes: stored, encoding: 'raw' };
-  const raw = () => decodeChunk(stored, compression, rawLength);
-  if (compression !== 'zstd' && rawLength >= 64 && !probeSaysRaw(stored)) {
-    // Stored raw: zstd saved < 5 % (or the probe said incompressible). A few % still count on a
-    // metered link; but random-looking bytes (the probe says so) are not worth a 64 KiB attempt.
-    const z = compress(stored);
-    if (z.length < best.bytes.length) best = { bytes: z, encoding: 'zstd' };
-  }
-  if (dict && dict.length > 0 && rawLength >= 64) {
-    const z = compressWithDict(raw(), dict);
+  if (rawLength < 64) return best;
+  if (dict && dict.length > 0) {
+    const z = compressWithDict(decodeChunk(stored, compression, rawLength), dict);
     if (z && z.length < best.bytes.length) best = { bytes: z, encoding: 'zstd-dict' };
+  }
+  // Plain zstd of a raw chunk, unless the dictionary won (it finds at least what plain zstd does).
+  // The push recorded why a chunk is raw: low-gain ones save 3–10 % (level 1 saves what level 3
+  // does on them, at twice the speed), incompressible ones are sent as they are. Chunks stored
+  // before that ('none') are probed: random-looking bytes are not worth a 64 KiB attempt.
+  if (best.encoding === 'raw') {
+    let z: Buffer | null = null;
+    if (compression === 'raw-low-gain') z = storeCompressor.compress(stored);
+    else if (compression === 'none' && !((probeRatio(stored) ?? 0) > INCOMPRESSIBLE_ABOVE)) z = compress(stored);
+    if (z && z.length < best.bytes.length) best = { bytes: z, encoding: 'zstd' };
   }
   return best;
 }

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Decompressor } from 'zstd-napi';
 import { startHarness, type Harness } from '../../testing/api-harness.ts';
 import { testDbTargets } from '../../testing/test-dbs.ts';
-import { frames, sha } from './storage-test-helpers.ts';
+import { storageDb } from './storage.tables.ts';
+import { float16Weights, frames, getBytes, sha } from './storage-test-helpers.ts';
 
 /** Parses an encoded fetch answer: the length word's top 2 bits are the encoding. */
 function parseEncoded(body: Buffer): { id: string; encoding: number; bytes: Buffer }[] {
@@ -71,6 +72,37 @@ for (const target of testDbTargets()) {
       expect(old.headers.get('content-type')).toBe('application/octet-stream');
       const body = Buffer.from(await old.arrayBuffer());
       expect([body.readUInt32BE(32), body.subarray(36).equals(text)]).toEqual([text.length, true]);
+    });
+
+    it('records why a chunk is stored raw, answers by that record, and still serves chunks stored before it (\'none\')', async () => {
+      const weights = float16Weights(64 * 1024);
+      const noise = randomBytes(64 * 1024);
+      const text = Buffer.from('bias: 0.0\n'.repeat(7000));
+      expect((await h.call('POST', 'chunks', { body: frames([weights, noise, text]) })).status).toBe(200);
+      const ids = [weights, noise, text].map(sha);
+      const db = storageDb(h.db.kysely);
+      const stored = async () => new Map((await db.selectFrom('chunks').select(['id', 'compression', 'stored_length']).where('id', 'in', ids).execute()).map((r) => [r.id, r]));
+      const rows = await stored();
+      expect(ids.map((id) => rows.get(id)!.compression)).toEqual(['raw-low-gain', 'raw-incompressible', 'zstd']);
+      expect(rows.get(ids[0]!)!.stored_length).toBe(weights.length); // raw: readers need no decompression
+
+      const answer = async () => parseEncoded(Buffer.from(await (await fetchRaw({ ids, encoding: 'zstd' })).arrayBuffer()));
+      const got = await answer();
+      expect(got.map((g) => g.encoding)).toEqual([1, 0, 1]);
+      expect(got[0]!.bytes.length).toBeLessThan(weights.length * 0.95);
+      expect(unzstd(got[0]!.bytes).equals(weights)).toBe(true);
+
+      // Rows written before the reason was recorded say 'none': still read, probed, and compressed when that saves.
+      await db.updateTable('chunks').set({ compression: 'none' }).where('id', 'in', ids.slice(0, 2)).execute();
+      const legacy = await answer();
+      expect(legacy.map((g) => g.encoding)).toEqual([1, 0, 1]);
+      expect(unzstd(legacy[0]!.bytes).equals(weights)).toBe(true);
+      expect(legacy[1]!.bytes.equals(noise)).toBe(true);
+      const blob = Buffer.concat([weights, noise, text]);
+      const put = await h.call('PUT', `blobs/${sha(blob)}/recipe`, { json: { size: blob.length, chunks: ids } });
+      expect(put.status).toBeLessThan(300);
+      const whole = await getBytes(h, `blobs/${sha(blob)}`);
+      expect([whole.status, whole.bytes.equals(blob)]).toEqual([200, true]);
     });
 
     it('refuses bases that do not line up with the ids, or without an encoding', async () => {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Harness } from '../../testing/api-harness.ts';
 import { encodeFrame } from './frames.ts';
 
@@ -41,4 +41,19 @@ export function edited(base: Buffer, edits: number, seed: number): Buffer {
     for (let k = 0; k < 100; k++) out[at + k] = (out[at + k]! + 1) & 255;
   }
   return out;
+}
+
+/** `n` bytes of float16 weights ~ N(0, 0.02), as model files hold them: zstd saves ~8 % (their exponent bytes are skewed). */
+export function float16Weights(n: number): Buffer {
+  const r = randomBytes(4 * n);
+  const u = (k: number) => (r.readUInt32LE(4 * k) + 0.5) / 2 ** 32;
+  const f = new Float32Array(1);
+  const bits = new Uint32Array(f.buffer);
+  const b = Buffer.allocUnsafe(n);
+  for (let i = 0; i < n / 2; i++) {
+    f[0] = Math.sqrt(-2 * Math.log(u(2 * i))) * Math.cos(2 * Math.PI * u(2 * i + 1)) * 0.02;
+    const exp = ((bits[0]! >>> 23) & 0xff) - 112; // rebias 127 → 15
+    b.writeUInt16LE(((bits[0]! >>> 16) & 0x8000) | (exp > 0 ? (exp << 10) | ((bits[0]! >>> 13) & 0x3ff) : 0), 2 * i);
+  }
+  return b;
 }

@@ -1,3 +1,4 @@
+import type { Compression } from './chunk-codec.ts';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/schema.ts';
 
@@ -17,7 +18,7 @@ export interface ChunksTable {
   pack_offset: number;
   stored_length: number;
   raw_length: number;
-  compression: 'none' | 'zstd';
+  compression: Compression;
   touched_at: string;
 }
 
