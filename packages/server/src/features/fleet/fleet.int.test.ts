@@ -97,13 +97,18 @@ for (const target of testDbTargets()) {
       t = (await h.call('GET', 'models/llama/transitions?channel=production')).data.items;
       expect(t.at(-1).state).toBe('pending'); // 1 of 3 live nodes ready; 2 needed
       h.clock.toBlock(6);
+      // gpu-b's report completes the quorum. Its own answer need not show the decision (taken
+      // beside it, not before it: a report does not wait for quorum counts over the fleet); the
+      // transitions list waits for the evaluations that heartbeats started, and the node's next
+      // answer carries the switch, activationDelay blocks ahead of it.
+      await hb('b', ['2.0.0', '2.1.0']);
+      t = (await h.call('GET', 'models/llama/transitions?channel=production')).data.items;
+      expect(t.at(-1)).toMatchObject({ state: 'scheduled', usableFromBlock: 16, basis: 'quorum' });
       const b = await hb('b', ['2.0.0', '2.1.0']);
       expect(b.data.channels[0].history).toEqual([
         { table: { stable: '2.0.0' }, usableFromBlock: 2 },
         { table: { stable: '2.1.0' }, usableFromBlock: 16 },
       ]);
-      t = (await h.call('GET', 'models/llama/transitions?channel=production')).data.items;
-      expect(t.at(-1)).toMatchObject({ state: 'scheduled', usableFromBlock: 16, basis: 'quorum' });
       const nodes = (await h.call('GET', 'nodes')).data.items;
       expect(nodes.find((n: { id: string }) => n.id === 'gpu-c').flagged).toHaveLength(1);
     });

@@ -302,13 +302,12 @@ export function createFleetService(deps: FleetDeps) {
       }
       for (const c of hb.channels) subscribed.add(chKey(c.model, c.channel));
       if (block !== lastTick) {
-        // A liveness-only heartbeat does not wait for the block's tick (flush, quorum re-evaluation,
-        // pruning): awaiting it made every heartbeat at a block boundary wait for a group commit,
-        // the heartbeat tail on PostgreSQL. A report (already waiting for its own write) still
-        // does, so its answer reflects a decision that its installs may complete.
-        const t = tickOnce();
-        if (changed) await t;
-        else t.catch((err: unknown) => console.error('fleet tick failed', err));
+        // No heartbeat waits for the block's tick (flush, quorum re-evaluation, pruning): awaiting
+        // it made every heartbeat at a block boundary wait for a group commit and quorum counts
+        // over the whole fleet, the heartbeat tail on PostgreSQL (up to 3.5 s for reports). A
+        // quorum that a report completes is decided beside the answer (below) and reaches the
+        // nodes by their long-polls or next heartbeats, activationDelay blocks before it applies.
+        tickOnce().catch((err: unknown) => console.error('fleet tick failed', err));
       }
       if (changed) {
         // New installs may complete a quorum: decide now rather than at the next tick.
