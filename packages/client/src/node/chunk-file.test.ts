@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunkBuffer } from '@steward/core';
@@ -48,9 +49,11 @@ describe('chunkFile', () => {
   });
 
   it('runs on worker threads with the same result', async () => {
-    // Bundled plain JavaScript, no TypeScript loader in the workers (the loader-based boot is the fallback).
-    expect(workerEntry().url.protocol).toBe('data:');
-    expect(workerEntry().options.execArgv).toEqual([]);
+    // Bundled plain JavaScript, no TypeScript loader in the workers (the loader-based boot is the
+    // fallback), kept in $STEWARD_HOME's cache for the next process (chunk-worker-bundle.test.ts).
+    const entry = workerEntry({ STEWARD_HOME: join(dir, 'home') });
+    expect(entry.url.href).toMatch(new RegExp(`^${pathToFileURL(join(dir, 'home', 'cache', 'chunk-worker')).href}/chunk-worker-[0-9a-f]{16}\\.mjs$`));
+    expect(entry.options.execArgv).toEqual([]);
     let progressed = 0;
     const pool = createChunkPool(2, (d) => (progressed += d));
     try {

@@ -1,9 +1,11 @@
 import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
 import { runChunkTask, type ChunkTask, type ChunkTaskResult } from './chunk-task.ts';
+import { cachedBundle, type BundleBuild } from './chunk-worker-bundle.ts';
+import { stewardHome } from './key-pin.ts';
 
 /** Runs chunk tasks on worker threads (or inline with `threads: 0`), at most one per worker. */
 export interface ChunkPool {
@@ -109,30 +111,40 @@ function startPool(threads: number, onBytes?: (delta: number) => void): { pool: 
 let bundled: URL | null | undefined;
 
 /**
- * The worker's code. Preferably chunk-worker.ts bundled once per process into plain JavaScript
- * (esbuild, which tsx already brings) and started without any loader (`execArgv: []`): a worker
- * that loads the TypeScript loader costs 0.5–3.5 s to start and ~2 more V8 isolates (the loader
- * runs on its own thread) of memory. Falls back to the loader-based boot file if bundling fails.
+ * The worker's code. Preferably chunk-worker.ts bundled into plain JavaScript (esbuild, which tsx
+ * already brings) and started without any loader (`execArgv: []`): a worker that loads the
+ * TypeScript loader costs 0.5–3.5 s to start and ~2 more V8 isolates (the loader runs on its own
+ * thread) of memory. The bundle is kept in `$STEWARD_HOME/cache/chunk-worker` and rebuilt only
+ * when a source changed (each CLI push bundled it again: ~0.4 s); without a writable home it is
+ * bundled in memory once per process. Falls back to the loader-based boot file if bundling fails.
  */
-export function workerEntry(): { url: URL; options: WorkerOptions } {
+export function workerEntry(env: Record<string, string | undefined> = process.env): { url: URL; options: WorkerOptions } {
   if (bundled === undefined) {
     try {
       const require = createRequire(import.meta.url);
-      const esbuild = require('esbuild') as { buildSync(o: object): { outputFiles: { text: string }[] } };
-      // The worker needs only core's chunker: bundling core's whole entry (zod, protobufjs…)
-      // would cost every worker ~10× the code to parse and keep.
-      const chunking = join(dirname(require.resolve('@steward/core')), 'chunking', 'index.ts');
-      const out = esbuild.buildSync({
-        alias: { '@steward/core': chunking },
-        entryPoints: [fileURLToPath(new URL('./chunk-worker.ts', import.meta.url))],
-        bundle: true,
-        format: 'esm',
-        platform: 'node',
-        target: 'node20',
-        write: false,
-        logLevel: 'silent',
-      });
-      bundled = new URL(`data:text/javascript;base64,${Buffer.from(out.outputFiles[0]!.text).toString('base64')}`);
+      const esbuild = require('esbuild') as { version: string; buildSync(o: object): { outputFiles: { text: string }[]; metafile: { inputs: Record<string, unknown> } } };
+      const entry = fileURLToPath(new URL('./chunk-worker.ts', import.meta.url));
+      const build = (): BundleBuild => {
+        // The worker needs only core's chunker: bundling core's whole entry (zod, protobufjs…)
+        // would cost every worker ~10× the code to parse and keep.
+        const chunking = join(dirname(require.resolve('@steward/core')), 'chunking', 'index.ts');
+        const cwd = dirname(entry);
+        const out = esbuild.buildSync({
+          alias: { '@steward/core': chunking },
+          entryPoints: [entry],
+          absWorkingDir: cwd,
+          bundle: true,
+          format: 'esm',
+          platform: 'node',
+          target: 'node20',
+          write: false,
+          metafile: true,
+          logLevel: 'silent',
+        });
+        return { code: out.outputFiles[0]!.text, inputs: Object.keys(out.metafile.inputs).map((p) => resolve(cwd, p)) };
+      };
+      const cached = cachedBundle(join(stewardHome(env), 'cache', 'chunk-worker'), entry, esbuild.version, build);
+      bundled = cached ? pathToFileURL(cached.path) : new URL(`data:text/javascript;base64,${Buffer.from(build().code).toString('base64')}`);
     } catch {
       bundled = null;
     }
