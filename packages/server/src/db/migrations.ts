@@ -7,6 +7,7 @@ import { monitoringMigration } from '../features/monitoring/monitoring.migration
 import { monitoringDurabilityMigration } from '../features/monitoring/monitoring-durability.migration.ts';
 import { monitoringSegmentsMigration } from '../features/monitoring/monitoring-segments.migration.ts';
 import { chunksMigration } from '../features/storage/storage.migration.ts';
+import { leasesMigration } from './leases.ts';
 
 type Dialect = 'sqlite' | 'postgres';
 
@@ -149,5 +150,5 @@ function registry(dialect: Dialect): Migration {
 }
 
 export function migrationProvider(dialect: Dialect): MigrationProvider {
-  return { getMigrations: async () => ({ '0001_registry': registry(dialect), '0002_gates': gatesMigration(), '0003_rollouts': rolloutsMigration, '0004_fleet': fleetMigration, '0005_monitoring': monitoringMigration, '0006_chunks': chunksMigration, '0007_fleet_installed': fleetInstalledMigration, '0008_monitoring_durability': monitoringDurabilityMigration, '0009_monitoring_pending_segments': monitoringSegmentsMigration }) };
+  return { getMigrations: async () => ({ '0001_registry': registry(dialect), '0002_gates': gatesMigration(), '0003_rollouts': rolloutsMigration, '0004_fleet': fleetMigration, '0005_monitoring': monitoringMigration, '0006_chunks': chunksMigration, '0007_fleet_installed': fleetInstalledMigration, '0008_monitoring_durability': monitoringDurabilityMigration, '0009_monitoring_pending_segments': monitoringSegmentsMigration, '0010_leases': leasesMigration }) };
 }

@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely';
+import { ConflictError } from '@steward/core';
+import { createLeases } from '../../db/leases.ts';
 import type { Database } from '../../db/schema.ts';
 import type { ObjectStore } from '../../storage/object-store.ts';
 import { createChunkService } from './chunks.service.ts';
@@ -8,25 +10,39 @@ import { DEFAULT_PACK_SIZE } from './pack-writer.ts';
 import { storageStats } from './storage-stats.ts';
 import { storageDb } from './storage.tables.ts';
 
+/** How long a storage maintenance lease lasts without renewal (it is renewed every third of it while the job runs). */
+const MAINTENANCE_LEASE_MS = 2 * 60 * 1000;
+
 /**
- * Storage maintenance and the chunk endpoints. GC and fsck take one in-process lock, so they never
- * run concurrently with each other on one server (fsck would report chunks GC is moving).
- * Run GC from one server at a time when several share a database.
+ * Storage maintenance and the chunk endpoints. GC and fsck never run at the same time, on one
+ * server or across the servers of one database: fsck would report chunks GC is moving, and two
+ * GCs would both copy the same packs. On one server they queue behind an in-process lock; across
+ * servers they take the `storage-maintenance` lease, and a second server's request is refused
+ * with 409 `storage_maintenance_running` (a crashed holder's lease expires after two minutes).
  */
 export function createStorageService(deps: { db: Kysely<Database>; objects: ObjectStore; now: () => Date; packSize?: number }) {
   const db = storageDb(deps.db);
   const ctx = { db, objects: deps.objects, now: deps.now, packSize: deps.packSize ?? DEFAULT_PACK_SIZE };
+  const leases = createLeases(deps.db, { now: deps.now });
+  const busy = (job: string) => (held: { holder: string; acquiredAt: string } | null): never => {
+    throw new ConflictError(
+      `storage maintenance is running on another server${held ? ` (${held.holder}, since ${held.acquiredAt})` : ''}; ${job} waits for it: retry when it has finished`,
+      { ...(held ? { holder: held.holder, since: held.acquiredAt } : {}) },
+      'storage_maintenance_running',
+    );
+  };
   let lock: Promise<unknown> = Promise.resolve();
-  const exclusive = <T>(fn: () => Promise<T>): Promise<T> => {
-    const run = lock.then(fn, fn);
+  const exclusive = <T>(job: string, fn: () => Promise<T>): Promise<T> => {
+    const leased = () => leases.withLease('storage-maintenance', MAINTENANCE_LEASE_MS, fn, busy(job));
+    const run = lock.then(leased, leased);
     lock = run.catch(() => undefined);
     return run;
   };
   return {
     chunks: createChunkService(ctx),
     stats: (model?: string) => storageStats(db, model),
-    gc: (opts: GcOptions = {}): Promise<GcReport> => exclusive(() => collectGarbage(ctx, opts)),
-    fsck: (): Promise<FsckReport> => exclusive(() => fsck(ctx)),
+    gc: (opts: GcOptions = {}): Promise<GcReport> => exclusive('gc', () => collectGarbage(ctx, opts)),
+    fsck: (): Promise<FsckReport> => exclusive('fsck', () => fsck(ctx)),
   };
 }
 
