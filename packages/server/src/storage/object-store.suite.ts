@@ -67,6 +67,21 @@ export function describeObjectStore(name: string, create: () => Promise<ObjectSt
       expect((await readAll(await store.getRange('big/obj', obj.size - 1, obj.size - 1))).equals(obj.slice(obj.size - 1, obj.size - 1))).toBe(true);
     });
 
+    it('writes a body of many small pieces (a pack: one per chunk) byte for byte, and skips the digest when asked', async () => {
+      // 700 pieces of 3,001 bytes: past the filesystem store's writev batches of 256 pieces and 1 MiB.
+      const pieces = Array.from({ length: 700 }, (_, i) => Buffer.alloc(3001, i % 251));
+      const whole = Buffer.concat(pieces);
+      const body = (async function* () {
+        yield* pieces;
+      })();
+      expect(await store.put('packs/p', body, { expectedSize: whole.length, hash: false })).toEqual({ size: whole.length });
+      expect((await readAll(await store.get('packs/p'))).equals(whole)).toBe(true);
+      // hash: false still checks the size, and an expected digest is still checked.
+      await expect(store.put('packs/q', Buffer.from('hello world'), { expectedSize: 12, hash: false })).rejects.toMatchObject({ code: 'size_mismatch' });
+      await expect(store.put('packs/q', Buffer.from('hello world'), { expectedSha256: EMPTY_SHA256, hash: false })).rejects.toBeInstanceOf(DigestMismatchError);
+      expect(await store.put('packs/q', Buffer.from('hello world'), { expectedSha256: HELLO_SHA256, hash: false })).toEqual({ size: 11, sha256: HELLO_SHA256 });
+    });
+
     it('accepts matching expectations (hex case-insensitive)', async () => {
       const body = Buffer.from('hello world');
       await expect(store.put('k', body, { expectedSha256: HELLO_SHA256.toUpperCase(), expectedSize: 11 })).resolves.toEqual({ size: 11, sha256: HELLO_SHA256 });

@@ -3,7 +3,8 @@ import type { Readable } from 'node:stream';
 /** Result of a completed write: the object's size and SHA-256 (lowercase hex), measured while streaming. */
 export interface PutResult {
   size: number;
-  sha256: string;
+  /** SHA-256 (hex) of the bytes written; absent only when the put asked for `hash: false`. */
+  sha256?: string;
 }
 
 export interface PutOptions {
@@ -15,6 +16,12 @@ export interface PutOptions {
   expectedSha256?: string;
   /** If given, a size different from this fails the write the same way (code `size_mismatch`). */
   expectedSize?: number;
+  /**
+   * false: do not hash the bytes (the result has no `sha256`), unless `expectedSha256` is given.
+   * Pack writes pass it: every chunk in a pack was verified by its own SHA-256 already, and
+   * hashing each pack again cost a full extra pass over every pushed byte.
+   */
+  hash?: boolean;
 }
 
 export interface ObjectStat {
@@ -29,6 +36,7 @@ export interface ObjectStat {
  */
 export interface ObjectStore {
   readonly kind: 'file' | 's3' | 'memory';
+  /** Pieces of an iterable body may be kept (not copied) until put settles: a source must not reuse their bytes. */
   put(key: string, body: Readable | AsyncIterable<Uint8Array> | Uint8Array, opts?: PutOptions): Promise<PutResult>;
   /** Throws NotFoundError (code `object_not_found`) if missing. */
   get(key: string, opts?: { signal?: AbortSignal }): Promise<Readable>;

@@ -61,7 +61,8 @@ export async function* iterateBody(body: PutBody, signal?: AbortSignal): AsyncGe
 
 /** Hashes and counts bytes as they stream past, and checks them against the put's expectations. */
 export class PutDigest {
-  private readonly hash: Hash = createHash('sha256');
+  /** Absent when the caller neither checks nor wants the SHA-256 (`hash: false`): packs are written that way. */
+  private readonly hash: Hash | undefined;
   size = 0;
 
   constructor(
@@ -69,6 +70,7 @@ export class PutDigest {
     private readonly opts: PutOptions = {},
   ) {
     const { expectedSha256, expectedSize } = opts;
+    this.hash = opts.hash === false && expectedSha256 === undefined ? undefined : createHash('sha256');
     if (expectedSha256 !== undefined && !/^[0-9a-f]{64}$/i.test(expectedSha256)) {
       throw new InvalidInputError('expectedSha256 must be 64 hex characters', { key, expectedSha256 }, 'invalid_digest');
     }
@@ -79,7 +81,7 @@ export class PutDigest {
 
   /** Adds a chunk; fails early once the stream is already longer than expectedSize. */
   update(chunk: Buffer): void {
-    this.hash.update(chunk);
+    this.hash?.update(chunk);
     this.size += chunk.byteLength;
     const { expectedSize } = this.opts;
     if (expectedSize !== undefined && this.size > expectedSize) this.sizeMismatch();
@@ -87,9 +89,10 @@ export class PutDigest {
 
   /** Call once the body has ended; throws unless size and digest match what was expected. */
   finish(): PutResult {
-    const sha256 = this.hash.digest('hex');
     const { expectedSha256, expectedSize } = this.opts;
     if (expectedSize !== undefined && this.size !== expectedSize) this.sizeMismatch();
+    if (!this.hash) return { size: this.size };
+    const sha256 = this.hash.digest('hex');
     if (expectedSha256 !== undefined && sha256 !== expectedSha256.toLowerCase()) {
       throw new DigestMismatchError(`object ${JSON.stringify(this.key)} hashed to ${sha256}, expected ${expectedSha256.toLowerCase()}`, {
         key: this.key,

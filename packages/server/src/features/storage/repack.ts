@@ -36,7 +36,7 @@ export async function repackPacks(deps: { db: StorageDb; objects: ObjectStore; n
   const at = deps.now();
   const newId = newPackId(at);
   const body = Buffer.concat(parts, size);
-  await objects.put(packKey(newId), body, { expectedSize: size });
+  await objects.put(packKey(newId), body, { expectedSize: size, hash: false });
   await db.transaction().execute(async (trx) => {
     await trx.insertInto('packs').values({ id: newId, size, chunk_count: moved.length, created_at: iso(at) }).execute();
     for (const m of moved) await trx.updateTable('chunks').set({ pack_id: newId, pack_offset: m.offset }).where('id', '=', m.id).where('pack_id', '=', m.from).execute();
