@@ -1,5 +1,5 @@
 import { encodedLengthWord, FRAME_HEADER_BYTES as HEADER, InvalidInputError, MAX_BATCH_FRAMES, PayloadTooLargeError, StewardError, type FrameEncoding } from '@steward/core';
-import { subtle } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { MAX_CHUNK } from './chunker.ts';
 
 
@@ -10,26 +10,19 @@ export interface Frame {
 
 /**
  * Parses and verifies a whole batch `[sha256][u32 BE length][bytes]…` before anything is stored:
- * the caller gets either every frame checked or an error (nothing half-stored). The SHA-256s run
- * on libuv's thread pool (WebCrypto digest is asynchronous in Node), all frames at once: hashing
- * every pushed byte was the server's biggest single cost on its one JavaScript thread.
+ * the caller gets either every frame checked or an error (nothing half-stored). Hashed on the
+ * JavaScript thread: WebCrypto's digest (on libuv's pool) copies its input first and cost ~1.7×
+ * the CPU of hashing in place (320 MiB in 64 KiB frames: 460–620 ms against 280–325 ms), and with
+ * chunks no longer compressed on this thread it has time to spare during a push.
  */
 export async function parseFrames(body: Buffer): Promise<Frame[]> {
   const frames = splitFrames(body);
-  // A window of 8 in flight keeps the pool's 4 threads busy; each digest copies its input, so
-  // hashing the whole batch at once would hold a second copy of it.
-  for (let i = 0; i < frames.length; i += DIGEST_WINDOW) {
-    const part = frames.slice(i, i + DIGEST_WINDOW);
-    const digests = await Promise.all(part.map((f) => subtle.digest('SHA-256', f.bytes)));
-    part.forEach((f, k) => {
-      const got = Buffer.from(digests[k]!).toString('hex');
-      if (got !== f.id) throw new StewardError('chunk_digest_mismatch', `chunk ${f.id} hashes to ${got}`, 422, { id: f.id, actual: got });
-    });
+  for (const f of frames) {
+    const got = createHash('sha256').update(f.bytes).digest('hex');
+    if (got !== f.id) throw new StewardError('chunk_digest_mismatch', `chunk ${f.id} hashes to ${got}`, 422, { id: f.id, actual: got });
   }
   return frames;
 }
-
-const DIGEST_WINDOW = 8;
 
 /** The frames of a batch, checked for shape only (ids not yet verified). */
 export function splitFrames(body: Buffer): Frame[] {
