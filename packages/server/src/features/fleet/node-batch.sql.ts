@@ -39,10 +39,9 @@ export function nodeBatchSql(postgres: boolean) {
 
   /** Liveness touches as one UPDATE … FROM, RETURNING the ids it matched (the others missed). */
   async function touch(trx: QueryExecutorProvider, touches: TouchOp[]): Promise<string[]> {
-    const doc = JSON.stringify(touches.map((op) => ({ id: op.id, k: op.reportKey, at: op.at, b: op.block, h: op.hb.health, a: op.hb.appVersion, p: toJson(op.hb.profile), t: toJson(op.hb.telemetry ?? []) })));
     const r = await sql<{ id: string }>`
       update nodes set last_seen_at = v.at, last_block = v.b, health = v.h, app_version = v.a, profile = v.p, telemetry = v.t
-      from ${rows(postgres, doc, TOUCH_COLS)}
+      from ${rows(postgres, touchDoc(touches), TOUCH_COLS)}
       where nodes.id = v.id and nodes.report_key = v.k
       returning nodes.id`.execute(trx);
     return r.rows.map((x) => x.id);
@@ -54,44 +53,84 @@ export function nodeBatchSql(postgres: boolean) {
    * (the writer keeps the newest).
    */
   async function record(trx: QueryExecutorProvider, records: RecordOp[]): Promise<void> {
-    const nodes = records.map((op) => ({
-      id: op.id,
-      tid: op.tokenId,
-      tn: op.tokenName,
-      p: toJson(op.hb.profile),
-      a: op.hb.appVersion,
-      h: op.hb.health,
-      i: toJson(op.hb.installed),
-      t: toJson(op.hb.telemetry ?? []),
-      f: toJson(op.flagged),
-      at: op.at,
-      b: op.block,
-      k: op.reportKey,
-    }));
     // `where true`: SQLite's parser needs it to read ON CONFLICT after INSERT … SELECT.
     await sql`
       insert into nodes (id, token_id, token_name, profile, app_version, health, installed, telemetry, flagged, first_seen_at, last_seen_at, last_block, report_key)
-      select v.id, v.tid, v.tn, v.p, v.a, v.h, v.i, v.t, v.f, v.at, v.at, v.b, v.k from ${rows(postgres, JSON.stringify(nodes), NODE_COLS)} where true
-      on conflict (id) do update set token_id = excluded.token_id, token_name = excluded.token_name, profile = excluded.profile, app_version = excluded.app_version,
-        health = excluded.health, installed = excluded.installed, telemetry = excluded.telemetry, flagged = excluded.flagged, last_seen_at = excluded.last_seen_at,
-        last_block = excluded.last_block, report_key = excluded.report_key`.execute(trx);
+      select v.id, v.tid, v.tn, v.p, v.a, v.h, v.i, v.t, v.f, v.at, v.at, v.b, v.k from ${rows(postgres, nodeDoc(records), NODE_COLS)} where true
+      on conflict (id) do update set ${sql.raw(UPSERT_SET)}`.execute(trx);
 
     const moved = records.filter((op) => !sameChannels(op.prevChannels, op.hb.channels));
     if (moved.length > 0) {
       await sql`delete from node_channels where node_id in (${idList(moved.map((op) => op.id))})`.execute(trx);
-      const pairs = distinct(moved.flatMap((op) => op.hb.channels.map((c) => ({ n: op.id, m: c.model, c: c.channel }))), (p) => [p.n, p.m, p.c]);
-      if (pairs.length > 0) await sql`insert into node_channels (node_id, model, channel) select v.n, v.m, v.c from ${rows(postgres, JSON.stringify(pairs), PAIR_COLS)}`.execute(trx);
+      await sql`insert into node_channels (node_id, model, channel) select v.n, v.m, v.c from ${rows(postgres, pairsDoc(moved), PAIR_COLS)}`.execute(trx);
     }
     await sql`delete from node_installed where node_id in (${idList(records.map((op) => op.id))})`.execute(trx);
-    const installed = distinct(records.flatMap((op) => op.hb.installed.map((i) => ({ n: op.id, m: i.model, v: i.version, d: i.digest }))), (r) => [r.n, r.m, r.v, r.d]);
-    if (installed.length > 0) await sql`insert into node_installed (node_id, model, version, digest) select v.n, v.m, v.v, v.d from ${rows(postgres, JSON.stringify(installed), INSTALLED_COLS)}`.execute(trx);
+    await sql`insert into node_installed (node_id, model, version, digest) select v.n, v.m, v.v, v.d from ${rows(postgres, installedDoc(records), INSTALLED_COLS)}`.execute(trx);
   }
 
-  return { touch, record };
+  /**
+   * PostgreSQL: a whole group commit — touches and records — as one statement of data-modifying
+   * CTEs, so one round trip and no BEGIN/COMMIT (a single statement commits atomically). The
+   * separate statements of `touch` + `record` in a transaction were six round trips, each a wait
+   * for a PostgreSQL process to get a core when the machine is busy; the heartbeats that report an
+   * install waited for all of them. All CTEs see one snapshot, so the subscriptions and installs are
+   * replaced as a difference (delete the rows not in the new set, insert the new ones that are
+   * missing) — a delete and an insert of the same row in one statement would lose it. Returns the
+   * ids the touches matched.
+   */
+  async function writePg(db: QueryExecutorProvider, touches: TouchOp[], records: RecordOp[]): Promise<string[]> {
+    const moved = records.filter((op) => !sameChannels(op.prevChannels, op.hb.channels));
+    const r = await sql<{ id: string }>`
+      with
+        t as (
+          update nodes set last_seen_at = v.at, last_block = v.b, health = v.h, app_version = v.a, profile = v.p, telemetry = v.t
+          from ${rows(true, touchDoc(touches), TOUCH_COLS)}
+          where nodes.id = v.id and nodes.report_key = v.k
+          returning nodes.id),
+        n as (
+          insert into nodes (id, token_id, token_name, profile, app_version, health, installed, telemetry, flagged, first_seen_at, last_seen_at, last_block, report_key)
+          select v.id, v.tid, v.tn, v.p, v.a, v.h, v.i, v.t, v.f, v.at, v.at, v.b, v.k from ${rows(true, nodeDoc(records), NODE_COLS)}
+          on conflict (id) do update set ${sql.raw(UPSERT_SET)}
+          returning 1),
+        pairs as (select v.n, v.m, v.c from ${rows(true, pairsDoc(moved), PAIR_COLS)}),
+        cd as (
+          delete from node_channels nc where nc.node_id in (${idList(moved.map((op) => op.id))})
+            and not exists (select 1 from pairs p where p.n = nc.node_id and p.m = nc.model and p.c = nc.channel)
+          returning 1),
+        ci as (insert into node_channels (node_id, model, channel) select p.n, p.m, p.c from pairs p on conflict do nothing returning 1),
+        inst as (select v.n, v.m, v.v, v.d from ${rows(true, installedDoc(records), INSTALLED_COLS)}),
+        idel as (
+          delete from node_installed ni where ni.node_id in (${idList(records.map((op) => op.id))})
+            and not exists (select 1 from inst i where i.n = ni.node_id and i.m = ni.model and i.v = ni.version and i.d = ni.digest)
+          returning 1),
+        iins as (insert into node_installed (node_id, model, version, digest) select i.n, i.m, i.v, i.d from inst i on conflict do nothing returning 1)
+      select id from t`.execute(db);
+    return r.rows.map((x) => x.id);
+  }
+
+  return { touch, record, writePg };
 }
 
+const UPSERT_SET = ['token_id', 'token_name', 'profile', 'app_version', 'health', 'installed', 'telemetry', 'flagged', 'last_seen_at', 'last_block', 'report_key'].map((c) => `${c} = excluded.${c}`).join(', ');
+
+const touchDoc = (touches: TouchOp[]) =>
+  JSON.stringify(touches.map((op) => ({ id: op.id, k: op.reportKey, at: op.at, b: op.block, h: op.hb.health, a: op.hb.appVersion, p: toJson(op.hb.profile), t: toJson(op.hb.telemetry ?? []) })));
+const nodeDoc = (records: RecordOp[]) =>
+  JSON.stringify(
+    records.map((op) => ({ id: op.id, tid: op.tokenId, tn: op.tokenName, p: toJson(op.hb.profile), a: op.hb.appVersion, h: op.hb.health, i: toJson(op.hb.installed), t: toJson(op.hb.telemetry ?? []), f: toJson(op.flagged), at: op.at, b: op.block, k: op.reportKey })),
+  );
+/** The subscriptions of `moved` records, each pair once. */
+const pairsDoc = (moved: RecordOp[]) => JSON.stringify(distinct(moved.flatMap((op) => op.hb.channels.map((c) => ({ n: op.id, m: c.model, c: c.channel }))), (p) => [p.n, p.m, p.c]));
+/** The installs of `records`, each (node, model, version, digest) once. */
+const installedDoc = (records: RecordOp[]) => JSON.stringify(distinct(records.flatMap((op) => op.hb.installed.map((i) => ({ n: op.id, m: i.model, v: i.version, d: i.digest }))), (r) => [r.n, r.m, r.v, r.d]));
+
 const key = (c: { model: string; channel: string }) => `${c.model}\u0000${c.channel}`;
-const sameChannels = (a: readonly { model: string; channel: string }[], b: readonly { model: string; channel: string }[]) => a.length === b.length && new Set([...a, ...b].map(key)).size === b.length;
+/** The same set of subscriptions (a report may list one twice). */
+function sameChannels(a: readonly { model: string; channel: string }[], b: readonly { model: string; channel: string }[]): boolean {
+  const sa = new Set(a.map(key));
+  const sb = new Set(b.map(key));
+  return sa.size === sb.size && [...sb].every((k) => sa.has(k));
+}
 
 function distinct<T>(xs: T[], keyOf: (x: T) => string[]): T[] {
   const seen = new Set<string>();

@@ -45,7 +45,8 @@ const toNode = (r: Selectable<NodesTable>): NodeRow => ({
 
 export function createNodeStoreSql(base: Kysely<Database>) {
   const db = chainDb(base);
-  const batch = nodeBatchSql(base.getExecutor().adapter instanceof PostgresAdapter);
+  const postgres = base.getExecutor().adapter instanceof PostgresAdapter;
+  const batch = nodeBatchSql(postgres);
   return {
     async get(id: string): Promise<NodeRow | undefined> {
       const r = await db.selectFrom('nodes').selectAll().where('id', '=', id).executeTakeFirst();
@@ -55,7 +56,8 @@ export function createNodeStoreSql(base: Kysely<Database>) {
       return db.selectFrom('node_channels').select(['model', 'channel']).where('node_id', '=', id).execute();
     },
     /**
-     * Writes many heartbeats in one transaction (group commit): on SQLite with synchronous=FULL
+     * Writes many heartbeats in one transaction (group commit; on PostgreSQL one statement, see
+     * node-batch.sql.ts): on SQLite with synchronous=FULL
      * every commit is an fsync, so one transaction per heartbeat would cap a server at the disk's
      * fsync rate. A record rewrites the row, its installed versions (node_installed) and, when they
      * changed, its subscriptions; a touch updates only liveness, profile, health and telemetry, and
@@ -67,13 +69,16 @@ export function createNodeStoreSql(base: Kysely<Database>) {
       if (ops.length === 0) return { missed };
       const touches = ops.filter((op): op is Extract<NodeWrite, { kind: 'touch' }> => op.kind === 'touch');
       const records = ops.filter((op): op is Extract<NodeWrite, { kind: 'record' }> => op.kind === 'record');
-      await db.transaction().execute(async (trx) => {
-        if (touches.length > 0) {
-          const hit = new Set(await batch.touch(trx, touches));
-          for (const op of touches) if (!hit.has(op.id)) missed.push(op.id);
-        }
-        if (records.length > 0) await batch.record(trx, records);
-      });
+      let hit: Set<string>;
+      if (postgres) hit = new Set(await batch.writePg(db, touches, records));
+      else {
+        hit = await db.transaction().execute(async (trx) => {
+          const ids = touches.length > 0 ? await batch.touch(trx, touches) : [];
+          if (records.length > 0) await batch.record(trx, records);
+          return new Set(ids);
+        });
+      }
+      for (const op of touches) if (!hit.has(op.id)) missed.push(op.id);
       return { missed };
     },
     /**
