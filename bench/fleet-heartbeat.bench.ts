@@ -20,8 +20,10 @@ import { createHash } from 'node:crypto';
 import diagnostics from 'node:diagnostics_channel';
 import http from 'node:http';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { readFile, readdir } from 'node:fs/promises';
 import { Session } from 'node:inspector/promises';
-import { tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -52,6 +54,10 @@ interface LoadResult {
   p99ms: number;
   anchorP50ms: number;
   anchorP99ms: number;
+  /** Heartbeats that reported a new install, and their latency. */
+  reports: number;
+  reportP50ms: number;
+  reportP99ms: number;
   /** Per node: first block whose answer had 1.1.0 in force (nodes that saw it). */
   servingBlocks: number[];
   usableFromBlock: number | null;
@@ -66,6 +72,9 @@ interface LoadResult {
 async function load(base: string, token: string, nodes: number, rate: number, seconds: number, digests: Record<string, string>, warmup: boolean, longPoll: number): Promise<LoadResult> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   const lat: number[] = [];
+  /** Heartbeats that report an install the node had not reported before (records, not touches). */
+  const reportLat: number[] = [];
+  const reported: number[] = new Array(nodes).fill(1);
   const anchor: number[] = [];
   const statuses: Record<string, number> = {};
   const installed: string[][] = Array.from({ length: nodes }, () => ['1.0.0']);
@@ -104,6 +113,8 @@ async function load(base: string, token: string, nodes: number, rate: number, se
   let warming = false;
   const beat = async (i: number) => {
     const t = performance.now();
+    const reports = installed[i]!.length !== reported[i];
+    reported[i] = installed[i]!.length;
     const r = await post(`/api/v1/nodes/n${i}/heartbeat`, {
       channels: [{ model: 'bench', channel: 'prod' }],
       installed: installed[i]!.map((v) => ({ model: 'bench', version: v, digest: digests[v] })),
@@ -115,6 +126,7 @@ async function load(base: string, token: string, nodes: number, rate: number, se
       return;
     }
     lat.push(performance.now() - t);
+    if (reports) reportLat.push(performance.now() - t);
     statuses[r.status] = (statuses[r.status] ?? 0) + 1;
     if (r.status !== 200) return void errors++;
     const a = JSON.parse(r.body) as { currentBlock: number; etag: string; channels: (Channel & { inForce: { stable: string } | null; missing: string[] })[] };
@@ -193,7 +205,7 @@ async function load(base: string, token: string, nodes: number, rate: number, se
   agent.destroy();
   const group = (xs: (number | undefined)[], poll: boolean) => xs.filter((x, i): x is number => x !== undefined && i < longPoll === poll);
   const q = quantile;
-  return { requests: lat.length, errors, statuses, rps: lat.length / secs, p50ms: q(lat, 0.5), p99ms: q(lat, 0.99), anchorP50ms: q(anchor, 0.5), anchorP99ms: q(anchor, 0.99), servingBlocks: serving.filter((x): x is number => x !== undefined), usableFromBlock, learned: { pollPending: group(pendingAt, true), pollScheduled: group(scheduledAt, true), beatPending: group(pendingAt, false), beatScheduled: group(scheduledAt, false) }, polls, cpuUs: cpu.user + cpu.system };
+  return { requests: lat.length, errors, statuses, rps: lat.length / secs, p50ms: q(lat, 0.5), p99ms: q(lat, 0.99), anchorP50ms: q(anchor, 0.5), anchorP99ms: q(anchor, 0.99), reports: reportLat.length, reportP50ms: q(reportLat, 0.5), reportP99ms: q(reportLat, 0.99), servingBlocks: serving.filter((x): x is number => x !== undefined), usableFromBlock, learned: { pollPending: group(pendingAt, true), pollScheduled: group(scheduledAt, true), beatPending: group(pendingAt, false), beatScheduled: group(scheduledAt, false) }, polls, cpuUs: cpu.user + cpu.system };
 }
 
 /** Runs the load generator; `onWarm` fires when the warm-up (if any) is over and the timed run starts. */
@@ -248,6 +260,89 @@ function profiler(label: string) {
   };
 }
 
+/**
+ * The server's event-loop stalls: a 5 ms timer notes every gap over 50 ms past its due time, with
+ * the time into the run (to line up with block boundaries and the channel move) and the process's
+ * CPU time over the gap. A gap mostly spent on the CPU is synchronous work (or GC) in the server; a
+ * gap with little CPU is the process waiting for a core that other processes hold (on a shared
+ * machine, or with PostgreSQL's and the load generator's processes on the same cores).
+ */
+function stallLog() {
+  const stalls: { atS: number; ms: number; cpuMs: number }[] = [];
+  let timer: ReturnType<typeof setInterval> | undefined;
+  let t0 = 0;
+  let last = 0;
+  let lastCpu = process.cpuUsage();
+  return {
+    begin() {
+      t0 = last = performance.now();
+      lastCpu = process.cpuUsage();
+      timer = setInterval(() => {
+        const now = performance.now();
+        const cpu = process.cpuUsage();
+        if (now - last - 5 > 50) stalls.push({ atS: (last - t0) / 1000, ms: now - last - 5, cpuMs: (cpu.user - lastCpu.user + cpu.system - lastCpu.system) / 1000 });
+        last = now;
+        lastCpu = cpu;
+      }, 5);
+    },
+    end() {
+      clearInterval(timer);
+      return stalls;
+    },
+  };
+}
+
+/**
+ * CPU time of the PostgreSQL processes serving database `name` (backends and autovacuum workers,
+ * found by their process title in /proc; Linux only, undefined elsewhere), sampled every 500 ms so
+ * backends the pool closes mid-run still count. Shared processes (WAL writer, checkpointer) are not
+ * included.
+ */
+function databaseCpu(name: string) {
+  const tick = 100; // USER_HZ: /proc's clock ticks per second on Linux
+  const first = new Map<number, number>();
+  const last = new Map<number, number>();
+  let timer: ReturnType<typeof setInterval> | undefined;
+  let starting = true;
+  let running: Promise<void> = Promise.resolve();
+  let scans = 0;
+  // Asynchronous reads: the sampler must not hold up the server's event loop it shares.
+  const sample = async () => {
+    // The whole process list every 5 s (new backends), the known backends' counters every second.
+    const rescan = scans++ % 5 === 0;
+    const pids = rescan ? await readdir('/proc').then((ds) => ds.filter((d) => /^\d+$/.test(d)), () => []) : [...last.keys()].map(String);
+    await Promise.all(
+      pids.map(async (pid) => {
+        try {
+          if (rescan && !(await readFile(`/proc/${pid}/cmdline`, 'utf8')).includes(` ${name} `)) return;
+          const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+          const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+          const us = ((Number(f[11]) + Number(f[12])) * 1e6) / tick;
+          if (!first.has(Number(pid))) first.set(Number(pid), starting ? us : 0);
+          last.set(Number(pid), us);
+        } catch {
+          // the process ended meanwhile
+        }
+      }),
+    );
+  };
+  return {
+    begin() {
+      running = sample().then(() => void (starting = false));
+      timer = setInterval(() => (running = running.then(sample)), 1000);
+    },
+    async end(): Promise<number | undefined> {
+      clearInterval(timer);
+      scans = 0;
+      await (running = running.then(sample));
+      if (last.size === 0) return undefined;
+      let us = 0;
+      for (const [pid, v] of last) us += v - (first.get(pid) ?? 0);
+      return us;
+    },
+  };
+}
+
 const quantile = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor(p * s.length))] ?? Number.NaN;
@@ -263,6 +358,9 @@ function serverLatency() {
   const started = new WeakMap<object, number>();
   const heartbeat: number[] = [];
   const healthz: number[] = [];
+  /** Heartbeat latencies by 5 s window of the run: where in the run the tail is. */
+  const windows: number[][] = [];
+  let t0 = 0;
   let on = false;
   const start = (m: unknown) => {
     if (on) started.set((m as { request: object }).request, performance.now());
@@ -272,18 +370,21 @@ function serverLatency() {
     const t = started.get(request);
     if (t === undefined) return;
     const ms = performance.now() - t;
-    if (request.url?.endsWith('/heartbeat')) heartbeat.push(ms);
+    if (request.url?.endsWith('/heartbeat')) {
+      heartbeat.push(ms);
+      (windows[Math.floor((t - t0) / 5000)] ??= []).push(ms);
+    }
     else if (request.url === '/healthz') healthz.push(ms);
   };
   diagnostics.subscribe('http.server.request.start', start);
   diagnostics.subscribe('http.server.response.finish', finish);
   return {
-    begin: () => void (on = true),
+    begin: () => void ((on = true), (t0 = performance.now())),
     end() {
       on = false;
       diagnostics.unsubscribe('http.server.request.start', start);
       diagnostics.unsubscribe('http.server.response.finish', finish);
-      return { heartbeat, healthz };
+      return { heartbeat, healthz, windows };
     },
   };
 }
@@ -315,6 +416,7 @@ async function runOn(label: string, db: string | undefined) {
     await api('PUT', 'models/bench/channels/prod', { version: '1.0.0' });
     const token = (await api('POST', 'tokens', { name: 'bench-nodes', role: 'node' })).token as string;
 
+    const dbCpu = db?.startsWith('postgres') ? databaseCpu(new URL(db).pathname.slice(1)) : undefined;
     let peakRss = process.memoryUsage.rss();
     const sampler = setInterval(() => (peakRss = Math.max(peakRss, process.memoryUsage.rss())), 250);
     let mover: ReturnType<typeof setTimeout> | undefined;
@@ -322,9 +424,14 @@ async function runOn(label: string, db: string | undefined) {
     let cpu0 = process.cpuUsage();
     let t0 = performance.now();
     const inServer = serverLatency();
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    const stalls = stallLog();
     const prof = profiler(label);
     const r = await runChild(server.url, token, digests, () => {
       inServer.begin();
+      dbCpu?.begin();
+      loopDelay.enable();
+      stalls.begin();
       prof.start();
       cpu0 = process.cpuUsage();
       t0 = performance.now();
@@ -338,6 +445,9 @@ async function runOn(label: string, db: string | undefined) {
     const cpu = process.cpuUsage(cpu0);
     const wallS = (performance.now() - t0) / 1000;
     const served = inServer.end();
+    const dbCpuUs = await dbCpu?.end();
+    loopDelay.disable();
+    const stalled = stalls.end();
     const stopProfile = prof.stop();
     clearInterval(sampler);
     clearTimeout(mover);
@@ -349,10 +459,18 @@ async function runOn(label: string, db: string | undefined) {
     console.log(`  heartbeat p50 ${r.p50ms.toFixed(2)} ms, p99 ${r.p99ms.toFixed(2)} ms; anchor GET /healthz p50 ${r.anchorP50ms.toFixed(2)} ms, p99 ${r.anchorP99ms.toFixed(2)} ms; ratio p50 ${(r.p50ms / r.anchorP50ms).toFixed(1)}x`);
     const ms = (xs: number[], p: number) => `${quantile(xs, p).toFixed(2)} ms`;
     console.log(`  in the server (request head parsed → response end): heartbeat p50 ${ms(served.heartbeat, 0.5)}, p99 ${ms(served.heartbeat, 0.99)}, max ${ms(served.heartbeat, 1)}; /healthz p50 ${ms(served.healthz, 0.5)}, p99 ${ms(served.healthz, 0.99)}`);
+    console.log(`  in the server, heartbeat p99 by 5 s window (ms): ${served.windows.map((w) => quantile(w ?? [], 0.99).toFixed(0)).join(' ')}`);
+    console.log(`  heartbeats reporting a new install: ${r.reports}, p50 ${r.reportP50ms.toFixed(2)} ms, p99 ${r.reportP99ms.toFixed(2)} ms (client)`);
+    const ld = (p: number) => (loopDelay.percentile(p) / 1e6).toFixed(1);
+    const byCpu = [...stalled].sort((a, b) => b.cpuMs - a.cpuMs);
+    const show = (xs: typeof stalled) => xs.slice(0, 5).map((x) => `${x.ms.toFixed(0)} ms/${x.cpuMs.toFixed(0)} ms CPU at ${x.atS.toFixed(1)} s`).join(', ');
+    console.log(`  server event-loop delay (10 ms resolution, so ~10 ms is no delay) p50 ${ld(50)}, p99 ${ld(99)}, max ${(loopDelay.max / 1e6).toFixed(1)} ms; load average ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+    console.log(`  stalls over 50 ms: ${stalled.length} (${stalled.filter((x) => x.cpuMs >= 0.7 * (x.ms + 5)).length} of them ≥ 70 % on the CPU: the server's own work; the rest mostly waiting for a core); most CPU in a stall: ${show(byCpu)}; longest: ${show([...stalled].sort((a, b) => b.ms - a.ms))}`);
     console.log(`  peak server RSS ${(peakRss / 2 ** 20).toFixed(0)} MiB`);
     // CPU time is what contention does not inflate much: it bounds the rate one server core sustains.
     const cpuUs = (cpu.user + cpu.system) / r.requests;
     console.log(`  server CPU ${((cpu.user + cpu.system) / 1e3 / wallS).toFixed(0)} ms/s = ${cpuUs.toFixed(0)} µs per heartbeat (HTTP, JSON, SQL client; a database server's own CPU not included) → one core sustains ~${(1e6 / cpuUs).toFixed(0)}/s`);
+    if (dbCpuUs !== undefined) console.log(`  PostgreSQL CPU (its processes serving the bench database) ${(dbCpuUs / 1e3 / wallS).toFixed(0)} ms/s = ${(dbCpuUs / r.requests).toFixed(0)} µs per heartbeat (same cores)`);
     console.log(`  load generator CPU ${(r.cpuUs / 1e3 / wallS).toFixed(0)} ms/s = ${(r.cpuUs / r.requests).toFixed(0)} µs per heartbeat (same cores)`);
     console.log(
       decided === null
