@@ -37,6 +37,7 @@ const selfCpu = () => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
 };
+let posted = 0;
 try {
   const token = readFileSync(join(data, 'admin.token'), 'utf8').trim();
   const cli = (...args: string[]) => {
@@ -68,7 +69,6 @@ try {
     return out;
   };
   let warned = false;
-  let posted = 0;
   const post = async (body: string): Promise<number> => {
     posted++;
     const r = await fetch(`${server.url}/api/v1/events`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' }, body });
