@@ -5,7 +5,7 @@ import { assertSha256, ConflictError, DigestMismatchError, NotFoundError } from 
 import type { Database } from '../../db/schema.ts';
 import { iso } from '../../lib/context.ts';
 import type { ObjectStore } from '../../storage/object-store.ts';
-import { batches, touchAndLocate } from '../storage/chunk-index.ts';
+import { batches, locate } from '../storage/chunk-index.ts';
 import { hashChunks } from '../storage/chunk-reader.ts';
 import { RunBuffers } from '../storage/run-buffers.ts';
 import type { BodyPiece } from '../../http/send-pieces.ts';
@@ -84,7 +84,13 @@ export function createBlobService(deps: BlobServiceDeps) {
       assertSha256(sha256);
       const existing = await stat(sha256);
       if (existing) return { sha256, size: Number(existing.size), created: false };
-      const where = await touchAndLocate(db, ids, iso(now()));
+      // Only a look, no touch: the client's `missing` question touched these chunks (or stored them)
+      // moments ago, and commitRecipe touches them again in the transaction that makes the blob
+      // visible, which is what GC's sweep cannot slip past. A chunk swept while we hash (unreferenced
+      // and untouched for the grace period: a client that skipped `missing`) makes hashChunks or the
+      // commit answer 409 chunk_missing, and the client sends it again. Touching here too rewrote
+      // every chunk row of the file twice per push.
+      const where = await locate(db, ids);
       const missing = [...new Set(ids.filter((id) => !where.has(id)))];
       if (missing.length) {
         throw new ConflictError(`${missing.length} chunk(s) are not stored: upload them with POST /api/v1/chunks first`, { missing }, 'chunk_missing');
