@@ -34,6 +34,7 @@ import { createModelStoreSql } from './features/models/models.store.sql.ts';
 import { createMaintenanceService } from './features/maintenance/maintenance.service.ts';
 import { maintenanceRoutes } from './features/maintenance/maintenance.routes.ts';
 import { createMonitoring } from './features/monitoring/monitoring.factory.ts';
+import type { MonitoringConfig } from './features/monitoring/monitoring.service.ts';
 import { createRolloutFeature } from './features/rollouts/rollouts.factory.ts';
 import { monitoringRoutes } from './features/monitoring/monitoring.routes.ts';
 import { versionsRoutes } from './features/versions/versions.routes.ts';
@@ -54,6 +55,8 @@ export interface AppDeps {
   blockIntervalMs?: number;
   /** Chunked storage tuning: target pack size in bytes (default STEWARD_PACK_SIZE or 64 MiB). */
   storage?: { packSize?: number };
+  /** Monitoring tuning (e.g. `ingestWorker`, from the server config). */
+  monitoring?: Partial<MonitoringConfig>;
 }
 
 /** Wires stores, services and routers. Each feature factory receives only what it uses. */
@@ -75,7 +78,7 @@ export function createApp(deps: AppDeps) {
   const chain = createChainService({ db: k, now, ...(deps.blockIntervalMs ? { intervalMs: deps.blockIntervalMs } : {}) });
   const fleet = createFleetService({ db: k, chain, channels, now, ...(deps.fleet ? { options: deps.fleet } : {}) });
   const metrics = createHttpMetrics();
-  const monitoring = createMonitoring({ db: k, blobs, versions, registry: metrics.registry, now, log });
+  const monitoring = createMonitoring({ db: k, blobs, versions, registry: metrics.registry, now, log, ...(deps.monitoring ? { config: deps.monitoring } : {}) });
   const rollouts = createRolloutFeature({ db: k, modelStore, versionStore, channels, now, log });
   const maintenance = createMaintenanceService({
     db: k,

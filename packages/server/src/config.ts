@@ -15,6 +15,8 @@ export const ConfigSchema = z.strictObject({
   /** Largest JSON request body, bytes. */
   jsonLimit: z.number().int().positive(),
   quiet: z.boolean(),
+  /** Parse and summarise part of large event batches on a worker thread (docs/monitoring.md). */
+  ingestWorker: z.boolean(),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = Partial<Config>;
@@ -26,6 +28,7 @@ const ENV: Record<string, keyof Config> = {
   STEWARD_DB: 'db',
   STEWARD_STORE: 'store',
   STEWARD_AUTH: 'auth',
+  STEWARD_INGEST_WORKER: 'ingestWorker',
 };
 
 function fromEnv(env: NodeJS.ProcessEnv): ConfigInput {
@@ -33,7 +36,7 @@ function fromEnv(env: NodeJS.ProcessEnv): ConfigInput {
   for (const [k, field] of Object.entries(ENV)) {
     const v = env[k];
     if (v === undefined || v === '') continue;
-    out[field] = field === 'port' ? Number(v) : field === 'auth' ? !['0', 'false', 'off', 'no'].includes(v.toLowerCase()) : v;
+    out[field] = field === 'port' ? Number(v) : field === 'auth' || field === 'ingestWorker' ? !['0', 'false', 'off', 'no'].includes(v.toLowerCase()) : v;
   }
   return out as ConfigInput;
 }
@@ -62,6 +65,7 @@ export function resolveConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = 
     auth: true,
     jsonLimit: 1024 * 1024,
     quiet: false,
+    ingestWorker: false,
     ...defined(fromFile),
     ...early,
     dataDir,

@@ -9,7 +9,7 @@ export {
 } from './group-fairness.ts';
 export { uncertainty, probabilitiesOf, type UncertaintyMethod } from './uncertainty.ts';
 export {
-  emptyWindowSummary, addPrediction, addLabel, addAlarm, mergeWindowSummaries, windowSummaryToJSON, windowSummaryFromJSON,
+  emptyWindowSummary, emptyFeatureSketch, addPrediction, addLabel, addAlarm, mergeWindowSummaries, absorbWindowSummary, windowSummaryToJSON, windowSummaryFromJSON,
   latencyBucket, isPositive, LATENCY_EDGES_MS, MAX_GROUPS_PER_ATTRIBUTE, OTHER_GROUP, DEFAULT_RESERVOIR,
   type WindowSummary, type FeatureSketch, type FeatureValue, type SampleRow, type PredictionInput, type LabelledCounts,
 } from './window-summary.ts';

@@ -5,7 +5,7 @@ import { buildReferenceProfile } from './reference-profile.ts';
 import { uncertainty } from './uncertainty.ts';
 import { windowMetrics } from './window-metrics.ts';
 import {
-  addLabel, addPrediction, emptyWindowSummary, mergeWindowSummaries, windowSummaryFromJSON, windowSummaryToJSON, type WindowSummary,
+  absorbWindowSummary, addLabel, addPrediction, emptyWindowSummary, mergeWindowSummaries, windowSummaryFromJSON, windowSummaryToJSON, type WindowSummary,
 } from './window-summary.ts';
 
 function fill(s: WindowSummary, n: number, seed: number, shift = 0): void {
@@ -21,6 +21,40 @@ function fill(s: WindowSummary, n: number, seed: number, shift = 0): void {
 }
 
 describe('window summaries', () => {
+  it('absorb in place equals adding the rows one by one (counts and histograms exactly, moments to rounding), from a structured clone too', () => {
+    // Rows drawn apart from the reservoir's random numbers, so both ways see the same rows.
+    const rows = (s: WindowSummary, n: number, seed: number, shift: number) => {
+      const rng = mulberry32(seed);
+      for (let i = 0; i < n; i++) {
+        const score = rng.next();
+        addPrediction(s, { latencyMs: 3 + rng.next() * 10, features: { x: rng.next() * 10 + shift, c: rng.next() < 0.5 ? 'a' : 'b', z: i % 7 ? null : 'q' }, score, groups: { sex: i % 3 ? 'M' : 'F' }, sample: { requestId: `r${seed}-${i}`, time: '', features: {}, score } }, 0.5, mulberry32(i));
+        if (i % 2 === 0) addLabel(s, { predictedPositive: score >= 0.5, score, groups: { sex: i % 3 ? 'M' : 'F' } }, rng.next() < score);
+      }
+    };
+    const seq = emptyWindowSummary(50);
+    rows(seq, 300, 1, 0);
+    rows(seq, 200, 2, 3);
+    const a = emptyWindowSummary(50);
+    rows(a, 300, 1, 0);
+    const b = emptyWindowSummary(50);
+    rows(b, 200, 2, 3);
+    absorbWindowSummary(a, structuredClone(b), mulberry32(9));
+    const strip = (s: WindowSummary) => {
+      const f = s.features as Record<string, { kind: string; moments?: { count: number; missing: number; min: number; max: number }; hist?: object; counts?: object }>;
+      return {
+        count: s.count, latency: s.latency, classes: { ...s.classes, counts: { ...s.classes.counts } }, groups: s.groups, alarms: s.alarms, scores: s.scores.counts,
+        labelled: { ...s.labelled, logLossSum: 0 }, seen: s.reservoir.seen, kept: s.reservoir.items.length,
+        x: { ...f.x!.moments, mean: 0, m2: 0 }, xh: { ...f.x!.hist }, c: { ...(f.c!.counts as object), counts: { ...((f.c!.counts as { counts: object }).counts) } },
+      };
+    };
+    expect(strip(a)).toEqual(strip(seq));
+    const [ma, ms] = [a.features.x, seq.features.x] as Array<{ kind: 'numeric'; moments: { mean: number; m2: number } }>;
+    expect(ma!.moments.mean).toBeCloseTo(ms!.moments.mean, 9);
+    expect(ma!.moments.m2 / ms!.moments.m2).toBeCloseTo(1, 9);
+    // Categories absorbed into a null-prototype record stay safe to look up by any name.
+    expect(Object.getPrototypeOf((a.features.c as { counts: { counts: object } }).counts.counts)).toBe(null);
+  });
+
   it('merge adds counts and keeps JSON round trips lossless', () => {
     const a = emptyWindowSummary(50);
     const b = emptyWindowSummary(50);

@@ -93,6 +93,11 @@ export function latencyBucket(ms: number): number {
   return i;
 }
 
+/** An empty sketch of a feature of that kind (what the first typed value of a feature creates). */
+export function emptyFeatureSketch(kind: FeatureSketch['kind']): FeatureSketch {
+  return kind === 'categorical' ? { kind, counts: emptyCategorical() } : { kind, moments: emptyMoments(), hist: emptyLogHistogram() };
+}
+
 function groupCell(s: WindowSummary, attr: string, value: string): GroupCounts {
   const byValue = (s.groups[attr] ??= {});
   let key = value;
@@ -125,7 +130,7 @@ export function addPrediction(s: WindowSummary, e: PredictionInput, threshold: n
     // A feature's kind comes from its first typed value in the window; nulls before it are not counted.
     if (!f && v === null) continue;
     if (!f) {
-      f = typeof v === 'string' ? { kind: 'categorical', counts: emptyCategorical() } : { kind: 'numeric', moments: emptyMoments(), hist: emptyLogHistogram() };
+      f = emptyFeatureSketch(typeof v === 'string' ? 'categorical' : 'numeric');
       s.features[name] = f;
     }
     if (f.kind === 'numeric') {
@@ -214,6 +219,71 @@ export function mergeWindowSummaries(a: WindowSummary, b: WindowSummary, random:
     labelled: { n: la.n + lb.n, tp: la.tp + lb.tp, fp: la.fp + lb.fp, tn: la.tn + lb.tn, fn: la.fn + lb.fn, logLossSum: la.logLossSum + lb.logLossSum, scored: la.scored + lb.scored },
     groups, features, reservoir: mergeReservoirs(a.reservoir, b.reservoir, random), alarms,
   };
+}
+
+/** Adds b's counts into a in place, first come first kept: a's categories stay, b's join while there is room, the rest go to `other`. */
+function absorbCategorical(a: CategoricalState, b: CategoricalState): void {
+  let size = Object.keys(a.counts).length;
+  for (const k of Object.keys(b.counts)) {
+    const c = b.counts[k] as number;
+    const cur = a.counts[k];
+    if (cur !== undefined) a.counts[k] = cur + c;
+    else if (size < a.capacity) {
+      a.counts[k] = c;
+      size++;
+    } else a.other += c;
+  }
+  a.other += b.other;
+  a.missing += b.missing;
+  a.total += b.total;
+}
+
+function absorbMoments(a: MomentsState, b: MomentsState): void {
+  Object.assign(a, mergeMoments(a, b));
+}
+
+/**
+ * Adds the summary `b` of rows that come after `a`'s into `a`, in place: the result equals adding
+ * b's rows to `a` one by one (counts and histograms exactly; moments and score sums up to
+ * rounding; the reservoir as a uniform sample of both) as long as no bounded part overflows.
+ * Past a bound (1000 categories of a feature, 100 classes, 100 groups of an attribute) it keeps
+ * a's entries first, as adding row by row does, though which of b's entries still fit can differ.
+ * A feature whose kind differs between the two keeps a's (ingest rejects such rows). `b` is only
+ * read, and may come from a structured clone (prototype-bearing records): nothing of it is kept.
+ */
+export function absorbWindowSummary(a: WindowSummary, b: WindowSummary, random: Random): void {
+  a.count += b.count;
+  a.errors += b.errors;
+  for (let i = 0; i < a.latency.length; i++) a.latency[i] = (a.latency[i] as number) + (b.latency[i] ?? 0);
+  absorbMoments(a.latencyMoments, b.latencyMoments);
+  if (a.scores.counts.length !== b.scores.counts.length) throw new RangeError('score histograms differ in bin count');
+  for (let i = 0; i < a.scores.counts.length; i++) {
+    a.scores.counts[i] = (a.scores.counts[i] as number) + (b.scores.counts[i] as number);
+    a.scores.sums[i] = (a.scores.sums[i] as number) + (b.scores.sums[i] as number);
+  }
+  absorbCategorical(a.classes, b.classes);
+  const la = a.labelled;
+  const lb = b.labelled;
+  la.n += lb.n; la.tp += lb.tp; la.fp += lb.fp; la.tn += lb.tn; la.fn += lb.fn; la.logLossSum += lb.logLossSum; la.scored += lb.scored;
+  for (const attr of Object.keys(b.groups)) {
+    const from = b.groups[attr] as Record<string, GroupCounts>;
+    for (const value of Object.keys(from)) {
+      const c = from[value] as GroupCounts;
+      const g = groupCell(a, attr, value);
+      g.n += c.n; g.predictedPositive += c.predictedPositive; g.tp += c.tp; g.fp += c.fp; g.tn += c.tn; g.fn += c.fn;
+    }
+  }
+  for (const name of Object.keys(b.features)) {
+    const fb = b.features[name] as FeatureSketch;
+    let fa = a.features[name];
+    if (!fa) a.features[name] = fa = emptyFeatureSketch(fb.kind);
+    if (fa.kind === 'numeric' && fb.kind === 'numeric') {
+      absorbMoments(fa.moments, fb.moments);
+      for (const k of Object.keys(fb.hist)) fa.hist[k] = (fa.hist[k] ?? 0) + (fb.hist[k] as number);
+    } else if (fa.kind === 'categorical' && fb.kind === 'categorical') absorbCategorical(fa.counts, fb.counts);
+  }
+  a.reservoir = mergeReservoirs(a.reservoir, b.reservoir, random);
+  for (const k of Object.keys(b.alarms)) a.alarms[k] = (a.alarms[k] ?? 0) + (b.alarms[k] as number);
 }
 
 type FeatureJSON = { kind: 'numeric'; moments: Record<string, number | null>; hist: LogHistogram } | { kind: 'categorical'; counts: CategoricalState };

@@ -16,14 +16,15 @@
  * per-row structure, bounded by config.
  */
 import {
-  Adwin, Ddm, PageHinkley, type AdwinState, type DdmState, type PageHinkleyState, addAlarm, addLabel, addPrediction, emptyWindowSummary, isPositive,
-  type PredictionInput, type Random, type SampleRow, type WindowSummary,
+  Adwin, Ddm, PageHinkley, type AdwinState, type DdmState, type PageHinkleyState, absorbWindowSummary, addAlarm, addLabel, addPrediction,
+  emptyFeatureSketch, emptyWindowSummary, isPositive, type FeatureSketch, type PredictionInput, type Random, type WindowSummary,
 } from '@steward/core';
-import type { FeedbackEvent, PredictionEvent, RejectCode } from './events.parse.ts';
+import { MINUTE_MS, sampleOf, type FeedbackEvent, type PredictionEvent, type RejectCode } from './events.parse.ts';
+import { NULL, NUMERIC, deltaKey, type PartialDelta, type Seed, type Shape } from './ingest-slice.ts';
 import type { PendingKey, PendingRow } from './monitoring.store.sql.ts';
 import { FRESH, IN_FLIGHT, PendingTable, STORED, hashId, type HeldRow, type SegmentColumns } from './pending-table.ts';
 
-export const MINUTE_MS = 60_000;
+export { MINUTE_MS };
 
 export interface AggregatorOptions {
   labelHorizonMs: number;
@@ -59,13 +60,23 @@ interface Detectors {
   pageHinkley: PageHinkley;
 }
 
-/** The reservoir row of a prediction; `this` is the event (see addPrediction's `sample`). */
-function sampleOf(this: PredictionEvent): SampleRow {
-  const row: SampleRow = { requestId: this.requestId, time: new Date(this.t).toISOString(), features: this.features };
-  if (this.score !== undefined) row.score = this.score;
-  if (this.probabilities) row.probabilities = this.probabilities;
-  if (this.prediction !== undefined) row.prediction = this.prediction;
-  return row;
+/** What `addParsed` keeps for one slice: seeds per window, and which windows each shape was checked against. */
+export interface SliceState {
+  shapes: readonly Shape[];
+  seeds: Record<string, Seed>;
+  lastSeeded: WindowSummary | undefined;
+  verified: Array<WindowSummary | undefined>;
+}
+
+/** Whether every typed feature of the shape agrees with the kind the window holds for it. */
+function fits(s: WindowSummary, shape: Shape): boolean {
+  for (let i = 0; i < shape.names.length; i++) {
+    const k = shape.kinds.charCodeAt(i);
+    if (k === NULL) continue;
+    const f = s.features[shape.names[i] as string];
+    if (f && (f.kind === 'numeric') !== (k === NUMERIC)) return false;
+  }
+  return true;
 }
 
 export class Aggregator {
@@ -174,6 +185,54 @@ export class Aggregator {
     this.#pendingSize++;
     this.#freshCount++;
     return undefined;
+  }
+
+  /**
+   * A prediction parsed on the ingest worker (ingest-slice.ts): everything `addPrediction` does
+   * except the sketch updates, which the worker makes for the accepted rows afterwards and
+   * `absorb` adds in. The type check uses the event's shape against the window; an accepted
+   * row's new features get empty sketches here at once, so later rows (on either thread) are
+   * checked against them, and `slice` records each window's kinds before the slice touched it.
+   */
+  addParsed(
+    model: string, version: string, requestId: string, h: number, t: number, score: number | undefined, positive: boolean,
+    groups: Record<string, string> | undefined, shape: number, slice: SliceState,
+  ): RejectCode | undefined {
+    const table = this.#tableOf(model);
+    if (table.find(requestId, h) >= 0) return 'duplicate_request';
+    const start = t - (t % MINUTE_MS);
+    const s = this.#delta(model, version, start);
+    if (slice.lastSeeded !== s) {
+      const key = deltaKey(model, version, start);
+      if (!(key in slice.seeds)) {
+        const seed: Seed = {};
+        for (const name in s.features) seed[name] = (s.features[name] as { kind: 'numeric' | 'categorical' }).kind;
+        slice.seeds[key] = seed;
+      }
+      slice.lastSeeded = s;
+    }
+    if (slice.verified[shape] !== s) {
+      const sh = slice.shapes[shape] as Shape;
+      if (!fits(s, sh)) return 'feature_type_changed';
+      for (let i = 0; i < sh.names.length; i++) {
+        const k = sh.kinds.charCodeAt(i);
+        const name = sh.names[i] as string;
+        if (k !== NULL && !s.features[name]) s.features[name] = emptyFeatureSketch(k === NUMERIC ? 'numeric' : 'categorical');
+      }
+      // Kinds never change within a window: the next rows of this shape here need no check.
+      slice.verified[shape] = s;
+    }
+    if (score !== undefined && this.#detectorsOf(model, version).pageHinkley.update(score)) addAlarm(s, 'pageHinkley');
+    if (this.#pendingSize >= this.o.maxPending) this.#evictOne(table);
+    table.add(requestId, h, version, t, score, positive, groups, FRESH);
+    this.#pendingSize++;
+    this.#freshCount++;
+    return undefined;
+  }
+
+  /** Adds the worker's summaries of accepted rows (see addParsed) into their windows. */
+  absorb(deltas: readonly PartialDelta[]): void {
+    for (const d of deltas) absorbWindowSummary(this.#delta(d.model, d.version, d.start), d.summary, this.o.random);
   }
 
   /**
@@ -338,9 +397,20 @@ export class Aggregator {
     return this.#detectors.get(`${model}\0${version}`);
   }
 
-  /** Hands over every unflushed delta and starts fresh. */
+  /**
+   * Hands over every unflushed delta and starts fresh. Sketches that saw no row yet (made by
+   * `addParsed` for a slice whose summaries are still on their way) are left out: they would be
+   * an empty feature in a stored window.
+   */
   takeDeltas(): Delta[] {
     const out = [...this.#deltas.values()];
+    for (const d of out) {
+      const fs = d.summary.features;
+      for (const name in fs) {
+        const f = fs[name] as FeatureSketch;
+        if (f.kind === 'numeric' ? f.moments.count + f.moments.missing === 0 : f.counts.total === 0) delete fs[name];
+      }
+    }
     this.#deltas = new Map();
     this.#last = undefined;
     return out;

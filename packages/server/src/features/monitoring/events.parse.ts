@@ -4,7 +4,10 @@
  * the rest together. The accepted shapes are documented in docs/monitoring.md and mirrored as
  * types here. Every rejected line gets a reason code; nothing about a bad line leaks into summaries.
  */
-import type { FeatureValue } from '@steward/core';
+import type { FeatureValue, SampleRow } from '@steward/core';
+
+/** Windows are minutes: an event's window starts at `t - (t % MINUTE_MS)`. */
+export const MINUTE_MS = 60_000;
 
 export interface PredictionEvent {
   type: 'prediction';
@@ -181,10 +184,13 @@ export function toEvent(raw: unknown, now: number): MonitoringEvent {
   return ev;
 }
 
-/** Calls `each` per non-empty line with the parsed event or the rejection; line numbers are 1-based. */
-export function forEachLine(text: string, now: number, each: (line: number, ev: MonitoringEvent | EventRejected) => void): void {
+/**
+ * Calls `each` per non-empty line with the parsed event or the rejection; the first line is
+ * number `firstLine`. Returns the number of the last line (empty ones count).
+ */
+export function forEachLine(text: string, now: number, each: (line: number, ev: MonitoringEvent | EventRejected) => void, firstLine = 1): number {
   let start = 0;
-  let line = 0;
+  let line = firstLine - 1;
   while (start < text.length) {
     let end = text.indexOf('\n', start);
     if (end < 0) end = text.length;
@@ -206,4 +212,14 @@ export function forEachLine(text: string, now: number, each: (line: number, ev: 
       else throw e;
     }
   }
+  return line;
+}
+
+/** The reservoir row of a prediction; `this` is the event (see addPrediction's `sample`). */
+export function sampleOf(this: PredictionEvent): SampleRow {
+  const row: SampleRow = { requestId: this.requestId, time: new Date(this.t).toISOString(), features: this.features };
+  if (this.score !== undefined) row.score = this.score;
+  if (this.probabilities) row.probabilities = this.probabilities;
+  if (this.prediction !== undefined) row.prediction = this.prediction;
+  return row;
 }

@@ -55,7 +55,7 @@ export function createMonitoring(deps: {
     async stop() {
       if (timer) clearInterval(timer);
       timer = undefined;
-      await service.flush();
+      await service.close();
     },
   };
 }

@@ -9,8 +9,11 @@ import {
   type DriftOptions, type Random, type ReferenceOptions, type ReferenceProfile, type WindowMetrics, type WindowSummary,
 } from '@steward/core';
 import { iso } from '../../lib/context.ts';
-import { Aggregator, CLAIM, MISS, type Delta } from './aggregator.ts';
+import { Aggregator, CLAIM, MISS, type Delta, type SliceState } from './aggregator.ts';
 import { EventRejected, forEachLine, type FeedbackEvent, type MonitoringEvent, type RejectCode } from './events.parse.ts';
+import type { Worker } from 'node:worker_threads';
+import { IngestOffload, WorkerGone } from './ingest-offload.ts';
+import { speculationHolds, type ParsedSlice } from './ingest-slice.ts';
 import type { MonitoringCounters } from './monitoring.metrics.ts';
 import { GRANULARITY_MS, type Granularity, type MonitoringStore, type PendingRow, type StoredWindow } from './monitoring.store.sql.ts';
 import { decodeSegment } from './pending-segment.ts';
@@ -31,6 +34,16 @@ export interface MonitoringConfig {
    * `maxPending / 2` predictions are waiting to be written.
    */
   flushIntervalMs: number;
+  /**
+   * Parse, validate and summarise part of each large batch on a worker thread (the second core;
+   * see ingest-offload.ts). Off (the default: on the 2-core machine it measured, it used more
+   * CPU than it saved, see bench/README.md): everything on the main thread. Read per batch.
+   */
+  ingestWorker: boolean;
+  /** Batches with at least this many lines use the worker. */
+  workerMinLines: number;
+  /** Share of a large batch's lines (its tail) that goes to the worker, 0..1. */
+  workerShare: number;
 }
 
 export const DEFAULT_MONITORING_CONFIG: MonitoringConfig = {
@@ -42,6 +55,9 @@ export const DEFAULT_MONITORING_CONFIG: MonitoringConfig = {
   maxFutureSkewMs: 5 * 60_000,
   retentionMs: { '1m': 7 * 86_400_000, '1h': 90 * 86_400_000, '1d': 730 * 86_400_000 },
   flushIntervalMs: 10_000,
+  ingestWorker: false,
+  workerMinLines: 1000,
+  workerShare: 0.6,
 };
 
 export interface IngestResult {
@@ -79,9 +95,13 @@ interface Deps {
   log?: (msg: string, err?: unknown) => void;
   config?: Partial<MonitoringConfig>;
   random?: Random;
+  /** The ingest worker (tests pass one to watch or crash it); default: one started on first use. */
+  offload?: IngestOffload;
 }
 
 const MAX_ERRORS_SHOWN = 20;
+/** Slice text held for a crashed worker's redo before the summaries are collected early (~32 MiB). */
+const MAX_RETAINED_CHARS = 32 * 2 ** 20;
 
 /** Granularity whose windows cover a range with few rows but enough precision at its edges. */
 export function granularityFor(r: Range): Granularity {
@@ -156,6 +176,26 @@ export function createMonitoringService(deps: Deps) {
       throw e;
     }));
   let earlyFlush = false;
+  let offload = deps.offload;
+  // Collects of the worker's summaries under way (a flush waits for them before taking the deltas).
+  const collecting = new Set<Promise<void>>();
+  const offloadReady = (): IngestOffload | undefined => {
+    if (!config.ingestWorker) return undefined;
+    offload ??= new IngestOffload({
+      threshold: config.threshold, reservoir: config.reservoir, seed: 0x5eed ^ 0x1f,
+      ...(deps.log ? { log: deps.log } : {}),
+    });
+    return offload.available() ? offload : undefined;
+  };
+  /** Brings the summaries the worker keeps (or, if it died, their redo here) into the deltas. */
+  function collect(): Promise<void> {
+    const o = offload;
+    if (!o) return Promise.resolve();
+    const c = o.collect().then((deltas) => agg.absorb(deltas));
+    collecting.add(c);
+    void c.catch(() => undefined).finally(() => collecting.delete(c));
+    return c;
+  }
 
   async function check(model: string, version: string | undefined, now: number): Promise<RejectCode | undefined> {
     const key = `${model}\0${version ?? ''}`;
@@ -180,7 +220,13 @@ export function createMonitoringService(deps: Deps) {
     const rejectLine = (line: number, code: RejectCode, message: string) => {
       res.rejected++;
       res.reasons[code] = (res.reasons[code] ?? 0) + 1;
+      // The first lines by number, whichever order they were decided in (the worker's slice is decided after the head's waiting lines).
       if (res.errors.length < MAX_ERRORS_SHOWN) res.errors.push({ line, code, message });
+      else {
+        let last = 0;
+        for (let i = 1; i < res.errors.length; i++) if ((res.errors[i] as { line: number }).line > (res.errors[last] as { line: number }).line) last = i;
+        if (line < (res.errors[last] as { line: number }).line) res.errors[last] = { line, code, message };
+      }
     };
     // Refuse an oversized batch before touching anything, so a 413 leaves no partial batch behind.
     let lines = 1;
@@ -188,6 +234,53 @@ export function createMonitoringService(deps: Deps) {
     if (lines > config.maxEventsPerBatch) {
       throw new PayloadTooLargeError(`a batch holds at most ${config.maxEventsPerBatch} lines; split it`, { maxEvents: config.maxEventsPerBatch });
     }
+    // A large batch: its tail goes to the worker (phase 1: parse and validate) while this thread
+    // does the head; see ingest-slice.ts.
+    let split = -1;
+    let splitLine = 0;
+    const worker = lines >= config.workerMinLines ? offloadReady() : undefined;
+    if (worker) {
+      const head = Math.max(1, Math.round(lines * (1 - config.workerShare)));
+      let n = 1;
+      for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) {
+        if (n++ === head) {
+          split = i + 1;
+          splitLine = n;
+          break;
+        }
+      }
+    }
+    let job: Job | undefined;
+    if (worker && split > 0) {
+      const tail = text.slice(split);
+      job = { ...worker.parse(tail, splitLine, nowMs), offload: worker, tail, firstLine: splitLine, kept: false };
+      job.parsed.catch(() => undefined); // awaited below; a crash meanwhile is not an unhandled rejection
+    }
+    try {
+      return await ingestLines(text, split, job, nowMs, res, rejectLine);
+    } finally {
+      if (job && !job.kept) job.offload.discard(job.id, job.worker); // nothing accepted, or the batch failed
+      // Slices kept by the worker are retained here until collected: bound that memory.
+      if (job?.kept && worker!.retainedChars > MAX_RETAINED_CHARS) void collect().catch((e) => deps.log?.('monitoring: collecting ingest summaries failed', e));
+    }
+  }
+
+  /** A batch whose tail (from line `firstLine`) went to the worker. */
+  interface Job {
+    id: number;
+    parsed: Promise<ParsedSlice>;
+    offload: IngestOffload;
+    worker: Worker | undefined;
+    tail: string;
+    firstLine: number;
+    /** The worker keeps the summaries of its accepted rows. */
+    kept: boolean;
+  }
+
+  async function ingestLines(
+    text: string, split: number, job: Job | undefined, nowMs: number, res: IngestResult,
+    rejectLine: (line: number, code: RejectCode, message: string) => void,
+  ): Promise<IngestResult> {
     const settle = (line: number, ev: MonitoringEvent, code: RejectCode | undefined) => {
       if (code) rejectLine(line, code, messageFor(code, ev));
       else {
@@ -208,13 +301,15 @@ export function createMonitoringService(deps: Deps) {
     };
     // Events of a model/version already resolved are applied while parsing (they die young: no
     // per-event tuple kept for the whole batch); the others wait for one lookup per distinct pair.
-    const waiting: Array<[number, MonitoringEvent]> = [];
+    // A number stands for the worker slice's prediction of that index.
+    const waiting: Array<[number, MonitoringEvent | number]> = [];
     let lastModel: string | undefined;
     let lastVersion: string | undefined;
     let lastVerdict: { ok: RejectCode | undefined; until: number } | undefined;
-    forEachLine(text, nowMs, (line, ev) => {
+    const badTime = (t: number) => t > nowMs + config.maxFutureSkewMs || t < nowMs - config.retentionMs['1m'];
+    const onLine = (line: number, ev: MonitoringEvent | EventRejected) => {
       if (ev instanceof EventRejected) return rejectLine(line, ev.code, ev.message);
-      if (ev.t > nowMs + config.maxFutureSkewMs || ev.t < nowMs - config.retentionMs['1m']) return rejectLine(line, 'bad_time', 'time is in the future or older than the retention');
+      if (badTime(ev.t)) return rejectLine(line, 'bad_time', 'time is in the future or older than the retention');
       const version = ev.type === 'prediction' ? ev.version : '';
       if (ev.model !== lastModel || version !== lastVersion) {
         lastModel = ev.model;
@@ -223,10 +318,68 @@ export function createMonitoringService(deps: Deps) {
       }
       if (lastVerdict && lastVerdict.until > nowMs) apply(line, ev, lastVerdict.ok);
       else waiting.push([line, ev]);
-    });
+    };
+    forEachLine(job ? text.slice(0, split) : text, nowMs, onLine);
+    let parsed: ParsedSlice | undefined;
+    if (job) {
+      try {
+        parsed = await job.parsed;
+      } catch (e) {
+        if (!(e instanceof WorkerGone)) throw e;
+        deps.log?.('monitoring: the ingest worker did not parse a slice; parsing it here', e);
+        job.offload.stats.redone++;
+        forEachLine(job.tail, nowMs, onLine, job.firstLine);
+      }
+    }
+    // The worker's predictions go through the same checks, in line order, as `apply` would take them.
+    const slice: SliceState | undefined = parsed && { shapes: parsed.shapes, seeds: {}, lastSeeded: undefined, verified: [] };
+    const accept = parsed ? new Uint8Array(parsed.n) : undefined;
+    const applyParsed = (p: ParsedSlice, i: number, bad: RejectCode | undefined) => {
+      const [model, version] = p.pairs[p.pair[i] as number] as [string, string];
+      const requestId = p.ids.slice(i > 0 ? (p.idEnd[i - 1] as number) : 0, p.idEnd[i] as number);
+      const score = p.score[i] as number;
+      const g = p.group[i] as number;
+      const code = bad ?? agg.addParsed(model, version, requestId, p.hash[i] as number, p.t[i] as number, score === score ? score : undefined, p.positive[i] === 1, g >= 0 ? p.groupSets[g] : undefined, p.shape[i] as number, slice!);
+      if (code) rejectLine(p.line[i] as number, code, messageFor(code, { model, version, requestId }));
+      else {
+        accept![i] = 1;
+        res.accepted++;
+        res.predictions++;
+      }
+    };
+    if (parsed) {
+      const p = parsed;
+      for (const [line, code, message] of p.rejected) rejectLine(line, code, message);
+      const verdicts = p.pairs.map(([m, v]) => known.get(`${m}\0${v}`));
+      let f = 0;
+      for (let i = 0; i < p.n; i++) {
+        const line = p.line[i] as number;
+        for (; f < p.feedback.length && (p.feedback[f] as [number, FeedbackEvent])[0] < line; f++) onLine(...(p.feedback[f] as [number, FeedbackEvent]));
+        if (badTime(p.t[i] as number)) {
+          rejectLine(line, 'bad_time', 'time is in the future or older than the retention');
+          continue;
+        }
+        const verdict = verdicts[p.pair[i] as number];
+        if (verdict && verdict.until > nowMs) applyParsed(p, i, verdict.ok);
+        else waiting.push([line, i]);
+      }
+      for (; f < p.feedback.length; f++) onLine(...(p.feedback[f] as [number, FeedbackEvent]));
+    }
     for (const [line, ev] of waiting) {
+      if (typeof ev === 'number') {
+        const [model, version] = parsed!.pairs[parsed!.pair[ev] as number] as [string, string];
+        applyParsed(parsed!, ev, await check(model, version, nowMs));
+        continue;
+      }
       const version = ev.type === 'prediction' ? ev.version : undefined;
       apply(line, ev, await check(ev.model, version, nowMs));
+    }
+    // Phase 2: the worker summarises the accepted rows; every decision about them is made.
+    // Every row is decided. The worker keeps its summaries when they count exactly the accepted
+    // rows (nearly always), else summarises the accepted rows again (phase 2); the next flush collects them.
+    if (job && parsed && accept!.includes(1)) {
+      job.offload.keep(job.id, job.worker, { tail: job.tail, firstLine: job.firstLine, now: nowMs, accept: accept!, seeds: slice!.seeds }, speculationHolds(parsed, accept!, slice!.seeds));
+      job.kept = true;
     }
     if (misses.length > 0) {
       await tail();
@@ -262,6 +415,11 @@ export function createMonitoringService(deps: Deps) {
 
   async function doFlush(): Promise<void> {
     await restored();
+    // Summaries of rows accepted before this flush that the worker keeps belong in it (queries
+    // flush first). Batches decided meanwhile may have left empty sketches in the deltas for
+    // features their summaries will fill: takeDeltas drops those, the summaries go to the next flush.
+    await collect();
+    if (collecting.size > 0) await Promise.all([...collecting]);
     const nowMs = deps.now().getTime();
     agg.expire(nowMs);
     const deltas = agg.takeDeltas();
@@ -337,6 +495,24 @@ export function createMonitoringService(deps: Deps) {
     config,
     ingest,
     flush,
+    /** The ingest worker, once a large batch started it (statistics; tests crash it). */
+    get ingestWorker(): IngestOffload | undefined {
+      return offload;
+    },
+    /** Starts the ingest worker now instead of at the first large batch, and waits until it is up (benchmarks, tests). */
+    async ingestWorkerReady(): Promise<IngestOffload | undefined> {
+      if (!config.ingestWorker) return undefined;
+      offloadReady();
+      await offload?.ready();
+      return offload;
+    },
+    /** Flushes, then stops the ingest worker (a later large batch would start a new one). */
+    async close(): Promise<void> {
+      await flush();
+      const o = offload;
+      offload = deps.offload;
+      if (o && o !== deps.offload) await o.close();
+    },
     get pending() {
       return { pending: agg.pendingCount, unflushed: agg.freshCount, evicted: agg.evicted, expired: agg.expired };
     },
@@ -415,10 +591,10 @@ export function createMonitoringService(deps: Deps) {
   };
 }
 
-function messageFor(code: RejectCode, ev: MonitoringEvent): string {
+function messageFor(code: RejectCode, ev: Pick<MonitoringEvent, 'model' | 'requestId'> & { version?: string }): string {
   switch (code) {
     case 'unknown_model': return `model "${ev.model}" is not registered`;
-    case 'unknown_version': return `version ${ev.model}@${ev.type === 'prediction' ? ev.version : '?'} is not committed`;
+    case 'unknown_version': return `version ${ev.model}@${ev.version ?? '?'} is not committed`;
     case 'duplicate_request': return `request id "${ev.requestId}" was already reported`;
     case 'unknown_request': return `no prediction with request id "${ev.requestId}" within the label horizon`;
     case 'feature_type_changed': return 'a feature changed type (number vs string) within the window';
