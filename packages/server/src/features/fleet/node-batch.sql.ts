@@ -35,7 +35,14 @@ const INSTALLED_COLS = [['n', 'text'], ['m', 'text'], ['v', 'text'], ['d', 'text
 
 /** Statements that write a batch of heartbeats inside the caller's transaction. */
 export function nodeBatchSql(postgres: boolean) {
-  const idList = (ids: string[]) => (postgres ? sql`select value from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)` : sql`select value from json_each(${JSON.stringify(ids)})`);
+  /**
+   * `col` is one of `ids`. PostgreSQL as `= any(array(…))`: as `in (select …)` it planned a
+   * hash semi-join over a sequential scan of node_installed (a set-returning function is estimated
+   * at 100 rows), 27 ms at 10k nodes instead of 2 ms by the primary key. SQLite searches the index
+   * either way.
+   */
+  const nodeIdIn = (col: string, ids: string[]) =>
+    postgres ? sql`${sql.ref(col)} = any(array(select value from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb)))` : sql`${sql.ref(col)} in (select value from json_each(${JSON.stringify(ids)}))`;
 
   /** Liveness touches as one UPDATE … FROM, RETURNING the ids it matched (the others missed). */
   async function touch(trx: QueryExecutorProvider, touches: TouchOp[]): Promise<string[]> {
@@ -61,10 +68,10 @@ export function nodeBatchSql(postgres: boolean) {
 
     const moved = records.filter((op) => !sameChannels(op.prevChannels, op.hb.channels));
     if (moved.length > 0) {
-      await sql`delete from node_channels where node_id in (${idList(moved.map((op) => op.id))})`.execute(trx);
+      await sql`delete from node_channels where ${nodeIdIn('node_id', moved.map((op) => op.id))}`.execute(trx);
       await sql`insert into node_channels (node_id, model, channel) select v.n, v.m, v.c from ${rows(postgres, pairsDoc(moved), PAIR_COLS)}`.execute(trx);
     }
-    await sql`delete from node_installed where node_id in (${idList(records.map((op) => op.id))})`.execute(trx);
+    await sql`delete from node_installed where ${nodeIdIn('node_id', records.map((op) => op.id))}`.execute(trx);
     await sql`insert into node_installed (node_id, model, version, digest) select v.n, v.m, v.v, v.d from ${rows(postgres, installedDoc(records), INSTALLED_COLS)}`.execute(trx);
   }
 
@@ -94,13 +101,13 @@ export function nodeBatchSql(postgres: boolean) {
           returning 1),
         pairs as (select v.n, v.m, v.c from ${rows(true, pairsDoc(moved), PAIR_COLS)}),
         cd as (
-          delete from node_channels nc where nc.node_id in (${idList(moved.map((op) => op.id))})
+          delete from node_channels nc where ${nodeIdIn('nc.node_id', moved.map((op) => op.id))}
             and not exists (select 1 from pairs p where p.n = nc.node_id and p.m = nc.model and p.c = nc.channel)
           returning 1),
         ci as (insert into node_channels (node_id, model, channel) select p.n, p.m, p.c from pairs p on conflict do nothing returning 1),
         inst as (select v.n, v.m, v.v, v.d from ${rows(true, installedDoc(records), INSTALLED_COLS)}),
         idel as (
-          delete from node_installed ni where ni.node_id in (${idList(records.map((op) => op.id))})
+          delete from node_installed ni where ${nodeIdIn('ni.node_id', records.map((op) => op.id))}
             and not exists (select 1 from inst i where i.n = ni.node_id and i.m = ni.model and i.v = ni.version and i.d = ni.digest)
           returning 1),
         iins as (insert into node_installed (node_id, model, version, digest) select i.n, i.m, i.v, i.d from inst i on conflict do nothing returning 1)
