@@ -65,7 +65,7 @@ async function pulled(api: Api, bytes: Buffer): Promise<Buffer> {
 }
 
 describe('chunked storage under SIGKILL', () => {
-  it(`stays consistent across ${ROUNDS} kills during pushes and GC`, { timeout: 60_000 + ROUNDS * 40_000 }, async () => {
+  it(`stays consistent across ${ROUNDS} kills during pushes and GC`, { timeout: 60_000 + ROUNDS * 60_000 }, async () => {
     process.env.STEWARD_PACK_SIZE = String(256 * 1024);
     const base = randomBytes(1536 * 1024);
     const committed = new Map<string, Buffer>();
@@ -87,12 +87,17 @@ describe('chunked storage under SIGKILL', () => {
         if (round === ROUNDS) break;
         if (round === 0) await api('POST', 'models', { name: 'crash' });
         let alive = true;
+        let progressed!: () => void;
+        const firstCommit = new Promise<void>((r) => (progressed = r));
         const work = async (w: number) => {
           while (alive) {
             const version = `${round}.${w}.${n++}`;
             const bytes = edited(base, 4, n * 7 + w);
             const ok = await push(api, version, bytes, (n + w) % 2 === 0).catch(() => false);
-            if (ok) committed.set(version, bytes);
+            if (ok) {
+              committed.set(version, bytes);
+              progressed();
+            }
           }
         };
         const gc = async () => {
@@ -102,7 +107,11 @@ describe('chunked storage under SIGKILL', () => {
           }
         };
         const running = [work(0), work(1), gc()];
-        await new Promise((r) => setTimeout(r, 500 + Math.floor(Math.random() * 1000)));
+        // The kill lands at a random moment while pushes and GC run, but not before this round
+        // committed something (or 20 s went by): on a loaded machine a fixed 0.5-1.5 s could kill
+        // every round before its first commit, and the test would check nothing.
+        await Promise.race([firstCommit, new Promise((r) => setTimeout(r, 20_000))]);
+        await new Promise((r) => setTimeout(r, Math.floor(Math.random() * 1000)));
         await server.kill();
         alive = false;
         await Promise.all(running);
