@@ -72,7 +72,7 @@ try {
     const t = performance.now();
     const c = cpuSeconds();
     const mc = mainThread();
-    const wc = offload?.stats.workerCpuSeconds ?? 0;
+    const wc = (await offload?.workerCpuSeconds()) ?? 0; // asked, not the last answer's: that would count the worker's start-up
     let accepted = 0;
     for (const b of batches) accepted += (await monitoring.ingest(b)).accepted;
     lastUnflushed = monitoring.pending.unflushed;
@@ -82,7 +82,7 @@ try {
     if (accepted !== total) throw new Error(`ingest accepted ${accepted} of ${total}`);
     lastCpu = cpuSeconds() - c;
     lastMainCpu = mainThread() - mc;
-    lastWorkerCpu = (offload?.stats.workerCpuSeconds ?? 0) - wc;
+    lastWorkerCpu = ((await offload?.workerCpuSeconds()) ?? 0) - wc;
     return (performance.now() - t) / 1000;
   };
 

@@ -13,6 +13,7 @@
  *   summarise {id, accept, seeds}    they do not: summarise the accepted rows again, keep those
  *   discard {id}                     nothing of the slice is kept
  *   collect {id}                     → collected {id, deltas, cpu}     (what was kept, by window)
+ *   cpu {id}                         → cpu {id, cpu}                   (the worker thread's CPU seconds)
  *   a parse that throws              → failed {id, message}
  *
  * Crashes lose nothing accepted: until a collect answers, the main thread keeps each committed
@@ -35,12 +36,14 @@ export type ToWorker =
   | { op: 'commit'; id: number }
   | { op: 'summarise'; id: number; accept: Uint8Array; seeds: Record<string, Seed> }
   | { op: 'discard'; id: number }
-  | { op: 'collect'; id: number };
+  | { op: 'collect'; id: number }
+  | { op: 'cpu'; id: number };
 
 type FromWorker =
   | { op: 'ready' }
   | { op: 'parsed'; id: number; parsed: ParsedSlice; ms: number; cpu: number }
   | { op: 'collected'; id: number; deltas: PartialDelta[]; cpu: number }
+  | { op: 'cpu'; id: number; cpu: number }
   | { op: 'failed'; id: number; message: string };
 
 /** The worker died (or failed on this request) before answering: do the work on the main thread. */
@@ -86,7 +89,7 @@ export class IngestOffload {
   /**
    * Slices the worker parsed, the predictions in them, slices that needed phase 2, and slices the
    * main thread redid after a failure; milliseconds the worker spent parsing, and the CPU time of
-   * its thread (Linux) as of its last answer.
+   * its thread (Linux) as of its last answer — start-up included: take differences of `workerCpuSeconds()`.
    */
   readonly stats = { slices: 0, events: 0, phase2: 0, redone: 0, workerParseMs: 0, workerCpuSeconds: 0 };
 
@@ -228,6 +231,12 @@ export class IngestOffload {
       out.push(...finishSamples(summariseSlice(predictionsOf([r.tail], r.firstLine, r.now), r.accept, r.seeds, { threshold: this.o.threshold, reservoir: this.o.reservoir, random: this.#random })));
     }
     return out;
+  }
+
+  /** CPU seconds of the worker thread since it started, asked now (Linux; NaN elsewhere): benchmarks take differences. */
+  async workerCpuSeconds(): Promise<number> {
+    const m = (await this.#ask({ op: 'cpu', id: this.#nextId++ })) as Extract<FromWorker, { op: 'cpu' }>;
+    return m.cpu;
   }
 
   /** Stops the worker as a crash would (requests in flight fail with WorkerGone); for tests. */

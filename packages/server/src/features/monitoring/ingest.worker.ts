@@ -63,6 +63,7 @@ port.on('message', (m: ToWorker) => {
     const slice = take(m.id);
     keep(summariseSlice(predictionsOf(slice.chunks, slice.firstLine, slice.now), m.accept, m.seeds, options));
   } else if (m.op === 'discard') held.delete(m.id);
+  else if (m.op === 'cpu') port.postMessage({ op: 'cpu', id: m.id, cpu: threadCpu() });
   else if (m.op === 'collect') {
     port.postMessage({ op: 'collected', id: m.id, deltas: finishSamples([...collected.values()]), cpu: threadCpu() });
     collected.clear();

@@ -57,7 +57,7 @@ export const DEFAULT_MONITORING_CONFIG: MonitoringConfig = {
   flushIntervalMs: 10_000,
   ingestWorker: false,
   workerMinLines: 1000,
-  workerShare: 0.6,
+  workerShare: 0.55,
 };
 
 export interface IngestResult {
