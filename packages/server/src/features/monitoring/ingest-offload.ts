@@ -9,7 +9,7 @@
  *
  * Messages (structured clone; the typed arrays of a parsed slice are transferred, not copied):
  *   parse {id, chunks, firstLine, now} → parsed {id, parsed, ms, cpu} (columns; summaries stay there)
- *   commit {id}                      the speculative summaries hold: keep them
+ *   commit {id, missing}             the speculative summaries hold: keep them (plus `missing`)
  *   summarise {id, accept, seeds}    they do not: summarise the accepted rows again, keep those
  *   discard {id}                     nothing of the slice is kept
  *   collect {id}                     → collected {id, deltas, cpu}     (what was kept, by window)
@@ -22,7 +22,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { mulberry32 } from '@steward/core';
-import { chunkLines, finishSamples, predictionsOf, summariseSlice, type ParsedSlice, type PartialDelta, type Seed } from './ingest-slice.ts';
+import { chunkLines, finishSamples, predictionsOf, summariseSlice, type MissingFix, type ParsedSlice, type PartialDelta, type Seed } from './ingest-slice.ts';
 
 export interface WorkerInit {
   threshold: number;
@@ -33,7 +33,7 @@ export interface WorkerInit {
 
 export type ToWorker =
   | { op: 'parse'; id: number; chunks: string[]; firstLine: number; now: number }
-  | { op: 'commit'; id: number }
+  | { op: 'commit'; id: number; missing: MissingFix }
   | { op: 'summarise'; id: number; accept: Uint8Array; seeds: Record<string, Seed> }
   | { op: 'discard'; id: number }
   | { op: 'collect'; id: number }
@@ -184,14 +184,14 @@ export class IngestOffload {
 
   /**
    * The rows of slice `id` are decided: the worker keeps the summaries of the accepted ones (its
-   * speculative ones when `speculative`, else summarised again from `seeds`) until `collect`.
+   * speculative ones with the `speculative` fix when given, else summarised again from `seeds`) until `collect`.
    */
-  keep(id: number, worker: Worker | undefined, slice: Omit<Retained, 'worker'>, speculative: boolean): void {
+  keep(id: number, worker: Worker | undefined, slice: Omit<Retained, 'worker'>, speculative: MissingFix | undefined): void {
     if (!worker) return;
     this.#retained.push({ worker, ...slice });
     this.#retainedChars += slice.tail.length;
     if (worker !== this.#worker) return; // gone already: collect redoes it here
-    if (speculative) worker.postMessage({ op: 'commit', id } satisfies ToWorker);
+    if (speculative) worker.postMessage({ op: 'commit', id, missing: speculative } satisfies ToWorker);
     else {
       this.stats.phase2++;
       const accept = slice.accept.slice();

@@ -4,10 +4,10 @@
  * thread then runs everything that must see each request id in order — version checks, duplicate
  * detection, the label-join table, labels and their claims, the streaming detectors — and decides
  * every rejection. The summaries are speculative: they count every row the worker found valid,
- * starting from empty windows. They are used as they are when the main thread accepted exactly
- * those rows and no window's earlier features change how a row counts (a null counts as missing
- * only once its window has a sketch of that feature); otherwise phase 2 summarises the accepted
- * rows again, from the window kinds the main thread had. Either way a duplicate or rejected row
+ * starting from empty windows. They are used when the main thread accepted exactly those rows,
+ * with the nulls they skipped added as missing where the main thread's window already had the
+ * feature (a null counts as missing only once its window has a sketch of that feature); otherwise
+ * phase 2 summarises the accepted rows again, from the window kinds the main thread had. Either way a duplicate or rejected row
  * never reaches a summary. See ingest-offload.ts for the worker and the service for the protocol.
  *
  * The phases are plain functions: the worker runs them, and the main thread runs the same ones
@@ -63,8 +63,8 @@ export interface ParsedSlice {
   included: Uint8Array;
   /** The speculative summaries, by window. */
   deltas: PartialDelta[];
-  /** Per window key: features whose nulls were skipped because the window had no sketch of them yet. */
-  nullsSkipped: Record<string, string[]>;
+  /** Per window key and feature: nulls of counted rows skipped because the window had no sketch of it yet. */
+  nullsSkipped: Record<string, Record<string, number>>;
 }
 
 /** The buffers of a ParsedSlice, to transfer instead of copying. */
@@ -154,7 +154,7 @@ export function parseSlice(chunks: readonly string[], firstLine: number, now: nu
   const rejected: Array<[number, RejectCode, string]> = [];
   const included = new Uint8Array(cap);
   const windows = new Windows(o.reservoir);
-  const nullsSkipped: Record<string, string[]> = {};
+  const nullsSkipped: Record<string, Record<string, number>> = {};
   let n = 0;
   let lastModel = '';
   let lastVersion = '';
@@ -201,13 +201,21 @@ export function parseSlice(chunks: readonly string[], firstLine: number, now: nu
     }
     shape[i] = lastShapeIndex;
     const w = windows.of(ev);
-    if (lastShape.kinds.includes('0')) {
-      const fs = w.summary.features;
-      for (const name in ev.features) if (ev.features[name] === null && !fs[name]) (nullsSkipped[w.key] ??= []).push(name);
-    }
     const input = ev as PredictionInput;
     input.sample = eventAsSample;
-    included[i] = addPrediction(w.summary, input, threshold, o.random) ? 1 : 0;
+    const ok = addPrediction(w.summary, input, threshold, o.random);
+    included[i] = ok ? 1 : 0;
+    // A null adds nothing to a window with no sketch of its feature yet: count those, so the main
+    // thread can add them as missing where its window already had the feature.
+    if (ok && lastShape.kinds.includes('0')) {
+      const fs = w.summary.features;
+      for (const name in ev.features) {
+        if (ev.features[name] === null && !fs[name]) {
+          const byName = (nullsSkipped[w.key] ??= {});
+          byName[name] = (byName[name] ?? 0) + 1;
+        }
+      }
+    }
   }, firstLine);
   return {
     n, line, ids: ids.join(''), idEnd, hash, t, score, pair, positive, group, shape, pairs, groupSets, shapes, feedback, rejected,
@@ -252,17 +260,47 @@ export function predictionsOf(chunks: readonly string[], firstLine: number, now:
   return out;
 }
 
-/**
- * Whether the speculative summaries of phase 1 are exactly those of the accepted rows: the same
- * rows, and no skipped null that would have counted given the kinds its window had before.
- */
-export function speculationHolds(p: ParsedSlice, accept: Uint8Array, seeds: Record<string, Seed>): boolean {
+/** Whether the speculative summaries of phase 1 count exactly the accepted rows. */
+export function speculationHolds(p: ParsedSlice, accept: Uint8Array): boolean {
   for (let i = 0; i < p.n; i++) if (accept[i] !== p.included[i]) return false;
+  return true;
+}
+
+/** Missing values to add to speculative summaries: [window key, feature, kind, count]. */
+export type MissingFix = Array<[key: string, name: string, kind: FeatureSketch['kind'], count: number]>;
+
+/**
+ * The skipped nulls that count after all: those of features the main thread's window already had
+ * before the slice (its seed). Adding them as missing makes the speculative summaries exact.
+ */
+export function missingFix(p: ParsedSlice, seeds: Record<string, Seed>): MissingFix {
+  const out: MissingFix = [];
   for (const key in p.nullsSkipped) {
     const seed = seeds[key];
-    if (seed && (p.nullsSkipped[key] as string[]).some((name) => name in seed)) return false;
+    if (!seed) continue;
+    const byName = p.nullsSkipped[key] as Record<string, number>;
+    for (const name in byName) {
+      const kind = seed[name];
+      if (kind) out.push([key, name, kind, byName[name] as number]);
+    }
   }
-  return true;
+  return out;
+}
+
+/** Adds a MissingFix to the summaries it was made for. */
+export function applyMissing(deltas: readonly PartialDelta[], fix: MissingFix): void {
+  if (fix.length === 0) return;
+  const byKey = new Map(deltas.map((d) => [deltaKey(d.model, d.version, d.start), d.summary]));
+  for (const [key, name, kind, count] of fix) {
+    const s = byKey.get(key);
+    if (!s) continue;
+    const f = (s.features[name] ??= emptyFeatureSketch(kind));
+    if (f.kind === 'numeric') f.moments.missing += count;
+    else {
+      f.counts.missing += count;
+      f.counts.total += count;
+    }
+  }
 }
 
 function kindOf(v: unknown): number {

@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { absorbWindowSummary, mulberry32 } from '@steward/core';
-import { deltaKey, finishSamples, parseSlice, predictionsOf, summariseSlice, transferablesOf, type PartialDelta } from './ingest-slice.ts';
+import { applyMissing, deltaKey, finishSamples, parseSlice, predictionsOf, summariseSlice, transferablesOf, type PartialDelta } from './ingest-slice.ts';
 import type { ToWorker, WorkerInit } from './ingest-offload.ts';
 
 const port = parentPort;
@@ -58,7 +58,11 @@ port.on('message', (m: ToWorker) => {
     held.set(m.id, { chunks: m.chunks, firstLine: m.firstLine, now: m.now, deltas: parsed.deltas });
     parsed.deltas = [];
     port.postMessage({ op: 'parsed', id: m.id, parsed, ms: performance.now() - t, cpu: threadCpu() }, transferablesOf(parsed));
-  } else if (m.op === 'commit') keep(take(m.id).deltas);
+  } else if (m.op === 'commit') {
+    const { deltas } = take(m.id);
+    applyMissing(deltas, m.missing);
+    keep(deltas);
+  }
   else if (m.op === 'summarise') {
     const slice = take(m.id);
     keep(summariseSlice(predictionsOf(slice.chunks, slice.firstLine, slice.now), m.accept, m.seeds, options));

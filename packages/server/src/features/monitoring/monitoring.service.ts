@@ -13,7 +13,7 @@ import { Aggregator, CLAIM, MISS, type Delta, type SliceState } from './aggregat
 import { EventRejected, forEachLine, type FeedbackEvent, type MonitoringEvent, type RejectCode } from './events.parse.ts';
 import type { Worker } from 'node:worker_threads';
 import { IngestOffload, WorkerGone } from './ingest-offload.ts';
-import { speculationHolds, type ParsedSlice } from './ingest-slice.ts';
+import { missingFix, speculationHolds, type ParsedSlice } from './ingest-slice.ts';
 import type { MonitoringCounters } from './monitoring.metrics.ts';
 import { GRANULARITY_MS, type Granularity, type MonitoringStore, type PendingRow, type StoredWindow } from './monitoring.store.sql.ts';
 import { decodeSegment } from './pending-segment.ts';
@@ -376,9 +376,10 @@ export function createMonitoringService(deps: Deps) {
     }
     // Phase 2: the worker summarises the accepted rows; every decision about them is made.
     // Every row is decided. The worker keeps its summaries when they count exactly the accepted
-    // rows (nearly always), else summarises the accepted rows again (phase 2); the next flush collects them.
+    // rows (nearly always; skipped nulls are added), else summarises the accepted rows again (phase 2);
+    // the next flush collects them.
     if (job && parsed && accept!.includes(1)) {
-      job.offload.keep(job.id, job.worker, { tail: job.tail, firstLine: job.firstLine, now: nowMs, accept: accept!, seeds: slice!.seeds }, speculationHolds(parsed, accept!, slice!.seeds));
+      job.offload.keep(job.id, job.worker, { tail: job.tail, firstLine: job.firstLine, now: nowMs, accept: accept!, seeds: slice!.seeds }, speculationHolds(parsed, accept!) ? missingFix(parsed, slice!.seeds) : undefined);
       job.kept = true;
     }
     if (misses.length > 0) {
