@@ -5,7 +5,7 @@ import { Compressor, Decompressor } from 'zstd-napi';
 
 // The raw binding decodes into a caller's buffer (the Decompressor class always allocates). It is
 // CommonJS that Node's ESM loader cannot see named exports in, hence require.
-const { CCtx, CParameter, DCtx, compressBound } = createRequire(import.meta.url)('zstd-napi/binding.js') as typeof import('zstd-napi/binding.js');
+const { DCtx } = createRequire(import.meta.url)('zstd-napi/binding.js') as typeof import('zstd-napi/binding.js');
 
 /**
  * How a chunk is stored (column `chunks.compression`), and for raw chunks why, so that fetch
@@ -56,15 +56,9 @@ const decompressor = new Decompressor();
 const dctx = new DCtx();
 const compress = (b: Uint8Array) => compressor.compress(b);
 
-// The probe compresses into one reused buffer: Compressor.compress allocates a fresh output
-// buffer per call, and ~10,000 probes per GiB pushed were external memory that kept V8 collecting.
-const probeCtx = new CCtx();
-probeCtx.setParameter(CParameter.compressionLevel, STORE_LEVEL);
-const probeOut = Buffer.allocUnsafeSlow(compressBound(SLICE * SLICES));
-
-/** zstd (level 1) output / input of the probe slices of a (large) chunk; undefined for chunks too small to probe. */
-function probeRatio(raw: Uint8Array): number | undefined {
-  return raw.length > PROBE_MIN ? probeCtx.compress2(probeOut, probe(raw)) / (SLICE * SLICES) : undefined;
+/** zstd output / input of the probe slices of a (large) chunk; undefined for chunks too small to probe. */
+function probeRatio(raw: Uint8Array, by: Compressor = compressor): number | undefined {
+  return raw.length > PROBE_MIN ? by.compress(probe(raw)).length / (SLICE * SLICES) : undefined;
 }
 
 const rawBecause = (ratio: number): Compression => (ratio > INCOMPRESSIBLE_ABOVE ? 'raw-incompressible' : 'raw-low-gain');
@@ -76,7 +70,7 @@ const rawBecause = (ratio: number): Compression => (ratio > INCOMPRESSIBLE_ABOVE
  */
 export function encodeChunk(raw: Uint8Array): { bytes: Uint8Array; compression: Compression } {
   if (raw.length < 64) return { bytes: raw, compression: 'raw-incompressible' };
-  const guess = probeRatio(raw);
+  const guess = probeRatio(raw, storeCompressor);
   if (guess !== undefined && guess > STORE_ZSTD_AT_MOST) return { bytes: raw, compression: rawBecause(guess) };
   const z = storeCompressor.compress(raw);
   const ratio = z.length / raw.length;
