@@ -12,7 +12,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { mulberry32 } from '../packages/core/src/sketches/prng.ts';
+import { makeBatches } from './monitoring-events.ts';
 import { spawnServe } from '../packages/cli/src/testing/serve-process.ts';
 
 const total = Number(process.argv[2] ?? 200_000);
@@ -48,26 +48,8 @@ try {
   cli('model', 'create', 'bench');
   cli('push', 'bench', '1.0.0', join(dir, 'model.bin'));
 
-  const rng = mulberry32(1);
-  const cats = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'];
   const now = Date.now();
-  const makeBatches = (run: number): string[] => {
-    const out: string[] = [];
-    for (let b = 0; b < total / batchSize; b++) {
-      const lines: string[] = [];
-      for (let i = 0; i < batchSize; i++) {
-        const features: Record<string, number | string> = {};
-        for (let f = 0; f < 10; f++) features[`n${f}`] = Math.round(rng.next() * 1000 * (f + 1)) / 10;
-        for (let f = 0; f < 5; f++) features[`c${f}`] = cats[Math.floor(rng.next() * cats.length)] as string;
-        lines.push(JSON.stringify({
-          model: 'bench', version: '1.0.0', requestId: `r${run}-${b}-${i}`, time: new Date(now - 300_000 + ((b * batchSize + i) % 240_000)).toISOString(),
-          features, score: rng.next(), latencyMs: rng.next() * 20, groups: { sex: i % 2 ? 'F' : 'M' },
-        }));
-      }
-      out.push(lines.join('\n'));
-    }
-    return out;
-  };
+  const makeRun = (run: number) => makeBatches(total, batchSize, now, `r${run}-`);
   let warned = false;
   const post = async (body: string): Promise<number> => {
     posted++;
@@ -103,8 +85,8 @@ try {
     return (performance.now() - t) / 1000;
   };
 
-  await send(makeBatches(0)); // warm-up: JIT, the ingest worker, the first windows
-  const batches = makeBatches(1);
+  await send(makeRun(0)); // warm-up: JIT, the ingest worker, the first windows
+  const batches = makeRun(1);
   const bytes = batches.reduce((s, b) => s + b.length, 0);
   anchor(batches);
   const loadBefore = loadavg();
