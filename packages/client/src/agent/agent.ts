@@ -21,6 +21,9 @@ export interface AgentStatus {
 
 const key = (model: string, version: string) => `${model}@${version}`;
 
+/** Abort reason of a long-poll dropped to ask again from a newer etag (not an error). */
+const REPOLL = Symbol('repoll');
+
 /**
  * The agent that runs inside a service or app: it heartbeats, pulls and verifies the versions its
  * channels need, loads them through `loader`, and serves each request with the table in force at
@@ -32,9 +35,6 @@ const key = (model: string, version: string) => `${model}@${version}`;
  * await agent.start();
  * const scores = await agent.run('fraud', { input: tensor }, { unit: userId });
  */
-/** Abort reason of a long-poll dropped to ask again from a newer etag (not an error). */
-const REPOLL = Symbol('repoll');
-
 export function createAgent<H = unknown, I = unknown, O = unknown>(opts: AgentOptions<H, I, O>) {
   const now = opts.now ?? (() => Date.now());
   const drainBlocks = opts.drainBlocks ?? 2;
