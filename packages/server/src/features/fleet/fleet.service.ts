@@ -43,15 +43,17 @@ export function createFleetService(deps: FleetDeps) {
   /** What each channel's nodes should know (desired-cache.ts); dropped on any change this process makes. */
   const desiredCache = createDesiredCache({
     read: (model, channel) => readChannel(model, channel),
-    onChanged: (k) => {
-      answers.invalidate();
-      watch.notify(k);
-    },
+    onChanged: (k) => announce(k),
     log: (msg, err) => console.error(msg, err),
   });
   /** Heartbeat answers built from it, shared by nodes with the same report (heartbeat-answer.ts). */
   const answers = createAnswerCache();
   const watch = createDesiredWatch({ max: options.maxLongPolls });
+  /** A channel's tables changed: answers built from the old ones go, and its long-polls wake. */
+  const announce = (k: string) => {
+    answers.invalidate();
+    watch.notify(k);
+  };
   /** Channels with registered nodes (refreshed each tick; guards cannot query inside the channel transaction). */
   const subscribed = new Set<string>();
   const controller = createFleetController({
@@ -64,8 +66,7 @@ export function createFleetService(deps: FleetDeps) {
     options,
     changed: (m, c) => {
       desiredCache.drop(chKey(m, c));
-      answers.invalidate();
-      watch.notify(chKey(m, c));
+      announce(chKey(m, c));
     },
   });
 
@@ -240,9 +241,7 @@ export function createFleetService(deps: FleetDeps) {
     const block = await deps.chain.currentBlock();
     for (const k of keys) {
       const [model, channel] = k.split('\u0000') as [string, string];
-      if (!(await desiredCache.refresh(model, channel, block))) continue;
-      answers.invalidate();
-      watch.notify(k);
+      if (await desiredCache.refresh(model, channel, block)) announce(k);
     }
   }
   const ensurePoller = () => {

@@ -1,4 +1,4 @@
-import { sql, type QueryExecutorProvider } from 'kysely';
+import { sql, type QueryExecutorProvider, type RawBuilder } from 'kysely';
 import { toJson } from '../../lib/json-cols.ts';
 import type { HeartbeatInput, InstalledVersion } from './fleet.types.ts';
 
@@ -46,11 +46,7 @@ export function nodeBatchSql(postgres: boolean) {
 
   /** Liveness touches as one UPDATE … FROM, RETURNING the ids it matched (the others missed). */
   async function touch(trx: QueryExecutorProvider, touches: TouchOp[]): Promise<string[]> {
-    const r = await sql<{ id: string }>`
-      update nodes set last_seen_at = v.at, last_block = v.b, health = v.h, app_version = v.a, profile = v.p, telemetry = v.t
-      from ${rows(postgres, touchDoc(touches), TOUCH_COLS)}
-      where nodes.id = v.id and nodes.report_key = v.k
-      returning nodes.id`.execute(trx);
+    const r = await sql<{ id: string }>`${touchUpdate(rows(postgres, touchDoc(touches), TOUCH_COLS))}`.execute(trx);
     return r.rows.map((x) => x.id);
   }
 
@@ -60,11 +56,7 @@ export function nodeBatchSql(postgres: boolean) {
    * (the writer keeps the newest).
    */
   async function record(trx: QueryExecutorProvider, records: RecordOp[]): Promise<void> {
-    // `where true`: SQLite's parser needs it to read ON CONFLICT after INSERT … SELECT.
-    await sql`
-      insert into nodes (id, token_id, token_name, profile, app_version, health, installed, telemetry, flagged, first_seen_at, last_seen_at, last_block, report_key)
-      select v.id, v.tid, v.tn, v.p, v.a, v.h, v.i, v.t, v.f, v.at, v.at, v.b, v.k from ${rows(postgres, nodeDoc(records), NODE_COLS)} where true
-      on conflict (id) do update set ${sql.raw(UPSERT_SET)}`.execute(trx);
+    await nodesUpsert(rows(postgres, nodeDoc(records), NODE_COLS)).execute(trx);
 
     const moved = records.filter((op) => !sameChannels(op.prevChannels, op.hb.channels));
     if (moved.length > 0) {
@@ -89,16 +81,8 @@ export function nodeBatchSql(postgres: boolean) {
     const moved = records.filter((op) => !sameChannels(op.prevChannels, op.hb.channels));
     const r = await sql<{ id: string }>`
       with
-        t as (
-          update nodes set last_seen_at = v.at, last_block = v.b, health = v.h, app_version = v.a, profile = v.p, telemetry = v.t
-          from ${rows(true, touchDoc(touches), TOUCH_COLS)}
-          where nodes.id = v.id and nodes.report_key = v.k
-          returning nodes.id),
-        n as (
-          insert into nodes (id, token_id, token_name, profile, app_version, health, installed, telemetry, flagged, first_seen_at, last_seen_at, last_block, report_key)
-          select v.id, v.tid, v.tn, v.p, v.a, v.h, v.i, v.t, v.f, v.at, v.at, v.b, v.k from ${rows(true, nodeDoc(records), NODE_COLS)}
-          on conflict (id) do update set ${sql.raw(UPSERT_SET)}
-          returning 1),
+        t as (${touchUpdate(rows(true, touchDoc(touches), TOUCH_COLS))}),
+        n as (${nodesUpsert(rows(true, nodeDoc(records), NODE_COLS))} returning 1),
         pairs as (select v.n, v.m, v.c from ${rows(true, pairsDoc(moved), PAIR_COLS)}),
         cd as (
           delete from node_channels nc where ${nodeIdIn('nc.node_id', moved.map((op) => op.id))}
@@ -119,6 +103,19 @@ export function nodeBatchSql(postgres: boolean) {
 }
 
 const UPSERT_SET = ['token_id', 'token_name', 'profile', 'app_version', 'health', 'installed', 'telemetry', 'flagged', 'last_seen_at', 'last_block', 'report_key'].map((c) => `${c} = excluded.${c}`).join(', ');
+
+/** Liveness touches from `from` (TOUCH_COLS), applied only where the report key still matches; returns the ids it matched. */
+const touchUpdate = (from: RawBuilder<unknown>) => sql`
+  update nodes set last_seen_at = v.at, last_block = v.b, health = v.h, app_version = v.a, profile = v.p, telemetry = v.t
+  from ${from}
+  where nodes.id = v.id and nodes.report_key = v.k
+  returning nodes.id`;
+
+/** Full reports from `from` (NODE_COLS) upserted into nodes. `where true`: SQLite's parser needs it to read ON CONFLICT after INSERT … SELECT. */
+const nodesUpsert = (from: RawBuilder<unknown>) => sql`
+  insert into nodes (id, token_id, token_name, profile, app_version, health, installed, telemetry, flagged, first_seen_at, last_seen_at, last_block, report_key)
+  select v.id, v.tid, v.tn, v.p, v.a, v.h, v.i, v.t, v.f, v.at, v.at, v.b, v.k from ${from} where true
+  on conflict (id) do update set ${sql.raw(UPSERT_SET)}`;
 
 const touchDoc = (touches: TouchOp[]) =>
   JSON.stringify(touches.map((op) => ({ id: op.id, k: op.reportKey, at: op.at, b: op.block, h: op.hb.health, a: op.hb.appVersion, p: toJson(op.hb.profile), t: toJson(op.hb.telemetry ?? []) })));
