@@ -2,7 +2,7 @@
 // Runs the CLI bundle when it is up to date with the sources (fast start, no TypeScript loader),
 // else the TypeScript sources through tsx (resolved from this file, not from the caller's cwd).
 import { fileURLToPath } from 'node:url';
-import { bundleIsFresh } from './bundle-freshness.mjs';
+import { bundleIsFresh } from '../../../scripts/bundle-freshness.mjs';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const bundle = here('../dist/steward.mjs');

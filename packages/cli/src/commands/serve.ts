@@ -45,14 +45,11 @@ export function registerServeCommand(program: Command, app: App): void {
         // commander defaults `auth` to true because of --no-auth; pass it only when typed, so STEWARD_AUTH works.
         auth: cmd.getOptionValueSource('auth') === 'cli' ? o.auth : undefined,
       };
-      const spec = '@steward/server'; // a variable keeps the server out of the CLI's type graph
-      // The server runs from its TypeScript sources; the CLI bundle starts without the loader.
-      const g = globalThis as { __stewardTypeScriptLoader?: boolean };
-      if (!g.__stewardTypeScriptLoader) {
-        (await import('tsx/esm/api')).register();
-        g.__stewardTypeScriptLoader = true;
-      }
-      const server = (await import(spec)) as { startServer: (o: ServeOptions, env: Record<string, string | undefined>) => Promise<{ close(): Promise<void> }> };
+      // The server's bundle while it is fresh, else its TypeScript sources (packages/server/bin/load.mjs).
+      const spec = '@steward/server/load'; // a variable keeps the server out of the CLI's type graph
+      const { loadServer } = (await import(spec)) as { loadServer: () => Promise<{ from: 'bundle' | 'sources'; server: { startServer: (o: ServeOptions, env: Record<string, string | undefined>) => Promise<{ close(): Promise<void> }> } }> };
+      const { server, from } = await loadServer();
+      if (from === 'sources' && app.io.env.STEWARD_SERVER_SOURCES !== '1') app.note('steward: server bundle missing or older than the sources; running the TypeScript sources (npm run build:server makes it)');
       const running = await server.startServer(opts, { ...app.io.env, STEWARD_DATA: resolveData(app) });
       // Ctrl-C / SIGTERM: stop accepting, flush monitoring windows, close the database, then exit.
       let stopping = false;

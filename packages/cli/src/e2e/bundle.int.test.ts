@@ -1,5 +1,6 @@
-// The CLI bundle (scripts/build-bundle.mjs) that bin/steward.js runs when it is fresh: built into a
-// temporary file here, then `serve`, a push, a pull and a verify go through it, as after `npm install`.
+// The CLI bundle (scripts/build-bundle.mjs) that bin/steward.js runs when it is fresh, and the
+// server bundle `steward serve` loads (packages/server/scripts/build-bundle.mjs): both built into
+// temporary files here, then `serve`, a push, a pull and a verify go through them, as after `npm install`.
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,9 +9,10 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnServe } from '../testing/serve-process.ts';
-import { bundleIsFresh } from '../../bin/bundle-freshness.mjs';
+import { bundleIsFresh } from '../../../../scripts/bundle-freshness.mjs';
 
 const script = fileURLToPath(new URL('../../scripts/build-bundle.mjs', import.meta.url));
+const serverScript = fileURLToPath(new URL('../../../server/scripts/build-bundle.mjs', import.meta.url));
 const run = promisify(execFile);
 const dir = mkdtempSync(join(tmpdir(), 'steward-bundle-'));
 // Inside the package (dist/ is ignored by git) so its third-party imports resolve from node_modules.
@@ -18,6 +20,11 @@ const distDir = fileURLToPath(new URL('../../dist/', import.meta.url));
 mkdirSync(distDir, { recursive: true });
 const bundleDir = mkdtempSync(join(distDir, 'test-'));
 const bundle = join(bundleDir, 'steward.mjs');
+const serverDistDir = fileURLToPath(new URL('../../../server/dist/', import.meta.url));
+mkdirSync(serverDistDir, { recursive: true });
+const serverBundleDir = mkdtempSync(join(serverDistDir, 'test-'));
+const serverBundle = join(serverBundleDir, 'server.mjs');
+let serveStderr: () => string = () => '';
 let url = '';
 let server: ReturnType<typeof spawn> | undefined;
 
@@ -33,18 +40,22 @@ async function steward(args: string[]): Promise<{ code: number; stdout: string; 
 
 beforeAll(async () => {
   execFileSync(process.execPath, [script, bundle]);
-  const started = await spawnServe(bundle, dir);
+  execFileSync(process.execPath, [serverScript, serverBundle]);
+  const started = await spawnServe(bundle, dir, { ...process.env, STEWARD_DATA: '', STEWARD_SERVER_BUNDLE: serverBundle, STEWARD_SERVER_SOURCES: '' });
   server = started.child;
   url = started.url;
+  serveStderr = started.stderr;
 }, 120_000);
 afterAll(() => {
   server?.kill('SIGKILL');
   rmSync(dir, { recursive: true, force: true });
   rmSync(bundleDir, { recursive: true, force: true });
+  rmSync(serverBundleDir, { recursive: true, force: true });
 });
 
 describe('the CLI bundle', () => {
-  it('serves, pushes, pulls and verifies without the TypeScript loader in the CLI', async () => {
+  it('serves, pushes, pulls and verifies without the TypeScript loader in the CLI or the server', async () => {
+    expect(serveStderr()).not.toContain('TypeScript sources');
     expect((await steward(['--version'])).stdout).toBe(JSON.parse(readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8')).version + '\n');
     writeFileSync(join(dir, 'model.bin'), Buffer.alloc(300_000, 7));
     expect((await steward(['model', 'create', 'tiny'])).code).toBe(0);

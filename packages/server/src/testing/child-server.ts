@@ -2,20 +2,24 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-const script = fileURLToPath(new URL('./serve-child.ts', import.meta.url));
+const script = fileURLToPath(new URL('./serve-child.mjs', import.meta.url));
 
-/** A server in its own process, so a test can SIGKILL it mid-request and start it again on the same data. */
-export async function spawnServer(dataDir: string, db?: string): Promise<{ url: string; token: string; proc: ChildProcess; kill: () => Promise<void> }> {
-  const proc = spawn(process.execPath, ['--import', 'tsx', script, dataDir, ...(db ? [db] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+/**
+ * A server in its own process, so a test can SIGKILL it mid-request and start it again on the same
+ * data. It runs what `steward serve` runs: the server bundle while fresh, else the sources.
+ */
+export async function spawnServer(dataDir: string, db?: string): Promise<{ url: string; token: string; from: 'bundle' | 'sources'; proc: ChildProcess; kill: () => Promise<void> }> {
+  const proc = spawn(process.execPath, [script, dataDir, ...(db ? [db] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     const rl = createInterface({ input: proc.stdout! });
     rl.once('line', resolve);
     proc.once('exit', (code) => reject(new Error(`server exited early with ${code}`)));
   });
-  const { url, token } = JSON.parse(line) as { url: string; token: string };
+  const { url, token, from } = JSON.parse(line) as { url: string; token: string; from: 'bundle' | 'sources' };
   return {
     url,
     token,
+    from,
     proc,
     kill: () =>
       new Promise<void>((resolve) => {

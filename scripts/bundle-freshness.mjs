@@ -1,4 +1,4 @@
-// Whether the CLI bundle (scripts/build-bundle.mjs) still matches the sources: it must be newer
+// Whether a bundle (scripts/bundle-sources.mjs) still matches the sources: it must be newer
 // than every file under the source trees it was built from. Statting them costs a few ms; a stale
 // bundle would silently run old code after an edit, so the check runs on every start.
 import { readdirSync, statSync } from 'node:fs';
