@@ -43,6 +43,7 @@ try {
   rmSync(join(dir, 'copy.bin'));
 
   const server = await spawnServer(join(dir, 'server'));
+  console.log(`server process runs from its ${server.from} (npm run build makes the bundle)`);
   try {
     const client = new StewardClient({ url: server.url, token: server.token });
     await client.models.create({ name: 'bench' });

@@ -96,6 +96,7 @@ async function seriesCases(dir: string, mib: number, ingestOnly: boolean): Promi
   }
 
   const server = await spawnServer(join(dir, 'server'));
+  console.log(`server process runs from its ${server.from} (npm run build makes the bundle)`);
   try {
     const client = new StewardClient({ url: server.url, token: server.token });
     await client.models.create({ name: 'bench' });
@@ -159,6 +160,7 @@ async function memoryCase(dir: string, bigMiB: number): Promise<void> {
   const big = join(dir, 'big.bin');
   sh('sh', ['-c', `head -c ${bigMiB * MiB} /dev/urandom > "${big}"`], { timeoutS: 900 });
   const memServer = await spawnServer(join(dir, 'mem-server'));
+  console.log(`memory case: server process runs from its ${memServer.from}`);
   try {
     await new StewardClient({ url: memServer.url, token: memServer.token }).models.create({ name: 'mem' });
     const pid = memServer.proc.pid!;
