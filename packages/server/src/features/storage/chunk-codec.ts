@@ -5,7 +5,9 @@ import { Compressor, Decompressor } from 'zstd-napi';
 
 // The raw binding decodes into a caller's buffer (the Decompressor class always allocates). It is
 // CommonJS that Node's ESM loader cannot see named exports in, hence require.
-const { DCtx } = createRequire(import.meta.url)('zstd-napi/binding.js') as typeof import('zstd-napi/binding.js');
+// The same goes for compressing into a reused buffer (the Compressor class allocates a fresh
+// output per call, so every probe of a raw chunk made 8 KiB of garbage).
+const { CCtx, CParameter, compressBound, DCtx } = createRequire(import.meta.url)('zstd-napi/binding.js') as typeof import('zstd-napi/binding.js');
 
 /**
  * How a chunk is stored (column `chunks.compression`), and for raw chunks why, so that fetch
@@ -52,13 +54,23 @@ const compressor = new Compressor();
 compressor.setParameters({ compressionLevel: LEVEL });
 const storeCompressor = new Compressor();
 storeCompressor.setParameters({ compressionLevel: STORE_LEVEL });
+/** encodeChunk's context and output buffer (a push judges and compresses every new chunk through them). */
+const storeCctx = new CCtx();
+storeCctx.setParameter(CParameter.compressionLevel, STORE_LEVEL);
+let storeOut = Buffer.allocUnsafeSlow(compressBound(256 * 1024));
+/** zstd (STORE_LEVEL) of `raw` as a view of storeOut, valid until the next call. */
+function storeCompress(raw: Uint8Array): Buffer {
+  const bound = compressBound(raw.length);
+  if (storeOut.length < bound) storeOut = Buffer.allocUnsafeSlow(bound);
+  return storeOut.subarray(0, storeCctx.compress2(storeOut, raw));
+}
 const decompressor = new Decompressor();
 const dctx = new DCtx();
 const compress = (b: Uint8Array) => compressor.compress(b);
 
 /** zstd output / input of the probe slices of a (large) chunk; undefined for chunks too small to probe. */
-function probeRatio(raw: Uint8Array, by: Compressor = compressor): number | undefined {
-  return raw.length > PROBE_MIN ? by.compress(probe(raw)).length / (SLICE * SLICES) : undefined;
+function probeRatio(raw: Uint8Array): number | undefined {
+  return raw.length > PROBE_MIN ? compressor.compress(probe(raw)).length / (SLICE * SLICES) : undefined;
 }
 
 const rawBecause = (ratio: number): Compression => (ratio > INCOMPRESSIBLE_ABOVE ? 'raw-incompressible' : 'raw-low-gain');
@@ -70,11 +82,14 @@ const rawBecause = (ratio: number): Compression => (ratio > INCOMPRESSIBLE_ABOVE
  */
 export function encodeChunk(raw: Uint8Array): { bytes: Uint8Array; compression: Compression } {
   if (raw.length < 64) return { bytes: raw, compression: 'raw-incompressible' };
-  const guess = probeRatio(raw, storeCompressor);
-  if (guess !== undefined && guess > STORE_ZSTD_AT_MOST) return { bytes: raw, compression: rawBecause(guess) };
-  const z = storeCompressor.compress(raw);
+  if (raw.length > PROBE_MIN) {
+    const guess = storeCompress(probe(raw)).length / (SLICE * SLICES);
+    if (guess > STORE_ZSTD_AT_MOST) return { bytes: raw, compression: rawBecause(guess) };
+  }
+  const z = storeCompress(raw);
   const ratio = z.length / raw.length;
-  return ratio <= STORE_ZSTD_AT_MOST ? { bytes: z, compression: 'zstd' } : { bytes: raw, compression: rawBecause(ratio) };
+  // Only a kept result is copied out of the shared output buffer, at its exact size.
+  return ratio <= STORE_ZSTD_AT_MOST ? { bytes: Buffer.from(z), compression: 'zstd' } : { bytes: raw, compression: rawBecause(ratio) };
 }
 
 /** Inverse of encodeChunk; throws if the stored bytes do not decode to `rawLength` bytes. */
