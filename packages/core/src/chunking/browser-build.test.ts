@@ -10,11 +10,15 @@ import { seededBytes } from './seeded-bytes.ts';
  * Stand-in for a real browser test (to be replaced by a Playwright run once the browser harness
  * exists): bundle the chunking module for `platform: 'browser'` (esbuild refuses node: built-ins
  * there) and run the bundle in a fresh `node:vm` context, which has only ECMAScript globals: no
- * process, Buffer, require, TextEncoder or crypto. Same input must give the same boundaries.
+ * process, Buffer, require, TextEncoder or crypto. Same input must give the same boundaries, with
+ * the WebAssembly gear scan and, in a realm without WebAssembly (or a page whose CSP refuses it),
+ * with the JS loop it falls back to.
  */
 async function bundleForBrowser(): Promise<string> {
   const entry = `
     import { chunkBuffer, createChunker, seededBytes } from './index.ts';
+    import { gearScanEngine } from './gear-scan.ts';
+    globalThis.engine = gearScanEngine;
     globalThis.chunkSeeded = (length, seed) =>
       JSON.stringify(chunkBuffer(seededBytes(length, seed)).map((c) => c.offset));
     globalThis.chunkStreamed = (length, seed, piece) => {
@@ -38,7 +42,10 @@ async function bundleForBrowser(): Promise<string> {
 }
 
 describe('browser build equivalence (node:vm stand-in)', () => {
-  it('a browser bundle in a bare JS realm yields the same boundaries as Node', async () => {
+  it.each([
+    ['WebAssembly', 'wasm'],
+    ['no WebAssembly', 'js'],
+  ])('a browser bundle in a bare JS realm (%s) yields the same boundaries as Node', async (_, engine) => {
     const code = await bundleForBrowser();
     expect(code).not.toMatch(/\brequire\(|node:/);
     const realm = vm.createContext({});
@@ -48,7 +55,9 @@ describe('browser build equivalence (node:vm stand-in)', () => {
       'undefined',
       'undefined',
     ]);
+    if (engine === 'js') vm.runInContext('delete globalThis.WebAssembly', realm);
     vm.runInContext(code, realm);
+    expect(vm.runInContext('engine()', realm)).toBe(engine);
     const run = (expr: string): number[] => JSON.parse(vm.runInContext(expr, realm) as string) as number[];
 
     expect(run(`chunkSeeded(${golden.length}, ${golden.seed})`)).toEqual(golden.offsets);

@@ -1,4 +1,5 @@
 import { GEAR } from './gear-table.ts';
+import { gearScan, type GearScan, type GearState } from './gear-scan.ts';
 import { GEAR_WINDOW, resolveChunkerParams, type ChunkerOptions } from './chunker-options.ts';
 
 /** A chunk as a byte range of the whole stream (absolute offset, not relative to a push). */
@@ -19,27 +20,8 @@ export interface Chunker {
   finish(): ChunkBoundary[];
 }
 
-/**
- * Gear-hash the bytes in [from, to) and stop after the first byte whose hash passes
- * `(h & mask) === 0`. Returns the index just past that byte, or -1 if none did; the hash is left
- * in `state.h`. Kept small and monomorphic: this loop is the chunker's whole cost.
- */
-function scan(bytes: Uint8Array, from: number, to: number, mask: number, state: { h: number }): number {
-  const gear = GEAR;
-  let h = state.h;
-  for (let i = from; i < to; i++) {
-    h = ((h << 1) + gear[bytes[i]!]!) | 0;
-    if ((h & mask) === 0) {
-      state.h = h;
-      return i + 1;
-    }
-  }
-  state.h = h;
-  return -1;
-}
-
 /** Gear-hash [from, to) without testing for a cut. */
-function warm(bytes: Uint8Array, from: number, to: number, state: { h: number }): void {
+function warm(bytes: Uint8Array, from: number, to: number, state: GearState): void {
   let h = state.h;
   for (let i = from; i < to; i++) h = ((h << 1) + GEAR[bytes[i]!]!) | 0;
   state.h = h;
@@ -49,16 +31,22 @@ function warm(bytes: Uint8Array, from: number, to: number, state: { h: number })
  * FastCDC-style chunker (Xia et al., USENIX ATC 2016, and the 2020 TPDS follow-up): gear rolling
  * hash, cut-point skipping below `minSize`, normalised chunking level 2 (harder mask before
  * `avgSize`, easier after), forced cut at `maxSize`. Hashing starts `GEAR_WINDOW` bytes before
- * the first allowed cut so every cut test sees a full window.
+ * the first allowed cut so every cut test sees a full window. The hashing loop runs in
+ * WebAssembly where it loads (gear-scan.ts), else in JS: the same boundaries either way.
  *
  * @example
  * const chunker = createChunker();
  * const chunks = [...chunker.push(piece1), ...chunker.push(piece2), ...chunker.finish()];
  */
 export function createChunker(opts?: ChunkerOptions): Chunker {
+  return createChunkerWith(gearScan(), opts);
+}
+
+/** `createChunker` with a given scan loop (benchmarks compare the JS and WebAssembly ones). */
+export function createChunkerWith(scan: GearScan, opts?: ChunkerOptions): Chunker {
   const { minSize, avgSize, maxSize, maskSmall, maskLarge } = resolveChunkerParams(opts);
   const hashFrom = minSize - GEAR_WINDOW; // chunk-relative index of the first hashed byte
-  const state = { h: 0 };
+  const state: GearState = { h: 0 };
   let chunkStart = 0; // absolute offset of the current chunk
   let consumed = 0; // absolute offset of the next byte
   let finished = false;
