@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import { assertSha256, ConflictError, DigestMismatchError, NotFoundError } from '@steward/core';
@@ -98,9 +97,7 @@ export function createBlobService(deps: BlobServiceDeps) {
       const chunks: RecipeChunk[] = ids.map((id) => ({ id, size: where.get(id)!.raw_length }));
       const total = chunks.reduce((s, c) => s + c.size, 0);
       if (total !== size) throw new DigestMismatchError(`chunks add up to ${total} bytes, recipe says ${size}`, { expected: size, actual: total });
-      const h = createHash('sha256');
-      await hashChunks(db, objects, ids, where, h);
-      const got = h.digest('hex');
+      const got = await hashChunks(db, objects, ids, where);
       if (got !== sha256) throw new DigestMismatchError(`chunks hash to ${got}, expected ${sha256}`, { expected: sha256, actual: got });
       const { created } = await commitRecipe(db, sha256, size, chunks, now());
       return { sha256, size, created };

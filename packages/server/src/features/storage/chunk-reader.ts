@@ -1,11 +1,11 @@
-import type { Hash } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { ConflictError, isStewardError } from '@steward/core';
 import type { ObjectStore } from '../../storage/object-store.ts';
 import { decodeChunk, decodeChunkInto } from './chunk-codec.ts';
 import { locate, type ChunkLocation } from './chunk-index.ts';
-import { MAX_CHUNK } from './chunker.ts';
 import { packKey } from './pack-key.ts';
 import type { Lease, RunBuffers } from './run-buffers.ts';
+import { Sha256Job } from './sha256-worker.ts';
 import type { StorageDb } from './storage.tables.ts';
 
 /** One getRange covers at most this many stored bytes (memory bound per reader). */
@@ -177,58 +177,70 @@ async function readRunLent(db: StorageDb, objects: ObjectStore, run: ChunkLocati
   }
 }
 
+/** Files smaller than this are hashed on the calling thread (no worker round trips). */
+const HASH_ON_WORKER_FROM = 4 * 1024 * 1024;
+
 /**
- * Feeds the raw bytes of `ids`, in order, to `hash` (the digest check before a recipe commits).
- * With a store that reads into a buffer (filesystem), every run is read into one of two reused
- * buffers (the next run is read while this one is hashed): reading a 4 GiB file back through fresh
- * 8 MiB buffers left ~100 MiB of them waiting for GC. A run GC moved meanwhile is re-read the
- * usual way; it is hashed only once it was read whole, so nothing is hashed twice.
+ * SHA-256 (hex) of the raw bytes of `ids`, in order: the digest check before a recipe commits.
+ * With a store that reads into a buffer (filesystem), runs are read into a few reused 8 MiB
+ * buffers that go to a worker thread to be hashed, while this thread reads (and decodes) the next
+ * runs: hashing a 256 MiB file takes ~150 ms of SHA-256 alone, and on this thread the reads and
+ * zstd decoding waited for it. A run GC moved meanwhile is re-read the usual way; it is hashed only
+ * once it was read whole, so nothing is hashed twice.
  */
-export async function hashChunks(db: StorageDb, objects: ObjectStore, ids: readonly string[], where: Map<string, ChunkLocation>, hash: Hash): Promise<void> {
+export async function hashChunks(db: StorageDb, objects: ObjectStore, ids: readonly string[], where: Map<string, ChunkLocation>): Promise<string> {
   const readInto = objects.readInto?.bind(objects);
-  if (!readInto) {
-    for await (const c of readChunks(db, objects, ids, where)) hash.update(c.bytes);
-    return;
+  const raw = ids.reduce((n, id) => n + (where.get(id)?.raw_length ?? 0), 0);
+  if (!readInto || raw < HASH_ON_WORKER_FROM) {
+    const h = createHash('sha256');
+    for await (const c of readChunks(db, objects, ids, where)) h.update(c.bytes);
+    return h.digest('hex');
   }
-  const all = runs(locationsOf(ids, where));
-  const bufs = [Buffer.allocUnsafe(MAX_RUN), Buffer.allocUnsafe(MAX_RUN)];
-  const read = async (r: number): Promise<StoredChunk[]> => {
-    const run = all[r]!;
-    const buf = bufs[r % 2]!.subarray(0, runLength(run));
-    try {
-      await readInto(packKey(run[0]!.pack_id), run[0]!.pack_offset, buf);
-    } catch (err) {
-      if (!isMoved(err)) throw err;
-      return readRunRetrying(db, objects, run, false);
-    }
-    return storedChunks(run, buf);
-  };
-  // Compressed chunks are decoded into one scratch buffer just before hashing, not a fresh buffer each.
-  const scratch = Buffer.allocUnsafe(MAX_CHUNK);
-  let next = all.length ? read(0) : null;
-  for (let r = 0; r < all.length; r++) {
-    const bytes = await next!;
-    // Start the next read only now: it writes into the other buffer, which run r - 1 no longer uses.
-    next = r + 1 < all.length ? read(r + 1) : null;
-    next?.catch(() => undefined); // awaited next round
-    let since = 0;
-    for (const c of bytes) {
-      hash.update(decodeChunkInto(c.bytes, c.compression, c.raw_length, scratch));
-      since += c.raw_length;
-      // Let the event loop run between slices: the next run's read is a chain of fs calls (open,
-      // fstat, read, close), each needing a turn of the loop, and hashing a whole 8 MiB run in one
-      // go left it waiting on the second step: ~100 ms of a 256 MiB recipe was spent waiting for it.
-      if (since >= YIELD_EVERY) {
-        since = 0;
-        await yieldToLoop();
+  const job = new Sha256Job(MAX_RUN);
+  try {
+    // Bytes of runs holding zstd chunks are decoded into `out`, which is sent once full.
+    let out: Buffer | null = null;
+    let outLength = 0;
+    const sendOut = () => {
+      if (out) job.update(out, outLength);
+      out = null;
+      outLength = 0;
+    };
+    for (const run of runs(locationsOf(ids, where))) {
+      const buf = await job.buffer();
+      const length = runLength(run);
+      let chunks: StoredChunk[];
+      let inBuf = true;
+      try {
+        await readInto(packKey(run[0]!.pack_id), run[0]!.pack_offset, buf.subarray(0, length));
+        chunks = storedChunks(run, buf);
+      } catch (err) {
+        job.giveBack(buf);
+        if (!isMoved(err)) throw err;
+        chunks = await readRunRetrying(db, objects, run, false);
+        inBuf = false;
       }
+      if (inBuf && chunks.every((c) => c.compression !== 'zstd')) {
+        // Raw chunks back to back: the stored run is the raw bytes.
+        sendOut();
+        job.update(buf, length);
+        continue;
+      }
+      for (const c of chunks) {
+        if (out && outLength + c.raw_length > out.length) sendOut();
+        out ??= await job.buffer();
+        if (c.compression === 'zstd') decodeChunkInto(c.bytes, c.compression, c.raw_length, out.subarray(outLength));
+        else out.set(decodeChunk(c.bytes, c.compression, c.raw_length), outLength);
+        outLength += c.raw_length;
+      }
+      if (inBuf) job.giveBack(buf);
     }
+    sendOut();
+    return await job.digest();
+  } finally {
+    job.close();
   }
 }
-
-/** Raw bytes hashed between two turns of the event loop (~0.6 ms of SHA-256). */
-const YIELD_EVERY = 1024 * 1024;
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * GC may repack a chunk between our lookup and our read (the old pack is then deleted), possibly

@@ -1,0 +1,161 @@
+import { Worker } from 'node:worker_threads';
+
+/**
+ * The worker: one SHA-256 per job, fed whole buffers that are transferred (not copied) to it and
+ * back. Plain CommonJS evaluated from this string, so it runs the same from sources (tsx), a
+ * bundle or tests, and starts without the parent's loaders (execArgv: []).
+ */
+const SOURCE = `
+const { parentPort } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const hashes = new Map();
+parentPort.on('message', (m) => {
+  if (m.op === 'update') {
+    let h = hashes.get(m.id);
+    if (!h) hashes.set(m.id, (h = createHash('sha256')));
+    h.update(new Uint8Array(m.buf, 0, m.length));
+    parentPort.postMessage({ id: m.id, op: 'back', buf: m.buf }, [m.buf]);
+  } else if (m.op === 'digest') {
+    const h = hashes.get(m.id) || createHash('sha256');
+    hashes.delete(m.id);
+    parentPort.postMessage({ id: m.id, op: 'digest', hex: h.digest('hex') });
+  } else if (m.op === 'drop') {
+    hashes.delete(m.id);
+  }
+});
+`;
+
+type Message = { id: number; op: 'back'; buf: ArrayBuffer } | { id: number; op: 'digest'; hex: string };
+
+interface JobHooks {
+  back(buf: ArrayBuffer): void;
+  digest(hex: string): void;
+  fail(err: Error): void;
+}
+
+let worker: Worker | null = null;
+const jobs = new Map<number, JobHooks>();
+let lastId = 0;
+
+function theWorker(): Worker {
+  if (worker) return worker;
+  const w = new Worker(SOURCE, { eval: true, execArgv: [] });
+  w.unref(); // referenced only while a job runs (see track)
+  w.on('message', (m: Message) => {
+    const j = jobs.get(m.id);
+    // A buffer coming back to a closed job is left to GC.
+    if (m.op === 'back') j?.back(m.buf);
+    else j?.digest(m.hex);
+  });
+  const fail = (err: Error) => {
+    if (worker === w) worker = null;
+    for (const j of jobs.values()) j.fail(err);
+    jobs.clear();
+  };
+  w.on('error', fail);
+  w.on('exit', (code) => fail(new Error(`the SHA-256 worker exited (code ${code})`)));
+  worker = w;
+  return w;
+}
+
+function track(id: number, hooks: JobHooks | null): void {
+  if (hooks) jobs.set(id, hooks);
+  else jobs.delete(id);
+  if (jobs.size === 1 && hooks) worker?.ref();
+  if (jobs.size === 0) worker?.unref();
+}
+
+/**
+ * One SHA-256 computed on a worker thread from buffers of `size` bytes, at most `max` of them out
+ * at once: `buffer()` lends one (waiting for the worker to give one back when all are out), the
+ * caller fills it and hands it to `update`, which moves it to the worker (the caller's Buffer is
+ * then empty). The caller's thread stays free to read and decode the next bytes meanwhile.
+ * Always `close()` the job (also after a failure): it drops the worker's state for it.
+ */
+export class Sha256Job {
+  readonly #id = ++lastId;
+  readonly #free: ArrayBuffer[] = [];
+  /** Buffers lent to the caller and not yet handed back. */
+  readonly #lent = new Set<ArrayBuffer>();
+  readonly #waiting: { resolve: (b: Buffer) => void; reject: (err: Error) => void }[] = [];
+  #made = 0;
+  #failed: Error | null = null;
+  #digest: { resolve: (hex: string) => void; reject: (err: Error) => void } | null = null;
+  #closed = false;
+  readonly #worker: Worker;
+
+  constructor(
+    readonly size: number,
+    private readonly max = 3,
+  ) {
+    this.#worker = theWorker();
+    track(this.#id, {
+      back: (buf) => this.#return(buf),
+      digest: (hex) => this.#digest?.resolve(hex),
+      fail: (err) => {
+        this.#failed = err;
+        for (const w of this.#waiting.splice(0)) w.reject(err);
+        this.#digest?.reject(err);
+      },
+    });
+  }
+
+  /** A buffer of `size` bytes to fill; yours until given to `update` or `giveBack`. */
+  buffer(): Promise<Buffer> {
+    if (this.#failed) return Promise.reject(this.#failed);
+    let ab = this.#free.pop();
+    if (!ab && this.#made < this.max) {
+      this.#made++;
+      ab = Buffer.allocUnsafeSlow(this.size).buffer as ArrayBuffer;
+    }
+    if (ab) return Promise.resolve(this.#lend(ab));
+    return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }));
+  }
+
+  /** A buffer from `buffer()` that is not to be hashed. */
+  giveBack(buf: Buffer): void {
+    this.#return(this.#unlend(buf));
+  }
+
+  /** Hash the first `length` bytes of `buf` (from `buffer()`), after everything given before. */
+  update(buf: Buffer, length: number): void {
+    if (this.#failed) throw this.#failed;
+    const ab = this.#unlend(buf);
+    this.#worker.postMessage({ id: this.#id, op: 'update', buf: ab, length }, [ab]);
+  }
+
+  #lend(ab: ArrayBuffer): Buffer {
+    this.#lent.add(ab);
+    return Buffer.from(ab);
+  }
+
+  #unlend(buf: Buffer): ArrayBuffer {
+    const ab = buf.buffer as ArrayBuffer;
+    if (!this.#lent.delete(ab)) throw new Error('Sha256Job takes back only buffers lent by buffer(), once');
+    return ab;
+  }
+
+  #return(ab: ArrayBuffer): void {
+    const w = this.#waiting.shift();
+    if (w) w.resolve(this.#lend(ab));
+    else this.#free.push(ab);
+  }
+
+  /** Hex digest of all bytes given to `update`. */
+  digest(): Promise<string> {
+    if (this.#failed) return Promise.reject(this.#failed);
+    return new Promise((resolve, reject) => {
+      this.#digest = { resolve, reject };
+      this.#worker.postMessage({ id: this.#id, op: 'digest' });
+    });
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (!this.#failed) this.#worker.postMessage({ id: this.#id, op: 'drop' });
+    this.#free.length = 0;
+    track(this.#id, null);
+    for (const w of this.#waiting.splice(0)) w.reject(new Error('Sha256Job closed'));
+  }
+}
