@@ -48,6 +48,19 @@ describe('chunkFile', () => {
     );
   });
 
+  it('reads the same with blocking reads (as in the workers) as with async ones', async () => {
+    const bytes = mixed([{ kind: 'rand', len: 2500 * KiB }, { kind: 'zero', len: 300 * KiB }]);
+    const path = join(dir, 'blocking.bin');
+    await writeFile(path, bytes);
+    const whole = { kind: 'scan', path, from: 0, to: bytes.length, final: true, wholeHash: true } as const;
+    const tasks = [whole, { kind: 'scan', path, from: 700 * KiB, to: 2100 * KiB, final: false, wholeHash: false }, { kind: 'sha', path }] as const;
+    for (const task of tasks) expect(await runChunkTask(task, undefined, true)).toEqual(await runChunkTask(task));
+    const r = await runChunkTask(whole, undefined, true);
+    expect(r.chunks).toEqual(reference(bytes));
+    expect(r.sha256).toBe(createHash('sha256').update(bytes).digest('hex'));
+    await expect(runChunkTask({ kind: 'sha', path: join(dir, 'missing.bin') }, undefined, true)).rejects.toThrow(/ENOENT/);
+  });
+
   it('runs on worker threads with the same result', async () => {
     // Bundled plain JavaScript, no TypeScript loader in the workers (the loader-based boot is the
     // fallback), kept in $STEWARD_HOME's cache for the next process (chunk-worker-bundle.test.ts).

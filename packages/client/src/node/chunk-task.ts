@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
-import { scanChunks, type FileChunk } from './chunk-scan.ts';
+import { openPieceReader, scanChunks, type FileChunk } from './chunk-scan.ts';
 
 /**
  * Work items for the chunking pool. `scan` chunks [from, to) as if a chunk started at `from`;
@@ -15,15 +14,19 @@ export interface ChunkTaskResult {
   sha256?: string;
 }
 
-/** Runs one task; `onBytes` gets the bytes processed since the previous call (a delta). */
-export async function runChunkTask(task: ChunkTask, onBytes?: (delta: number) => void): Promise<ChunkTaskResult> {
-  if (task.kind === 'sha') return { chunks: [], sha256: await sha256File(task.path) };
+/**
+ * Runs one task; `onBytes` gets the bytes processed since the previous call (a delta).
+ * `blocking`: read with blocking calls, for a worker thread (see `openPieceReader`).
+ */
+export async function runChunkTask(task: ChunkTask, onBytes?: (delta: number) => void, blocking = false): Promise<ChunkTaskResult> {
+  if (task.kind === 'sha') return { chunks: [], sha256: await sha256File(task.path, blocking) };
   let reported = 0;
   const res = await scanChunks(task.path, {
     from: task.from,
     to: task.to,
     final: task.final,
     wholeHash: task.wholeHash,
+    blocking,
     onBytes: (n) => {
       onBytes?.(n - reported);
       reported = n;
@@ -33,17 +36,17 @@ export async function runChunkTask(task: ChunkTask, onBytes?: (delta: number) =>
 }
 
 /** SHA-256 of a whole file through one reused 1 MiB buffer (a read stream allocates one per piece: GC in a small worker heap). */
-async function sha256File(path: string): Promise<string> {
-  const fh = await open(path, 'r');
+async function sha256File(path: string, blocking: boolean): Promise<string> {
+  const file = await openPieceReader(path, blocking);
   try {
     const hash = createHash('sha256');
     const buf = Buffer.allocUnsafe(1 << 20);
     for (;;) {
-      const { bytesRead } = await fh.read(buf, 0, buf.length, null);
+      const bytesRead = await file.read(buf, buf.length, null);
       if (bytesRead === 0) return hash.digest('hex');
       hash.update(buf.subarray(0, bytesRead));
     }
   } finally {
-    await fh.close();
+    await file.close();
   }
 }

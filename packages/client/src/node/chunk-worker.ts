@@ -3,7 +3,8 @@ import { runChunkTask, type ChunkTask } from './chunk-task.ts';
 
 /**
  * Worker thread body: receives `{ id, task }`, answers `{ id, progress }` while reading (deltas,
- * about every 8 MiB) and finally `{ id, result }` or `{ id, error }`.
+ * about every 8 MiB) and finally `{ id, result }` or `{ id, error }`. The pool gives a worker one
+ * task at a time, so it reads with blocking calls: nothing else waits on this thread.
  */
 const port = parentPort;
 if (!port) throw new Error('chunk-worker.ts must run in a worker thread');
@@ -15,7 +16,7 @@ port.on('message', (msg: { id: number; task: ChunkTask }) => {
       port.postMessage({ id: msg.id, progress: pending });
       pending = 0;
     }
-  }).then(
+  }, true).then(
     (result) => port.postMessage({ id: msg.id, progress: pending, result }),
     (err: unknown) => port.postMessage({ id: msg.id, error: err instanceof Error ? err.message : String(err) }),
   );
