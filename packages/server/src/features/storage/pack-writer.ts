@@ -3,7 +3,7 @@ import { iso } from '../../lib/context.ts';
 import { encodeChunk } from './chunk-codec.ts';
 import { newPackId, packKey } from './pack-key.ts';
 import type { ChunksTable, StorageDb } from './storage.tables.ts';
-import { batches } from './chunk-index.ts';
+import { batches, relaxedTransaction } from './chunk-index.ts';
 
 export const DEFAULT_PACK_SIZE = 64 * 1024 * 1024;
 
@@ -94,7 +94,8 @@ export async function writePack(deps: Omit<PackWriterDeps, 'packSize'>, parts: U
     yield* parts;
   })(), { expectedSize: size, hash: false }); // each chunk was verified by its id; the pack needs no digest
   const nowIso = iso(at);
-  await deps.db.transaction().execute(async (trx) => {
+  // Relaxed: the object is durable already; rows lost to a power failure leave an orphan pack.
+  await relaxedTransaction(deps.db, async (trx) => {
     await trx.insertInto('packs').values({ id, size, chunk_count: rows.length, created_at: nowIso }).execute();
     for (const part of batches(rows, 200)) {
       await trx
