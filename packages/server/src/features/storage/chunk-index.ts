@@ -11,25 +11,28 @@ export function* batches<T>(items: readonly T[], size = BATCH): Generator<T[]> {
 /**
  * Which of `ids` are stored, refreshing `touched_at` on those that are first. Touch before
  * looking: a chunk GC deletes before our touch is simply reported missing (and stored again);
- * one it would delete after is now too young to be swept.
- */
-export async function touchAndFind(db: StorageDb, ids: readonly string[], nowIso: string): Promise<Set<string>> {
-  return new Set((await touchAndLocate(db, ids, nowIso)).keys());
-}
-
-/**
- * touchAndFind that also returns where each stored chunk is. All touches are one transaction: on
+ * one it would delete after is now too young to be swept. All touches are one transaction: on
  * SQLite (synchronous=FULL) every statement outside one is its own commit and fsync, on the event
  * loop, and a push asks about thousands of ids in rounds of 500. Its commit is relaxed: a touch
  * only matters to a sweep running now, and the recipe commit touches every chunk again durably.
  */
-export async function touchAndLocate(db: StorageDb, ids: readonly string[], nowIso: string): Promise<Map<string, ChunkLocation>> {
+export async function touchAndFind(db: StorageDb, ids: readonly string[], nowIso: string): Promise<Set<string>> {
   const unique = [...new Set(ids)];
-  if (unique.length === 0) return new Map();
-  await relaxedTransaction(db, async (trx) => {
+  if (unique.length === 0) return new Set();
+  await touch(db, unique, nowIso);
+  return storedIds(db, unique);
+}
+
+const touch = (db: StorageDb, unique: string[], nowIso: string) =>
+  relaxedTransaction(db, async (trx) => {
     for (const part of batches(unique)) await trx.updateTable('chunks').set({ touched_at: nowIso }).where('id', 'in', part).execute();
   });
-  return locate(db, unique);
+
+/** Which of `ids` are stored: only the primary key is read (an index-only scan), for callers that need no location. */
+export async function storedIds(db: StorageDb, ids: readonly string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (const part of batches([...new Set(ids)])) for (const r of await db.selectFrom('chunks').select('id').where('id', 'in', part).execute()) out.add(r.id);
+  return out;
 }
 
 export interface ChunkLocation {

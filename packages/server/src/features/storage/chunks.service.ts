@@ -1,7 +1,7 @@
 import { MAX_BATCH_BYTES, MAX_BATCH_FRAMES, NotFoundError, PayloadTooLargeError } from '@steward/core';
 import { iso } from '../../lib/context.ts';
 import type { ObjectStore } from '../../storage/object-store.ts';
-import { locate, touchAndFind } from './chunk-index.ts';
+import { locate, storedIds, touchAndFind } from './chunk-index.ts';
 import { readChunks } from './chunk-reader.ts';
 import { wireChunk } from './chunk-codec.ts';
 import { encodeFrame, encodeWireFrame, parseFrames } from './frames.ts';
@@ -41,7 +41,7 @@ export function createChunkService(deps: { db: StorageDb; objects: ObjectStore; 
       // chunks `missing` called missing, so one stored since was stored after that question and is
       // as young as a touch would make it; the recipe commit touches every chunk again anyway. (A
       // client that uploads without asking may meet 409 chunk_missing at its recipe, and re-sends.)
-      const have = await locate(db, frames.map((f) => f.id));
+      const have = await storedIds(db, frames.map((f) => f.id));
       const writer = createPackWriter({ db, objects, now, packSize: deps.packSize });
       let stored = 0;
       let bytes = 0;
