@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from './chunk-codec.ts';
-import { encodeFrame, parseFrames, readBounded } from './frames.ts';
+import { BodyBuffers, encodeFrame, parseFrames, readBounded } from './frames.ts';
 
 const batch = (chunks: Uint8Array[]) => Buffer.concat(chunks.flatMap((c) => encodeFrame(sha256Hex(c), c)));
 const codeOf = async (fn: () => unknown) => {
@@ -37,6 +37,21 @@ describe('chunk batch frames', () => {
     const head = Buffer.concat(encodeFrame(sha256Hex(good), good)).subarray(0, 36);
     head.writeUInt32BE(256 * 1024 + 1, 32);
     expect(await codeOf(() => parseFrames(head))).toBe('chunk_too_large');
+  });
+
+  it('verifies a body in a shared buffer (hashed on the worker thread) the same way, down to the bad frame', async () => {
+    const chunks = Array.from({ length: 40 }, (_, i) => randomBytes(40_000 + i)); // > 1 MiB: not hashed in place
+    const plain = batch(chunks);
+    const shared = new BodyBuffers().take(plain.length);
+    expect(shared.buffer).toBeInstanceOf(SharedArrayBuffer);
+    plain.copy(shared);
+    const frames = await parseFrames(shared);
+    expect(frames.map((f) => f.id)).toEqual(chunks.map((c) => sha256Hex(c)));
+    expect(frames[7]!.bytes.buffer).toBe(shared.buffer); // in place, not copied
+    const at = 36 * 31 + chunks.slice(0, 30).reduce((n, c) => n + c.length, 0) + 5; // a byte of frame 30's payload
+    shared[at] = shared[at]! ^ 1;
+    const err = await parseFrames(shared).catch((e: unknown) => e as { code: string; details: { id: string } });
+    expect([err?.code, err?.details.id]).toEqual(['chunk_digest_mismatch', sha256Hex(chunks[30]!)]);
   });
 });
 

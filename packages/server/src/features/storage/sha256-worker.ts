@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 
 /**
@@ -21,15 +22,21 @@ parentPort.on('message', (m) => {
     parentPort.postMessage({ id: m.id, op: 'digest', hex: h.digest('hex') });
   } else if (m.op === 'drop') {
     hashes.delete(m.id);
+  } else if (m.op === 'slices') {
+    const bytes = new Uint8Array(m.sab);
+    const hexes = [];
+    for (let i = 0; i < m.at.length; i += 2) hexes.push(createHash('sha256').update(bytes.subarray(m.at[i], m.at[i] + m.at[i + 1])).digest('hex'));
+    parentPort.postMessage({ id: m.id, op: 'slices', hexes });
   }
 });
 `;
 
-type Message = { id: number; op: 'back'; buf: ArrayBuffer } | { id: number; op: 'digest'; hex: string };
+type Message = { id: number; op: 'back'; buf: ArrayBuffer } | { id: number; op: 'digest'; hex: string } | { id: number; op: 'slices'; hexes: string[] };
 
 interface JobHooks {
-  back(buf: ArrayBuffer): void;
-  digest(hex: string): void;
+  back?(buf: ArrayBuffer): void;
+  digest?(hex: string): void;
+  slices?(hexes: string[]): void;
   fail(err: Error): void;
 }
 
@@ -44,8 +51,9 @@ function theWorker(): Worker {
   w.on('message', (m: Message) => {
     const j = jobs.get(m.id);
     // A buffer coming back to a closed job is left to GC.
-    if (m.op === 'back') j?.back(m.buf);
-    else j?.digest(m.hex);
+    if (m.op === 'back') j?.back?.(m.buf);
+    else if (m.op === 'digest') j?.digest?.(m.hex);
+    else j?.slices?.(m.hexes);
   });
   const fail = (err: Error) => {
     if (worker === w) worker = null;
@@ -158,4 +166,42 @@ export class Sha256Job {
     track(this.#id, null);
     for (const w of this.#waiting.splice(0)) w.reject(new Error('Sha256Job closed'));
   }
+}
+
+/** Below this many bytes in all, slices are hashed in place: a round trip to the worker costs more. */
+const SLICES_IN_PLACE = 1 << 20;
+
+/**
+ * The hex SHA-256 of each slice. Slices of one SharedArrayBuffer (an upload batch's body, see
+ * BodyBuffers) are hashed on the worker thread, which reads them where they are: the event loop
+ * meanwhile receives the next batch and stores the previous one, on the core a push's client
+ * leaves idle once it has chunked. Other slices, and small batches, are hashed in place.
+ * The caller must not change the bytes until this settles.
+ */
+export function digestSlices(slices: readonly Uint8Array[]): Promise<string[]> {
+  const sab = slices[0]?.buffer;
+  const total = slices.reduce((n, b) => n + b.length, 0);
+  if (!(sab instanceof SharedArrayBuffer) || total < SLICES_IN_PLACE || slices.some((b) => b.buffer !== sab)) {
+    return Promise.resolve(slices.map((b) => createHash('sha256').update(b).digest('hex')));
+  }
+  const at = new Float64Array(slices.length * 2);
+  slices.forEach((b, i) => {
+    at[2 * i] = b.byteOffset;
+    at[2 * i + 1] = b.length;
+  });
+  const id = ++lastId;
+  return new Promise((resolve, reject) => {
+    const w = theWorker();
+    track(id, {
+      slices: (hexes) => {
+        track(id, null);
+        resolve(hexes);
+      },
+      fail: (err) => {
+        track(id, null);
+        reject(err);
+      },
+    });
+    w.postMessage({ id, op: 'slices', sab, at });
+  });
 }
