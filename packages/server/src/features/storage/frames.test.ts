@@ -50,7 +50,10 @@ describe('chunk batch frames', () => {
     expect(frames[7]!.bytes.buffer).toBe(shared.buffer); // in place, not copied
     const at = 36 * 31 + chunks.slice(0, 30).reduce((n, c) => n + c.length, 0) + 5; // a byte of frame 30's payload
     shared[at] = shared[at]! ^ 1;
-    const err = await parseFrames(shared).catch((e: unknown) => e as { code: string; details: { id: string } });
+    const err = await parseFrames(shared).then(
+      () => null,
+      (e: unknown) => e as { code: string; details: { id: string } },
+    );
     expect([err?.code, err?.details.id]).toEqual(['chunk_digest_mismatch', sha256Hex(chunks[30]!)]);
   });
 });
