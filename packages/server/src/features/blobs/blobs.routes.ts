@@ -11,7 +11,7 @@ import type { HttpMetrics } from '../../http/metrics.ts';
 import { requireRole } from '../auth/auth.middleware.ts';
 import type { BlobService } from './blobs.service.ts';
 import { validationError } from '../../http/validation.ts';
-import { readBounded } from '../storage/frames.ts';
+import { readBounded } from '../../http/read-body.ts';
 import { countRejections } from '../storage/rejections.ts';
 
 /** A recipe lists at most ~1M chunks (64 GiB at the 64 KiB average); JSON is bounded accordingly. */

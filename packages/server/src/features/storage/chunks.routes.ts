@@ -9,7 +9,7 @@ import { sendPieces } from '../../http/send-pieces.ts';
 import { requireRole } from '../auth/auth.middleware.ts';
 import { ENCODED_FRAMES_TYPE, InvalidInputError, MAX_BATCH_BYTES, MAX_BATCH_FRAMES } from '@steward/core';
 import { MAX_BASES_PER_ID, type ChunkService } from './chunks.service.ts';
-import { BodyBuffers, readBounded } from './frames.ts';
+import { BodyBuffers, readBounded } from '../../http/read-body.ts';
 import { countRejections } from './rejections.ts';
 const FetchBody = z.strictObject({
   ids: z.array(Sha256Schema).max(MAX_BATCH_FRAMES),

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { sha256Hex } from './chunk-codec.ts';
-import { BodyBuffers, encodeFrame, parseFrames, readBounded } from './frames.ts';
+import { BodyBuffers } from '../../http/read-body.ts';
+import { encodeFrame, parseFrames } from './frames.ts';
 
 const batch = (chunks: Uint8Array[]) => Buffer.concat(chunks.flatMap((c) => encodeFrame(sha256Hex(c), c)));
 const codeOf = async (fn: () => unknown) => {
@@ -55,25 +56,5 @@ describe('chunk batch frames', () => {
       (e: unknown) => e as { code: string; details: { id: string } },
     );
     expect([err?.code, err?.details.id]).toEqual(['chunk_digest_mismatch', sha256Hex(chunks[30]!)]);
-  });
-});
-
-describe('readBounded', () => {
-  async function* pieces(...ps: Buffer[]) {
-    yield* ps;
-  }
-  const a = randomBytes(1000);
-  const b = randomBytes(3000);
-
-  it('reads a body whole, with or without its Content-Length', async () => {
-    expect((await readBounded(pieces(a, b), 10_000, 4000)).equals(Buffer.concat([a, b]))).toBe(true);
-    expect((await readBounded(pieces(a, b), 10_000)).equals(Buffer.concat([a, b]))).toBe(true);
-  });
-
-  it('refuses a body over the limit, or not matching its Content-Length', async () => {
-    await expect(readBounded(pieces(a, b), 3999)).rejects.toMatchObject({ code: 'payload_too_large' });
-    await expect(readBounded(pieces(a, b), 3999, 4000)).rejects.toMatchObject({ code: 'payload_too_large' });
-    await expect(readBounded(pieces(a), 10_000, 4000)).rejects.toMatchObject({ code: 'truncated_batch', status: 400 });
-    await expect(readBounded(pieces(a, b), 10_000, 3500)).rejects.toMatchObject({ code: 'truncated_batch', status: 400 });
   });
 });
