@@ -50,7 +50,7 @@ function hexBytes(hex: string): Uint8Array<ArrayBuffer> {
 }
 
 /**
- * The WebAssembly scan (gear-scan.wat; about 2.5× the JS loop's speed in V8), or null where
+ * The WebAssembly scan (gear-scan.wat; 3.4× the JS loop's speed in V8, bench/chunking.bench.ts), or null where
  * WebAssembly is missing or refused (a page whose CSP lacks 'wasm-unsafe-eval', a realm without
  * it). Compiled synchronously: the module is under 1 KiB, below every browser's limit for that
  * on the main thread. Boundaries are identical to `scanJs` by construction and by test.
