@@ -41,6 +41,14 @@ describe('ChunkCache', () => {
     expect(kept).toEqual([true, false, false, true]);
   });
 
+  it('tells which of many ids are cached (stat calls in batches)', async () => {
+    const cache = new ChunkCache(dir);
+    const all = Array.from({ length: 150 }, (_, i) => Buffer.from(`chunk ${i}`));
+    for (const c of all.filter((_, i) => i % 3 === 0)) await cache.put(id(c), c);
+    const found = await cache.hasMany(all.map(id));
+    expect([...found].sort()).toEqual(all.filter((_, i) => i % 3 === 0).map(id).sort());
+  });
+
   it('concurrent writers of the same chunk leave one whole file and no temp files', async () => {
     const cache = new ChunkCache(dir);
     const c = Buffer.alloc(200_000, 9);

@@ -12,6 +12,10 @@ export function defaultChunkCacheDir(env: Record<string, string | undefined> = p
 }
 
 const ID = /^[0-9a-f]{64}$/;
+/** Background mtime bumps in flight per cache (see read). */
+const TOUCHES_IN_FLIGHT = 32;
+/** stat calls in flight for hasMany and trim. */
+const STATS_IN_FLIGHT = 64;
 
 /**
  * Content-addressed chunk store on local disk: `<dir>/<id[0..2]>/<id>`, one file per chunk.
@@ -30,6 +34,7 @@ const ID = /^[0-9a-f]{64}$/;
 export class ChunkCache {
   readonly dir: string;
   readonly maxBytes: number;
+  readonly #touching = new Set<Promise<void>>();
 
   constructor(dir: string, opts: { maxBytes?: number } = {}) {
     this.dir = dir;
@@ -60,7 +65,11 @@ export class ChunkCache {
     }
   }
 
-  /** The chunk's bytes (verified) and a bumped access time, or null if absent or corrupt. */
+  /**
+   * The chunk's bytes (verified), or null if absent or corrupt. Its mtime (the LRU clock) is bumped
+   * in the background, at most TOUCHES_IN_FLIGHT at once: a pull reads thousands of chunks in a
+   * row, and waiting for each bump doubled the round trips to libuv's pool per chunk.
+   */
   async read(id: string): Promise<Buffer | null> {
     const p = this.pathOf(id);
     const bytes = await readFile(p).catch(() => null);
@@ -69,9 +78,29 @@ export class ChunkCache {
       await rm(p, { force: true });
       return null;
     }
+    if (this.#touching.size >= TOUCHES_IN_FLIGHT) await Promise.race(this.#touching);
     const now = new Date();
-    await utimes(p, now, now).catch(() => undefined); // evicted meanwhile: fine, we have the bytes
+    const touch: Promise<void> = utimes(p, now, now)
+      .catch(() => undefined) // evicted meanwhile: fine, we have the bytes
+      .finally(() => this.#touching.delete(touch));
+    this.#touching.add(touch);
     return bytes;
+  }
+
+  /** Which of `ids` are cached (stat'ed a batch at a time, not one round trip after another). */
+  async hasMany(ids: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (let i = 0; i < ids.length; i += STATS_IN_FLIGHT) {
+      const part = ids.slice(i, i + STATS_IN_FLIGHT);
+      const there = await Promise.all(part.map((id) => this.has(id)));
+      part.forEach((id, k) => there[k] && found.add(id));
+    }
+    return found;
+  }
+
+  /** Resolves once every background mtime bump has finished (tests; trim waits for them too). */
+  async settled(): Promise<void> {
+    await Promise.all(this.#touching);
   }
 
   /**
@@ -110,16 +139,22 @@ export class ChunkCache {
     const files: { path: string; size: number; mtime: number }[] = [];
     const hourAgo = Date.now() - 3600_000;
     let freed = 0;
+    await this.settled(); // a bump still in flight would make a chunk look older than it is
     for (const sub of await readdir(this.dir).catch(() => [] as string[])) {
-      for (const name of await readdir(join(this.dir, sub)).catch(() => [] as string[])) {
-        const path = join(this.dir, sub, name);
-        const st = await stat(path).catch(() => null);
-        if (!st?.isFile()) continue;
-        if (name.endsWith('.tmp')) {
-          if (st.mtimeMs < hourAgo) await rm(path, { force: true });
-          continue;
+      const names = await readdir(join(this.dir, sub)).catch(() => [] as string[]);
+      for (let i = 0; i < names.length; i += STATS_IN_FLIGHT) {
+        const part = names.slice(i, i + STATS_IN_FLIGHT).map((name) => join(this.dir, sub, name));
+        const stats = await Promise.all(part.map((path) => stat(path).catch(() => null)));
+        for (let k = 0; k < part.length; k++) {
+          const st = stats[k];
+          const path = part[k]!;
+          if (!st?.isFile()) continue;
+          if (path.endsWith('.tmp')) {
+            if (st.mtimeMs < hourAgo) await rm(path, { force: true });
+            continue;
+          }
+          files.push({ path, size: st.size, mtime: st.mtimeMs });
         }
-        files.push({ path, size: st.size, mtime: st.mtimeMs });
       }
     }
     let total = files.reduce((n, f) => n + f.size, 0);

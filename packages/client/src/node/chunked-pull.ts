@@ -48,10 +48,11 @@ export async function planFetch(client: StewardClient, files: FileEntry[], cache
       plan.wholeBytes += f.size;
       continue;
     }
+    const cached = await cache.hasMany(recipe.chunks.filter((c) => !seen.has(c.id)).map((c) => c.id));
     for (const c of recipe.chunks) {
       if (seen.has(c.id)) continue;
       seen.add(c.id);
-      if (await cache.has(c.id)) {
+      if (cached.has(c.id)) {
         plan.cachedChunks++;
         plan.cachedBytes += c.size;
       } else {
@@ -173,6 +174,11 @@ async function decodeFrame(f: ChunkFrame, bases: string[] | undefined, cache: Ch
   return dictDecompressor.decompress(f.bytes);
 }
 
+/** Cache reads in flight ahead of the one being written (at most 16 × 256 KiB held). */
+const READ_AHEAD = 16;
+/** Rebuilt bytes gathered per write. */
+const WRITE_BYTES = 1 << 20;
+
 /**
  * Writes `file` at `target` from cached chunks: into a temp file beside it, hashed on the way,
  * checked against the (signed) manifest digest and size, then renamed into place. A chunk gone
@@ -189,21 +195,45 @@ export async function assembleFile(
   await mkdir(dirname(target), { recursive: true });
   const tmp = join(dirname(target), `.${basename(target)}.${randomBytes(4).toString('hex')}.steward-part`);
   const fh = await open(tmp, 'wx');
+  // Cache reads run READ_AHEAD chunks ahead and writes go out ~1 MiB at a time: one chunk at a
+  // time, each read, bump and write waited for its own round trip to libuv's pool (~6 per chunk,
+  // thousands of chunks per file).
+  const chunks = recipe.chunks;
+  const reads: (Promise<Buffer | null> | undefined)[] = [];
+  const readAt = (i: number) => {
+    if (i < chunks.length) reads[i] = cache.read(chunks[i]!.id).catch(() => null); // a failed read is a miss
+  };
   try {
     const hash = createHash('sha256');
     let size = 0;
-    for (const c of recipe.chunks) {
-      let bytes = await cache.read(c.id);
+    let pending: Buffer[] = [];
+    let pendingBytes = 0;
+    const flush = async () => {
+      if (pendingBytes === 0) return;
+      const { bytesWritten } = await fh.writev(pending, size - pendingBytes);
+      if (bytesWritten !== pendingBytes) throw new Error(`${tmp}: wrote ${bytesWritten} of ${pendingBytes} bytes`);
+      pending = [];
+      pendingBytes = 0;
+    };
+    for (let i = 0; i < READ_AHEAD; i++) readAt(i);
+    for (let i = 0; i < chunks.length; i++) {
+      const c = chunks[i]!;
+      let bytes = await reads[i]!;
+      reads[i] = undefined;
+      readAt(i + READ_AHEAD);
       if (!bytes) {
         await fetchIntoCache(client, cache, [c]);
         bytes = await cache.read(c.id);
         if (!bytes) throw new Error(`chunk ${c.id} vanished from the cache at ${cache.dir} twice`);
       }
       hash.update(bytes);
-      await fh.write(bytes, 0, bytes.length, size);
+      pending.push(bytes);
+      pendingBytes += bytes.length;
       size += bytes.length;
+      if (pendingBytes >= WRITE_BYTES) await flush();
       onBytes?.(size);
     }
+    await flush();
     await fh.close();
     const sha256 = hash.digest('hex');
     if (sha256 !== file.sha256 || size !== file.size) {
@@ -215,6 +245,7 @@ export async function assembleFile(
     }
     await rename(tmp, target);
   } catch (err) {
+    await Promise.all(reads); // no read may still be running once we return (they never reject)
     await fh.close().catch(() => undefined);
     await rm(tmp, { force: true });
     throw err;

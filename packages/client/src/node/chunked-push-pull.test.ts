@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FRAME_HEADER_BYTES } from '../api/chunk-frames.ts';
 import { StewardClient } from '../client.ts';
 import { startFakeServer } from '../testing/fake-server.ts';
+import { ChunkCache } from './chunk-cache.ts';
 import { planPull, pullVersion } from './pull.ts';
 import { pushVersion } from './push.ts';
 
@@ -147,6 +148,22 @@ describe('delta push and pull', () => {
     expect(res.transferredBytes).toBeLessThan(v1.length);
     expect(res.chunksCached).toBeGreaterThan(0);
     expect((await readFile(join(dir, 'out', 'w.bin'))).equals(v1)).toBe(true); // not toEqual: a deep diff of MiBs takes a minute
+  });
+
+  it('a cached chunk found corrupt while the file is rebuilt (reads run ahead) is fetched again, and only it', async () => {
+    const { v1 } = await twoVersions();
+    await writeFile(join(src, 'w.bin'), v1);
+    await push('1.0.0');
+    await pull('1.0.0');
+    const cache = new ChunkCache(join(dir, 'cache'));
+    const recipe = await client.chunks.recipe(createHash('sha256').update(v1).digest('hex'));
+    const bad = [0, 1, 20, recipe.chunks.length - 1].map((i) => recipe.chunks[i]!); // inside and past the first read-ahead window
+    for (const c of bad) await writeFile(cache.pathOf(c.id), 'corrupt'); // still there for the plan's stat
+    const before = fake.state.fetchedBytes;
+    const res = await pull('1.0.0', join(dir, 'again'));
+    expect(res.chunksFetched).toBe(0); // the plan saw every chunk cached...
+    expect(fake.state.fetchedBytes - before).toBe(bad.reduce((n, c) => n + c.size, 0)); // ...the rebuild fetched the bad ones
+    expect((await readFile(join(dir, 'again', 'w.bin'))).equals(v1)).toBe(true);
   });
 
   it('two processes-worth of concurrent pulls share one cache', async () => {
