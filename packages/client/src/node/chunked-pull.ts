@@ -99,7 +99,8 @@ export async function fetchIntoCache(client: StewardClient, cache: ChunkCache, c
       await withRetry(async () => {
         const want = new Set(batch.map((c) => c.id));
         const ids: string[] = [];
-        for (const c of batch) if (!(await cache.has(c.id))) ids.push(c.id); // a retried batch asks only for the rest
+        const cached = await cache.hasMany(batch.map((c) => c.id)); // a retried batch asks only for the rest
+        for (const c of batch) if (!cached.has(c.id)) ids.push(c.id);
         if (ids.length === 0) return;
         const bases = useBases ? basesWithin(ids, opts.bases!, opts.baseBytes) : undefined;
         const basesOf = new Map(bases ? ids.map((id, i) => [id, bases[i]!]) : []);
@@ -109,14 +110,33 @@ export async function fetchIntoCache(client: StewardClient, cache: ChunkCache, c
             if (err instanceof BaseGoneError) useBases = false; // the retry asks without bases
             throw err;
           });
-          await cache.put(f.id, bytes).catch(() => {
-            throw new DigestMismatchError(`chunk ${f.id} from the server does not hash to its id`, { id: f.id });
-          });
-          received += bytes.length;
-          opts.onBytes?.(received);
+          // Cached in the background, PUTS_IN_FLIGHT at a time (each is a mkdir, a write and a
+          // rename on libuv's pool), while the next frames arrive and decode.
+          if (puts.size >= PUTS_IN_FLIGHT) await Promise.race(puts);
+          if (putFailed) throw putFailed;
+          const put: Promise<void> = cache
+            .put(f.id, bytes)
+            .then(
+              () => {
+                received += bytes.length;
+                opts.onBytes?.(received);
+              },
+              () => {
+                putFailed ??= new DigestMismatchError(`chunk ${f.id} from the server does not hash to its id`, { id: f.id });
+              },
+            )
+            .finally(() => puts.delete(put));
+          puts.add(put);
         };
-        // Counted as it arrives, so a batch cut mid-way and retried counts twice, as on the wire.
-        await client.chunks.fetch(ids, onFrame, { encoding, bases, onBody: (n) => (wireBytes += n) });
+        const puts = new Set<Promise<void>>();
+        let putFailed: DigestMismatchError | undefined;
+        try {
+          // Counted as it arrives, so a batch cut mid-way and retried counts twice, as on the wire.
+          await client.chunks.fetch(ids, onFrame, { encoding, bases, onBody: (n) => (wireBytes += n) });
+        } finally {
+          await Promise.all(puts); // never rejects; nothing may still write once the batch settles
+        }
+        if (putFailed) throw putFailed;
       }, opts.retry).catch((err: unknown) => {
         failed = true;
         throw err;
@@ -129,6 +149,9 @@ export async function fetchIntoCache(client: StewardClient, cache: ChunkCache, c
   if (bad) throw bad.reason;
   return { wireBytes };
 }
+
+/** Chunks being written into the cache per fetch lane (at most 8 × 256 KiB held). */
+const PUTS_IN_FLIGHT = 8;
 
 /**
  * The server takes at most 128 MiB of base bytes per request; we send at most 96 MiB (a base of
