@@ -43,6 +43,10 @@ export async function openDb(url: string): Promise<Db> {
     // BIGINT (sizes) arrives as a string by default; our sizes stay far below 2^53.
     pg.types.setTypeParser(20, (v) => Number(v));
     const pool = new pg.Pool({ connectionString: url, max: 10 });
+    // An idle pooled connection that PostgreSQL closes (a restart, pg_terminate_backend, an idle
+    // timeout) is reported here; without a listener it was an uncaught error that killed the server.
+    // The pool drops that connection and opens a new one on the next query.
+    pool.on('error', (err) => console.error(`steward: an idle PostgreSQL connection closed (${err.message}); the next query opens a new one`));
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), ...(log ? { log } : {}) });
     db = { kysely, dialect: 'postgres', describe: url.replace(/\/\/[^@/]*@/, '//***@'), close: () => kysely.destroy() };
   } else {
