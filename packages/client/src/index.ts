@@ -27,5 +27,5 @@ export type { Agent, AgentStatus, SubmitOptions, AgentOptions, AgentStorage, Ins
 export type * from './api/fleet.ts';
 export type { ChainHead, AuditEvent, BlockHeaderInfo } from './api/chain.ts';
 export type { StorageStats, GcOptions, GcReport, FsckReport } from './api/storage.ts';
-export type { BlobRecipe, ChunkUploadResult } from './api/chunks.ts';
+export type { BlobRecipe, ChunkUploadResult, PutRecipeResult } from './api/chunks.ts';
 export { encodeFrames, FrameDecoder, batchBySize, FRAME_HEADER_BYTES, MAX_BATCH_BYTES, MAX_BATCH_FRAMES, type ChunkFrame, type FrameEncoding } from './api/chunk-frames.ts';

@@ -53,8 +53,11 @@ export interface AppDeps {
   fleet?: Partial<FleetOptions>;
   /** Block length used only when the block clock is first created. */
   blockIntervalMs?: number;
-  /** Chunked storage tuning: target pack size in bytes (default STEWARD_PACK_SIZE or 64 MiB). */
-  storage?: { packSize?: number };
+  /**
+   * Chunked storage tuning: target pack size in bytes (default STEWARD_PACK_SIZE or 64 MiB), and how
+   * long a recipe check waits for a chunk before 409 chunk_missing (default 30 s; tests shorten it).
+   */
+  storage?: { packSize?: number; recipeIdleMs?: number };
   /** Monitoring tuning (e.g. `ingestWorker`, from the server config). */
   monitoring?: Partial<MonitoringConfig>;
 }
@@ -69,7 +72,7 @@ export function createApp(deps: AppDeps) {
   const channelStore = createChannelStoreSql(k);
   const tokens = createTokenService({ tokenStore: createTokenStoreSql(k), now });
   const packSize = resolvePackSize(deps.storage?.packSize);
-  const blobs = createBlobService({ db: k, objects: deps.objects, now, packSize });
+  const blobs = createBlobService({ db: k, objects: deps.objects, now, packSize, recipeIdleMs: deps.storage?.recipeIdleMs });
   const storage = createStorageService({ db: k, objects: deps.objects, now, packSize });
   const models = createModelService({ modelStore, now });
   const channels = createChannelService({ modelStore, versionStore, channelStore, now });

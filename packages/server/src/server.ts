@@ -76,6 +76,7 @@ export async function startServer(flags: ConfigInput = {}, env: NodeJS.ProcessEn
       services.maintenance.stop();
       await services.fleet.stop();
       await services.chain.stop();
+      services.blobs.close();
       await new Promise<void>((r) => server.close(() => r()));
       // After the socket closes, so no event arrives after the last flush.
       await services.monitoring.stop();

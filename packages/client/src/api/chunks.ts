@@ -11,6 +11,16 @@ async function* slices(body: Uint8Array, size: number): AsyncGenerator<Uint8Arra
 
 export type { BlobRecipe, ChunkUploadResult };
 
+/** `PUT /blobs/{sha}/recipe`'s answer; `pending` (HTTP 202) when `wait` ran out before the check was done. */
+export interface PutRecipeResult {
+  sha256: string;
+  size: number;
+  created: boolean;
+  pending?: true;
+  /** With `pending`: bytes of the file the server has hashed so far, in order. */
+  hashedBytes?: number;
+}
+
 /**
  * Chunk-level transfers (see docs/storage.md): ask which chunks the server lacks, upload framed
  * batches, describe a blob by its recipe, fetch framed chunks. Ids are lowercase hex SHA-256.
@@ -49,12 +59,23 @@ export class ChunksApi {
 
   /**
    * Declares blob `sha256` as the concatenation of stored chunks (409 `chunk_missing` if some are
-   * not stored, 422 `digest_mismatch` if they do not add up).
+   * not stored, 422 `digest_mismatch` if they do not add up). With `wait` (seconds, at most 60)
+   * the chunks may still be on their way: the server hashes the stored ones in order and waits for
+   * the rest, and answers `pending: true` (HTTP 202) if not done within `wait`; call again to go on
+   * waiting. A server older than `wait` answers at once, as without it.
    * @example
    * await client.chunks.putRecipe(sha256, { size, chunks: ids });
+   * // declared early, while the upload goes on:
+   * let r; do r = await client.chunks.putRecipe(sha256, { size, chunks: ids }, { wait: 30 }); while (r.pending);
    */
-  putRecipe(sha256: string, recipe: { size: number; chunks: string[] }): Promise<{ sha256: string; size: number; created: boolean }> {
-    return this.http.json('PUT', `/blobs/${sha256}/recipe`, recipe);
+  async putRecipe(sha256: string, recipe: { size: number; chunks: string[] }, opts: { wait?: number; signal?: AbortSignal } = {}): Promise<PutRecipeResult> {
+    const res = await this.http.raw('PUT', `/blobs/${sha256}/recipe`, {
+      query: { wait: opts.wait },
+      headers: { accept: 'application/json', 'content-type': 'application/json' },
+      body: JSON.stringify(recipe),
+      signal: opts.signal,
+    });
+    return (await res.json()) as PutRecipeResult;
   }
 
   /**

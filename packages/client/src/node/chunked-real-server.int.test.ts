@@ -59,4 +59,54 @@ describe('delta push/pull against the real server', () => {
     const whole = await client.versions.file('llm', '1.1.0', 'w.bin');
     expect(sha(new Uint8Array(await new Response(whole.body).arrayBuffer()))).toBe(sha(v2));
   }, 60_000);
+
+  it('declares the recipe while the upload goes on: one PUT ?wait commits the blob, no re-read after the upload', async () => {
+    const seen: { method: string; path: string; status: number }[] = [];
+    const recording = new StewardClient({
+      url: server.url,
+      token: server.token,
+      fetch: async (input, init) => {
+        const res = await fetch(input, init);
+        seen.push({ method: init?.method ?? 'GET', path: new URL(input).pathname + new URL(input).search, status: res.status });
+        return res;
+      },
+    });
+    const file = randomBytes(6 * 1024 * KiB);
+    await writeFile(join(dir, 'src', 'early.bin'), file);
+    const res = await pushVersion(recording, { model: 'llm', version: '2.0.0', paths: ['early.bin'], cwd: join(dir, 'src'), upload: { batchBytes: 512 * KiB } });
+    expect(res.uploaded).toBe(1);
+    const recipePuts = seen.filter((r) => r.method === 'PUT' && r.path.includes('/recipe'));
+    expect(recipePuts.length).toBeGreaterThanOrEqual(1);
+    expect(recipePuts.every((r) => r.path.endsWith('?wait=30'))).toBe(true);
+    expect(recipePuts.at(-1)!.status).toBe(201);
+    expect(recipePuts.slice(0, -1).every((r) => r.status === 202)).toBe(true); // only pending answers before it
+    expect(seen.filter((r) => r.method === 'HEAD' && r.path.includes('/blobs/')).length).toBe(1); // the early one; no fallback round
+    const out = join(dir, 'out-early');
+    await pullVersion(client, { model: 'llm', ref: '2.0.0', outDir: out, home: join(dir, 'home'), cacheDir: join(dir, 'cache') });
+    expect(sha(await readFile(join(out, 'early.bin')))).toBe(sha(file));
+  }, 60_000);
+
+  it('a server that answers the early recipe at once (409, as before ?wait existed) still gets the push, by the usual PUT', async () => {
+    const puts: number[] = [];
+    const old = new StewardClient({
+      url: server.url,
+      token: server.token,
+      // Drops ?wait, as a server without it ignores the query: the early PUT meets chunks not uploaded yet.
+      fetch: async (input, init) => {
+        const url = new URL(input);
+        if (url.pathname.endsWith('/recipe')) url.search = '';
+        if (url.pathname.endsWith('/chunks')) await new Promise((r) => setTimeout(r, 20)); // the upload outlasts chunking
+        const res = await fetch(url.href, init);
+        if (url.pathname.endsWith('/recipe')) puts.push(res.status);
+        return res;
+      },
+    });
+    const file = randomBytes(4 * 1024 * KiB);
+    await writeFile(join(dir, 'src', 'old.bin'), file);
+    const res = await pushVersion(old, { model: 'llm', version: '2.1.0', paths: ['old.bin'], cwd: join(dir, 'src'), upload: { batchBytes: 256 * KiB, concurrency: 1 } });
+    expect(res.uploaded).toBe(1);
+    expect(puts).toEqual([409, 201]); // the early one met missing chunks; the one after the upload committed
+    const whole = await client.versions.file('llm', '2.1.0', 'old.bin');
+    expect(sha(new Uint8Array(await new Response(whole.body).arrayBuffer()))).toBe(sha(file));
+  }, 60_000);
 });

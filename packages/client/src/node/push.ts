@@ -74,11 +74,20 @@ export async function pushVersion(client: StewardClient, opts: PushOptions): Pro
     throw err;
   }
   progress.chunked();
-  const sent = await uploader?.finish();
+  // Declared now, while the upload goes on: the server hashes what it holds and waits for the rest.
+  const early = uploader ? declareEarly(client, recipes) : null;
+  let sent: ChunkedUploadStats | undefined;
+  try {
+    sent = await uploader?.finish();
+  } catch (err) {
+    early?.stop();
+    await early?.declared;
+    throw err;
+  }
   const entries: FileEntry[] = local.map((f, i) => ({ path: f.path, sha256: recipes[i]!.sha256, size: recipes[i]!.size }));
   const draft = await client.drafts.create(opts.model, { ...opts.metadata, version: opts.version });
   try {
-    const stats = uploader && sent ? await putRecipes(client, uploader, recipes, sent) : await uploadMissing(client, local, entries, opts.onProgress);
+    const stats = uploader && sent ? await putRecipes(client, uploader, recipes, sent, await early!.declared) : await uploadMissing(client, local, entries, opts.onProgress);
     await client.drafts.attach(opts.model, draft.id, entries);
     const version = await client.drafts.commit(opts.model, draft.id);
     return { version, ...stats };
@@ -144,11 +153,56 @@ async function chunkAll(local: LocalFile[], opts: PushOptions, onChunks?: (absPa
   );
 }
 
-/** Declares each blob the server lacks by its recipe (its chunks are all stored by now). */
-async function putRecipes(client: StewardClient, uploader: ChunkUploader, recipes: FileRecipe[], sent: ChunkedUploadStats): Promise<Omit<PushResult, 'version'>> {
+/** Seconds each early recipe PUT waits on the server before it answers pending and is asked again. */
+const EARLY_WAIT_S = 30;
+
+/**
+ * Declares each blob by its recipe with `?wait` as soon as chunking is done, while the upload is
+ * still going on: the server hashes the chunks it already holds (the unchanged bulk of a
+ * fine-tune) and then each new one as it lands, instead of reading the whole file back after the
+ * last upload. `declared` resolves to digest → created for the recipes committed this way; any
+ * failure (a server without `wait` answers 409 chunk_missing at once) leaves that recipe to
+ * putRecipes after the upload, so this is only ever a head start.
+ */
+function declareEarly(client: StewardClient, recipes: FileRecipe[]): { declared: Promise<Map<string, boolean>>; stop: () => void } {
+  const ctl = new AbortController();
+  const declared = (async () => {
+    const out = new Map<string, boolean>();
+    for (const recipe of new Map(recipes.map((r) => [r.sha256, r])).values()) {
+      const body = { size: recipe.size, chunks: recipe.chunks.map((c) => c.id) };
+      try {
+        // A HEAD is cheaper than sending the recipe of a file the server already has.
+        if ((await client.blobs.head(recipe.sha256)) !== null) {
+          out.set(recipe.sha256, false);
+          continue;
+        }
+        for (;;) {
+          const res = await client.chunks.putRecipe(recipe.sha256, body, { wait: EARLY_WAIT_S, signal: ctl.signal });
+          if (res.pending) continue;
+          out.set(recipe.sha256, res.created);
+          break;
+        }
+      } catch {
+        if (ctl.signal.aborted) break;
+      }
+    }
+    return out;
+  })();
+  return { declared, stop: () => ctl.abort() };
+}
+
+/** Declares each blob the server lacks by its recipe (its chunks are all stored by now), except those `declared` early. */
+async function putRecipes(
+  client: StewardClient,
+  uploader: ChunkUploader,
+  recipes: FileRecipe[],
+  sent: ChunkedUploadStats,
+  declared: Map<string, boolean>,
+): Promise<Omit<PushResult, 'version'>> {
   const byDigest = new Map(recipes.map((r) => [r.sha256, r]));
-  let uploaded = 0;
+  let uploaded = [...declared.values()].filter(Boolean).length;
   for (const recipe of byDigest.values()) {
+    if (declared.has(recipe.sha256)) continue;
     if ((await withRetry(() => client.blobs.head(recipe.sha256))) !== null) continue;
     await uploader.putRecipe(recipe);
     uploaded++;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp } from '../app.ts';
+import { createApp, type AppDeps } from '../app.ts';
 import { openDb } from '../db/connect.ts';
 import { loadOrCreateSigningKey } from '../features/keys/signing-key.ts';
 import { createFileObjectStore } from '../storage/object-store.fs.ts';
@@ -53,13 +53,13 @@ export function apiCaller(
 }
 
 /** A real app (real database, real file store) driven through `app.request`, no socket. */
-export async function startHarness(dbUrl: string) {
+export async function startHarness(dbUrl: string, opts: Pick<AppDeps, 'storage'> = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'steward-api-'));
   const db = await openDb(dbUrl);
   const objects = createFileObjectStore(join(dir, 'objects'));
   const signingKey = loadOrCreateSigningKey(dir);
   const logged: unknown[] = [];
-  const { app, api, services } = createApp({ db, objects, signingKey, auth: true, log: (_m, e) => logged.push(e) });
+  const { app, api, services } = createApp({ db, objects, signingKey, auth: true, log: (_m, e) => logged.push(e), ...opts });
   const admin = (await services.tokens.bootstrapAdmin())!;
 
   const call = apiCaller(app, admin, responseContracts(api));

@@ -13,6 +13,7 @@ import type { BlobService } from './blobs.service.ts';
 import { validationError } from '../../http/validation.ts';
 import { readBounded } from '../../http/read-body.ts';
 import { countRejections } from '../storage/rejections.ts';
+import { MAX_RECIPE_WAIT_S } from './recipe-check.ts';
 
 /** A recipe lists at most ~1M chunks (64 GiB at the 64 KiB average); JSON is bounded accordingly. */
 const MAX_RECIPE_JSON = 80 * 1024 * 1024;
@@ -25,6 +26,17 @@ function parseJson(body: Buffer): unknown {
     throw new InvalidInputError(`request body is not valid JSON: ${(err as Error).message}`, {}, 'malformed_json');
   }
 }
+
+const RecipeQuery = z.object({
+  wait: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_RECIPE_WAIT_S)
+    .optional()
+    .openapi({ param: { name: 'wait', in: 'query' }, description: `seconds (at most ${MAX_RECIPE_WAIT_S}) to wait for chunks not stored yet, hashing the stored ones meanwhile; 202 pending if the check is not done by then (ask again to keep waiting)` }),
+});
+const RecipeAnswer = z.object({ sha256: z.string(), size: z.number(), created: z.boolean(), pending: z.literal(true).optional(), hashedBytes: z.number().optional() });
 
 const Params = z.object({ sha256: Sha256Schema.openapi({ param: { name: 'sha256', in: 'path' } }) });
 
@@ -74,19 +86,24 @@ export function blobsRoutes(blobs: BlobService, metrics: HttpMetrics) {
 
   app.put('/blobs/:sha256/recipe', requireRole('publish'), async (c) => {
     const sha256 = c.req.param('sha256');
+    const query = RecipeQuery.safeParse(c.req.query());
+    if (!query.success) throw validationError(query.error, 'query');
     const parsed = RecipeInput.safeParse(parseJson(await readBounded(requestBody(c), MAX_RECIPE_JSON)));
     if (!parsed.success) throw validationError(parsed.error, 'json');
-    const res = await blobs.putRecipe(sha256, parsed.data.size, parsed.data.chunks);
-    return c.json(res, res.created ? 201 : 200);
+    const wait = query.data.wait;
+    const res = await blobs.putRecipe(sha256, parsed.data.size, parsed.data.chunks, wait ? { waitMs: wait * 1000 } : {});
+    return c.json(res, res.pending ? 202 : res.created ? 201 : 200);
   });
   app.get('/blobs/:sha256/recipe', requireRole('read'), async (c) => sendPieces(c, 200, { 'content-type': 'application/json' }, await blobs.recipe(c.req.param('sha256'))));
   app.openAPIRegistry.registerPath({
     method: 'put',
     path: '/blobs/{sha256}/recipe',
     tags: ['blobs'],
-    description: 'Create a blob from stored chunks, in order. 409 chunk_missing (details.missing) if any is not stored; 422 digest_mismatch if the chunks do not hash to {sha256} or their sizes do not sum to size.',
-    request: { params: Params, body: { content: { 'application/json': { schema: RecipeInput } }, required: true } },
-    responses: { 201: json(z.object({ sha256: z.string(), size: z.number(), created: z.boolean() }), 'created'), 409: json(ErrorSchema, 'chunks missing'), 422: json(ErrorSchema, 'digest mismatch') },
+    description:
+      'Create a blob from stored chunks, in order. 409 chunk_missing (details.missing) if any is not stored; 422 digest_mismatch if the chunks do not hash to {sha256} or their sizes do not sum to size. ' +
+      'With ?wait=S the recipe may be declared while its chunks are still being uploaded: the server hashes the stored ones in order and waits for the rest, answering once the blob is committed, or 202 (pending) after S seconds; asking again joins the same check. It gives up with 409 chunk_missing once no chunk arrived for 30 s.',
+    request: { params: Params, query: RecipeQuery, body: { content: { 'application/json': { schema: RecipeInput } }, required: true } },
+    responses: { 200: json(RecipeAnswer, 'already stored'), 201: json(RecipeAnswer, 'created'), 202: json(RecipeAnswer, 'pending: still waiting for chunks (ask again)'), 409: json(ErrorSchema, 'chunks missing'), 422: json(ErrorSchema, 'digest mismatch') },
   });
   app.openAPIRegistry.registerPath({
     method: 'get',

@@ -13,6 +13,7 @@ import { storageDb } from '../storage/storage.tables.ts';
 import { ingest } from './blob-ingest.ts';
 import { blobPieces, recipeJson } from './blob-read.ts';
 import { commitRecipe, type RecipeChunk } from './blob-recipe.ts';
+import { RecipeChecks, within } from './recipe-check.ts';
 
 /**
  * Key of a whole-object blob as stored before chunked storage (migration 0006). Blobs without
@@ -26,6 +27,18 @@ export interface BlobServiceDeps {
   now: () => Date;
   /** Target pack object size in bytes (default 64 MiB). */
   packSize?: number;
+  /** A recipe check waiting for chunks gives up after this long without one arriving (ms; default 30 s). */
+  recipeIdleMs?: number;
+}
+
+/** putRecipe's answer; `pending` when a check waited for chunks for the whole `waitMs` and goes on. */
+export interface PutRecipeResult {
+  sha256: string;
+  size: number;
+  created: boolean;
+  pending?: true;
+  /** With `pending`: bytes of the file hashed so far, in order. */
+  hashedBytes?: number;
 }
 
 /**
@@ -37,6 +50,7 @@ export function createBlobService(deps: BlobServiceDeps) {
   const { objects, now } = deps;
   const db = storageDb(deps.db);
   const packSize = deps.packSize ?? DEFAULT_PACK_SIZE;
+  const checks = new RecipeChecks({ db, objects, now, idleMs: deps.recipeIdleMs ?? 30_000 });
   const stat = (sha256: string) => db.selectFrom('blobs').select(['sha256', 'size']).where('sha256', '=', sha256).executeTakeFirst();
   const writer = () => createPackWriter({ db, objects, now, packSize });
   const buffers = new RunBuffers();
@@ -84,11 +98,21 @@ export function createBlobService(deps: BlobServiceDeps) {
       const { created } = await commitRecipe(db, sha256, res.size, res.chunks, now());
       return { sha256, size: res.size, created };
     },
-    /** PUT /blobs/{sha}/recipe: the blob from already-stored chunks, verified by hashing them in order. */
-    async putRecipe(sha256: string, size: number, ids: string[]) {
+    /**
+     * PUT /blobs/{sha}/recipe: the blob from stored chunks, verified by hashing them in order. With
+     * `waitMs`, chunks not stored yet are waited for (a push declares its recipe while its upload
+     * goes on; RecipeCheck): the answer comes once the blob is committed, or as `pending` after
+     * `waitMs`, and asking again joins the same check.
+     */
+    async putRecipe(sha256: string, size: number, ids: string[], opts: { waitMs?: number } = {}): Promise<PutRecipeResult> {
       assertSha256(sha256);
       const existing = await stat(sha256);
       if (existing) return { sha256, size: Number(existing.size), created: false };
+      const check = opts.waitMs ? checks.get(sha256, size, ids) : null;
+      if (check) {
+        const r = await within(check.done, opts.waitMs!);
+        return r ? { sha256, size, created: r.created } : { sha256, size, created: false, pending: true, hashedBytes: check.hashedBytes };
+      }
       // Only a look, no touch: the client's `missing` question touched these chunks (or stored them)
       // moments ago, and commitRecipe touches them again in the transaction that makes the blob
       // visible, which is what GC's sweep cannot slip past. A chunk swept while we hash (unreferenced
@@ -107,6 +131,10 @@ export function createBlobService(deps: BlobServiceDeps) {
       if (got !== sha256) throw new DigestMismatchError(`chunks hash to ${got}, expected ${sha256}`, { expected: sha256, actual: got });
       const { created } = await commitRecipe(db, sha256, size, chunks, now());
       return { sha256, size, created };
+    },
+    /** Server shutdown: recipe checks waiting for chunks stop (503) instead of waiting out their idle time. */
+    close(): void {
+      checks.close();
     },
     /** GET /blobs/{sha}/recipe: the JSON, streamed one window of recipe rows at a time. */
     async recipe(sha256: string): Promise<AsyncGenerator<BodyPiece>> {

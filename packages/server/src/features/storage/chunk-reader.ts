@@ -182,63 +182,85 @@ const HASH_ON_WORKER_FROM = 4 * 1024 * 1024;
 
 /**
  * SHA-256 (hex) of the raw bytes of `ids`, in order: the digest check before a recipe commits.
- * With a store that reads into a buffer (filesystem), runs are read into a few reused 8 MiB
- * buffers that go to a worker thread to be hashed, while this thread reads (and decodes) the next
- * runs: hashing a 256 MiB file takes ~150 ms of SHA-256 alone, and on this thread the reads and
- * zstd decoding waited for it. A run GC moved meanwhile is re-read the usual way; it is hashed only
- * once it was read whole, so nothing is hashed twice.
+ * Files under 4 MiB are hashed on this thread; larger ones as in hashLocated.
  */
 export async function hashChunks(db: StorageDb, objects: ObjectStore, ids: readonly string[], where: Map<string, ChunkLocation>): Promise<string> {
-  const readInto = objects.readInto?.bind(objects);
   const raw = ids.reduce((n, id) => n + (where.get(id)?.raw_length ?? 0), 0);
-  if (!readInto || raw < HASH_ON_WORKER_FROM) {
+  return hashLocated(db, objects, [locationsOf(ids, where)], { inline: raw < HASH_ON_WORKER_FROM });
+}
+
+/**
+ * SHA-256 (hex) of the raw bytes of the chunks at `windows` (each a list of index locations, in
+ * file order), taking each window as it comes: a recipe check that waits for chunks still being
+ * uploaded (RecipeCheck) hands over one window at a time. With a store that reads into a buffer
+ * (filesystem), runs are read into a few reused 8 MiB buffers that go to a worker thread to be
+ * hashed, while this thread reads (and decodes) the next runs: hashing a 256 MiB file takes ~150
+ * ms of SHA-256 alone, and on this thread the reads and zstd decoding waited for it. A run GC
+ * moved meanwhile is re-read the usual way; it is hashed only once it was read whole, so nothing
+ * is hashed twice.
+ */
+export async function hashLocated(
+  db: StorageDb,
+  objects: ObjectStore,
+  windows: Iterable<ChunkLocation[]> | AsyncIterable<ChunkLocation[]>,
+  opts: { inline?: boolean; buffers?: number } = {},
+): Promise<string> {
+  const readInto = objects.readInto?.bind(objects);
+  if (!readInto || opts.inline) {
     const h = createHash('sha256');
-    for await (const c of readChunks(db, objects, ids, where)) h.update(c.bytes);
+    for await (const locs of windows) {
+      for await (const c of readChunks(db, objects, locs.map((l) => l.id), new Map(locs.map((l) => [l.id, l])))) h.update(c.bytes);
+    }
     return h.digest('hex');
   }
-  const job = new Sha256Job(MAX_RUN);
+  // Made at the first run: a check waiting for its first window holds no buffers (and no worker reference).
+  let job_: Sha256Job | undefined;
+  const theJob = () => (job_ ??= new Sha256Job(MAX_RUN, opts.buffers));
   try {
     // Bytes of runs holding zstd chunks are decoded into `out`, which is sent once full.
     let out: Buffer | null = null;
     let outLength = 0;
     const sendOut = () => {
-      if (out) job.update(out, outLength);
+      if (out) theJob().update(out, outLength);
       out = null;
       outLength = 0;
     };
-    for (const run of runs(locationsOf(ids, where))) {
-      const buf = await job.buffer();
-      const length = runLength(run);
-      let chunks: StoredChunk[];
-      let inBuf = true;
-      try {
-        await readInto(packKey(run[0]!.pack_id), run[0]!.pack_offset, buf.subarray(0, length));
-        chunks = storedChunks(run, buf);
-      } catch (err) {
-        job.giveBack(buf);
-        if (!isMoved(err)) throw err;
-        chunks = await readRunRetrying(db, objects, run, false);
-        inBuf = false;
+    for await (const locs of windows) {
+      for (const run of runs(locs)) {
+        const job = theJob();
+        const buf = await job.buffer();
+        const length = runLength(run);
+        let chunks: StoredChunk[];
+        let inBuf = true;
+        try {
+          await readInto(packKey(run[0]!.pack_id), run[0]!.pack_offset, buf.subarray(0, length));
+          chunks = storedChunks(run, buf);
+        } catch (err) {
+          job.giveBack(buf);
+          if (!isMoved(err)) throw err;
+          chunks = await readRunRetrying(db, objects, run, false);
+          inBuf = false;
+        }
+        if (inBuf && chunks.every((c) => c.compression !== 'zstd')) {
+          // Raw chunks back to back: the stored run is the raw bytes.
+          sendOut();
+          job.update(buf, length);
+          continue;
+        }
+        for (const c of chunks) {
+          if (out && outLength + c.raw_length > out.length) sendOut();
+          out ??= await job.buffer();
+          if (c.compression === 'zstd') decodeChunkInto(c.bytes, c.compression, c.raw_length, out.subarray(outLength));
+          else out.set(decodeChunk(c.bytes, c.compression, c.raw_length), outLength);
+          outLength += c.raw_length;
+        }
+        if (inBuf) job.giveBack(buf);
       }
-      if (inBuf && chunks.every((c) => c.compression !== 'zstd')) {
-        // Raw chunks back to back: the stored run is the raw bytes.
-        sendOut();
-        job.update(buf, length);
-        continue;
-      }
-      for (const c of chunks) {
-        if (out && outLength + c.raw_length > out.length) sendOut();
-        out ??= await job.buffer();
-        if (c.compression === 'zstd') decodeChunkInto(c.bytes, c.compression, c.raw_length, out.subarray(outLength));
-        else out.set(decodeChunk(c.bytes, c.compression, c.raw_length), outLength);
-        outLength += c.raw_length;
-      }
-      if (inBuf) job.giveBack(buf);
     }
     sendOut();
-    return await job.digest();
+    return await theJob().digest();
   } finally {
-    job.close();
+    job_?.close();
   }
 }
 

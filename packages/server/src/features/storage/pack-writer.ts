@@ -4,6 +4,7 @@ import { encodeChunk } from './chunk-codec.ts';
 import { newPackId, packKey } from './pack-key.ts';
 import type { ChunksTable, StorageDb } from './storage.tables.ts';
 import { batches, relaxedTransaction } from './chunk-index.ts';
+import { chunksIndexed } from './chunk-arrivals.ts';
 
 export const DEFAULT_PACK_SIZE = 64 * 1024 * 1024;
 
@@ -105,5 +106,6 @@ export async function writePack(deps: Omit<PackWriterDeps, 'packSize'>, parts: U
         .execute();
     }
   });
+  chunksIndexed();
   return id;
 }
