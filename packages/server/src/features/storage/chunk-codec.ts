@@ -52,9 +52,7 @@ function probe(raw: Uint8Array): Buffer {
 // Safe to share: calls are synchronous and Node runs them on one thread.
 const compressor = new Compressor();
 compressor.setParameters({ compressionLevel: LEVEL });
-const storeCompressor = new Compressor();
-storeCompressor.setParameters({ compressionLevel: STORE_LEVEL });
-/** encodeChunk's context and output buffer (a push judges and compresses every new chunk through them). */
+/** The STORE_LEVEL context and its output buffer: a push judges and compresses every new chunk through them, and fetch answers zstd low-gain raw chunks with them. */
 const storeCctx = new CCtx();
 storeCctx.setParameter(CParameter.compressionLevel, STORE_LEVEL);
 let storeOut = Buffer.allocUnsafeSlow(compressBound(256 * 1024));
@@ -133,7 +131,7 @@ export function wireChunk(stored: Buffer, compression: string, rawLength: number
   // before that ('none') are probed: random-looking bytes are not worth a 64 KiB attempt.
   if (best.encoding === 'raw') {
     let z: Buffer | null = null;
-    if (compression === 'raw-low-gain') z = storeCompressor.compress(stored);
+    if (compression === 'raw-low-gain') z = Buffer.from(storeCompress(stored)); // copied out: the answer is sent later
     else if (compression === 'none' && !((probeRatio(stored) ?? 0) > INCOMPRESSIBLE_ABOVE)) z = compress(stored);
     if (z && z.length < best.bytes.length) best = { bytes: z, encoding: 'zstd' };
   }
