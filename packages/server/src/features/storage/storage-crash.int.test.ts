@@ -37,15 +37,24 @@ async function commit(api: Api, version: string, bytes: Buffer): Promise<boolean
   return (await api('POST', `models/crash/drafts/${draft.data.id}/commit`)).status === 201;
 }
 
-/** Whole-file PUT or chunk negotiation, alternating; resolves true only once the version committed. */
-async function push(api: Api, version: string, bytes: Buffer, delta: boolean): Promise<boolean> {
-  if (delta) {
+/**
+ * Whole-file PUT, chunk negotiation, or chunk negotiation with the recipe declared first (?wait,
+ * checked while the chunks upload, as the CLI pushes), in turn; resolves true only once the version
+ * committed.
+ */
+async function push(api: Api, version: string, bytes: Buffer, mode: 'whole' | 'delta' | 'early'): Promise<boolean> {
+  if (mode !== 'whole') {
     const parts = chunkBuffer(bytes).map((c) => bytes.subarray(c.offset, c.offset + c.length));
     const ids = parts.map(sha);
+    const recipe = { size: bytes.length, chunks: ids };
+    const early = mode === 'early' ? api('PUT', `blobs/${sha(bytes)}/recipe?wait=10`, recipe).catch(() => undefined) : undefined;
     const missing = new Set<string>((await api('POST', 'chunks/missing', { ids })).data.missing);
     const send = parts.filter((_, i) => missing.has(ids[i]!));
     for (let i = 0; i < send.length; i += 16) await api('POST', 'chunks', frames(send.slice(i, i + 16)));
-    if ((await api('PUT', `blobs/${sha(bytes)}/recipe`, { size: bytes.length, chunks: ids })).status >= 300) return false;
+    const declared = await early;
+    if (!declared || declared.status >= 300 || declared.status === 202) {
+      if ((await api('PUT', `blobs/${sha(bytes)}/recipe`, recipe)).status >= 300) return false;
+    }
   } else if ((await api('PUT', `blobs/${sha(bytes)}`, new Uint8Array(bytes))).status >= 300) return false;
   return commit(api, version, bytes);
 }
@@ -93,7 +102,7 @@ describe('chunked storage under SIGKILL', () => {
           while (alive) {
             const version = `${round}.${w}.${n++}`;
             const bytes = edited(base, 4, n * 7 + w);
-            const ok = await push(api, version, bytes, (n + w) % 2 === 0).catch(() => false);
+            const ok = await push(api, version, bytes, (['whole', 'delta', 'early'] as const)[(n + w) % 3]!).catch(() => false);
             if (ok) {
               committed.set(version, bytes);
               progressed();
