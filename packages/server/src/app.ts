@@ -17,6 +17,7 @@ import { createBlobService } from './features/blobs/blobs.service.ts';
 import { chunksRoutes } from './features/storage/chunks.routes.ts';
 import { resolvePackSize } from './features/storage/pack-size.ts';
 import { createStorageService } from './features/storage/storage.service.ts';
+import { ChunkArrivals } from './features/storage/chunk-arrivals.ts';
 import { storageRoutes } from './features/storage/storage.routes.ts';
 import { channelsRoutes } from './features/channels/channels.routes.ts';
 import { chainRoutes } from './features/chain/chain.routes.ts';
@@ -72,8 +73,10 @@ export function createApp(deps: AppDeps) {
   const channelStore = createChannelStoreSql(k);
   const tokens = createTokenService({ tokenStore: createTokenStoreSql(k), now });
   const packSize = resolvePackSize(deps.storage?.packSize);
-  const blobs = createBlobService({ db: k, objects: deps.objects, now, packSize, recipeIdleMs: deps.storage?.recipeIdleMs });
-  const storage = createStorageService({ db: k, objects: deps.objects, now, packSize });
+  // Chunks uploaded through the chunk API wake the blob service's recipe checks waiting for them.
+  const arrivals = new ChunkArrivals();
+  const blobs = createBlobService({ db: k, objects: deps.objects, now, packSize, recipeIdleMs: deps.storage?.recipeIdleMs, arrivals });
+  const storage = createStorageService({ db: k, objects: deps.objects, now, packSize, arrivals });
   const models = createModelService({ modelStore, now });
   const channels = createChannelService({ modelStore, versionStore, channelStore, now });
   const versions = createVersionService({ modelStore, versionStore, blobs, signingKey: deps.signingKey, now, channelStable: channels.stableOf });

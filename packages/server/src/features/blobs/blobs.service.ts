@@ -14,6 +14,7 @@ import { ingest } from './blob-ingest.ts';
 import { blobPieces, recipeJson } from './blob-read.ts';
 import { commitRecipe, type RecipeChunk } from './blob-recipe.ts';
 import { RecipeChecks, within } from './recipe-check.ts';
+import { ChunkArrivals } from '../storage/chunk-arrivals.ts';
 
 /**
  * Key of a whole-object blob as stored before chunked storage (migration 0006). Blobs without
@@ -29,6 +30,8 @@ export interface BlobServiceDeps {
   packSize?: number;
   /** A recipe check waiting for chunks gives up after this long without one arriving (ms; default 30 s). */
   recipeIdleMs?: number;
+  /** Shared with the chunk upload service of the same app, so checks wake when its packs are indexed. */
+  arrivals?: ChunkArrivals;
 }
 
 /** putRecipe's answer; `pending` when a check waited for chunks for the whole `waitMs` and goes on. */
@@ -50,9 +53,10 @@ export function createBlobService(deps: BlobServiceDeps) {
   const { objects, now } = deps;
   const db = storageDb(deps.db);
   const packSize = deps.packSize ?? DEFAULT_PACK_SIZE;
-  const checks = new RecipeChecks({ db, objects, now, idleMs: deps.recipeIdleMs ?? 30_000 });
+  const arrivals = deps.arrivals ?? new ChunkArrivals();
+  const checks = new RecipeChecks({ db, objects, now, idleMs: deps.recipeIdleMs ?? 30_000, arrivals });
   const stat = (sha256: string) => db.selectFrom('blobs').select(['sha256', 'size']).where('sha256', '=', sha256).executeTakeFirst();
-  const writer = () => createPackWriter({ db, objects, now, packSize });
+  const writer = () => createPackWriter({ db, objects, now, packSize, arrivals });
   const buffers = new RunBuffers();
   const hasRecipe = async (sha256: string) => !!(await db.selectFrom('blob_chunks').select('seq').where('blob_sha256', '=', sha256).limit(1).executeTakeFirst());
 

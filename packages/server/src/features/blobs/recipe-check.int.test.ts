@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { startHarness, type Harness } from '../../testing/api-harness.ts';
+import { createApp } from '../../app.ts';
+import { openDb } from '../../db/connect.ts';
+import { apiCaller, startHarness, type Harness } from '../../testing/api-harness.ts';
 import { describeEachDb } from '../../testing/test-dbs.ts';
 import { frames, getBytes, sha } from '../storage/storage-test-helpers.ts';
 
@@ -73,6 +75,23 @@ describeEachDb('recipe declared while its chunks upload (?wait)', (db) => {
     expect(answers.map((a) => a.status)).toEqual([201, 201]);
     const rows = await h.db.kysely.selectFrom('blob_chunks' as never).select((eb) => eb.fn.countAll().as('n')).where('blob_sha256' as never, '=', sha(f.bytes) as never).executeTakeFirst();
     expect(Number((rows as { n: number }).n)).toBe(300);
+  });
+
+  it('a replica sharing the database and store sees chunks uploaded to another one (it polls the index)', async () => {
+    const otherDb = await openDb(db.url);
+    try {
+      const other = createApp({ db: otherDb, objects: h.objects, signingKey: h.signingKey, auth: true });
+      const callOther = apiCaller(other.app, h.admin);
+      const f = fileOf(300);
+      const waiting = callOther('PUT', `blobs/${sha(f.bytes)}/recipe?wait=10`, { json: { size: f.bytes.length, chunks: f.ids } });
+      await new Promise((r) => setTimeout(r, 50));
+      await upload(f.chunks); // to this replica: the other one gets no in-process wake-up
+      const res = await waiting;
+      expect([res.status, res.data.created]).toEqual([201, true]);
+      expect((await getBytes(h, `blobs/${sha(f.bytes)}`)).bytes.equals(f.bytes)).toBe(true);
+    } finally {
+      await otherDb.close();
+    }
   });
 
   it('a check still waiting when the server shuts down answers 503 at once', async () => {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ConflictError, DigestMismatchError, StewardError } from '@steward/core';
 import type { ObjectStore } from '../../storage/object-store.ts';
-import { indexedCount, nextArrival } from '../storage/chunk-arrivals.ts';
+import type { ChunkArrivals } from '../storage/chunk-arrivals.ts';
 import { locate, type ChunkLocation } from '../storage/chunk-index.ts';
 import { hashLocated } from '../storage/chunk-reader.ts';
 import type { StorageDb } from '../storage/storage.tables.ts';
@@ -22,6 +22,8 @@ export interface RecipeCheckDeps {
   now: () => Date;
   /** The check fails with 409 chunk_missing once no chunk arrived for this long (ms). */
   idleMs: number;
+  /** The app's pack writers tell it when they index chunks; other replicas' uploads are found by polling. */
+  arrivals: ChunkArrivals;
 }
 
 /**
@@ -81,7 +83,7 @@ export class RecipeCheck {
 
   /** Locations of `part` (ids from `from` on), waiting until every one is stored. */
   async #stored(part: string[], from: number): Promise<Map<string, ChunkLocation>> {
-    const { db, idleMs } = this.deps;
+    const { db, idleMs, arrivals } = this.deps;
     const where = await locate(db, part);
     let since = Date.now();
     for (;;) {
@@ -94,12 +96,12 @@ export class RecipeCheck {
         const gone = [...new Set(rest.filter((id) => !have.has(id)))];
         throw new ConflictError(`${gone.length} chunk(s) are not stored and none arrived for ${Math.round(idleMs / 1000)} s: upload them with POST /api/v1/chunks`, { missing: gone }, 'chunk_missing');
       }
-      const before = indexedCount();
-      await nextArrival(POLL_MS);
+      const before = arrivals.count;
+      await arrivals.next(POLL_MS);
       const found = await locate(db, missing);
       for (const [id, l] of found) where.set(id, l);
       // Progress is a chunk of ours arriving, or this process still storing others (another file of the push first).
-      if (found.size > 0 || indexedCount() !== before) since = Date.now();
+      if (found.size > 0 || arrivals.count !== before) since = Date.now();
     }
   }
 }

@@ -6,6 +6,7 @@ import { readChunks } from './chunk-reader.ts';
 import { wireChunk } from './chunk-codec.ts';
 import { encodeFrame, encodeWireFrame, parseFrames } from './frames.ts';
 import { createPackWriter } from './pack-writer.ts';
+import type { ChunkArrivals } from './chunk-arrivals.ts';
 import { RunBuffers } from './run-buffers.ts';
 import type { BodyPiece } from '../../http/send-pieces.ts';
 import type { StorageDb } from './storage.tables.ts';
@@ -22,7 +23,7 @@ export interface FetchOptions {
 }
 
 /** The chunk endpoints: which chunks are missing, upload a verified batch, fetch a batch. */
-export function createChunkService(deps: { db: StorageDb; objects: ObjectStore; now: () => Date; packSize: number }) {
+export function createChunkService(deps: { db: StorageDb; objects: ObjectStore; now: () => Date; packSize: number; arrivals?: ChunkArrivals }) {
   const { db, objects, now } = deps;
   const buffers = new RunBuffers();
   return {
@@ -42,7 +43,7 @@ export function createChunkService(deps: { db: StorageDb; objects: ObjectStore; 
       // as young as a touch would make it; the recipe commit touches every chunk again anyway. (A
       // client that uploads without asking may meet 409 chunk_missing at its recipe, and re-sends.)
       const have = await storedIds(db, frames.map((f) => f.id));
-      const writer = createPackWriter({ db, objects, now, packSize: deps.packSize });
+      const writer = createPackWriter({ db, objects, now, packSize: deps.packSize, ...(deps.arrivals ? { arrivals: deps.arrivals } : {}) });
       let stored = 0;
       let bytes = 0;
       const seen = new Set<string>();

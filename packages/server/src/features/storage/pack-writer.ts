@@ -4,7 +4,7 @@ import { encodeChunk } from './chunk-codec.ts';
 import { newPackId, packKey } from './pack-key.ts';
 import type { ChunksTable, StorageDb } from './storage.tables.ts';
 import { batches, relaxedTransaction } from './chunk-index.ts';
-import { chunksIndexed } from './chunk-arrivals.ts';
+import type { ChunkArrivals } from './chunk-arrivals.ts';
 
 export const DEFAULT_PACK_SIZE = 64 * 1024 * 1024;
 
@@ -14,6 +14,8 @@ export interface PackWriterDeps {
   now: () => Date;
   /** Flush once the buffered stored bytes reach this (bytes). */
   packSize: number;
+  /** Told each time a pack's chunks are indexed (wakes recipe checks waiting for them). */
+  arrivals?: ChunkArrivals;
 }
 
 /**
@@ -106,6 +108,6 @@ export async function writePack(deps: Omit<PackWriterDeps, 'packSize'>, parts: U
         .execute();
     }
   });
-  chunksIndexed();
+  deps.arrivals?.indexed();
   return id;
 }

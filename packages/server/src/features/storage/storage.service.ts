@@ -3,6 +3,7 @@ import { ConflictError } from '@steward/core';
 import { createLeases } from '../../db/leases.ts';
 import type { Database } from '../../db/schema.ts';
 import type { ObjectStore } from '../../storage/object-store.ts';
+import type { ChunkArrivals } from './chunk-arrivals.ts';
 import { createChunkService } from './chunks.service.ts';
 import { fsck, type FsckReport } from './fsck.ts';
 import { collectGarbage, type GcOptions, type GcReport } from './gc.ts';
@@ -20,7 +21,7 @@ const MAINTENANCE_LEASE_MS = 2 * 60 * 1000;
  * servers they take the `storage-maintenance` lease, and a second server's request is refused
  * with 409 `storage_maintenance_running` (a crashed holder's lease expires after two minutes).
  */
-export function createStorageService(deps: { db: Kysely<Database>; objects: ObjectStore; now: () => Date; packSize?: number }) {
+export function createStorageService(deps: { db: Kysely<Database>; objects: ObjectStore; now: () => Date; packSize?: number; arrivals?: ChunkArrivals }) {
   const db = storageDb(deps.db);
   const ctx = { db, objects: deps.objects, now: deps.now, packSize: deps.packSize ?? DEFAULT_PACK_SIZE };
   const leases = createLeases(deps.db, { now: deps.now });
@@ -39,7 +40,7 @@ export function createStorageService(deps: { db: Kysely<Database>; objects: Obje
     return run;
   };
   return {
-    chunks: createChunkService(ctx),
+    chunks: createChunkService({ ...ctx, ...(deps.arrivals ? { arrivals: deps.arrivals } : {}) }),
     stats: (model?: string) => storageStats(db, model),
     gc: (opts: GcOptions = {}): Promise<GcReport> => exclusive('gc', () => collectGarbage(ctx, opts)),
     fsck: (): Promise<FsckReport> => exclusive('fsck', () => fsck(ctx)),
