@@ -1,4 +1,4 @@
-import type { BlobRecipe, ChunkUploadResult } from '@steward/core/api';
+import type { BlobRecipe, ChunkUploadResult, PutRecipeResult } from '@steward/core/api';
 import { ENCODED_FRAMES_TYPE } from '@steward/core';
 import { StewardApiError } from '../errors.ts';
 import type { HttpTransport } from '../http.ts';
@@ -9,17 +9,7 @@ async function* slices(body: Uint8Array, size: number): AsyncGenerator<Uint8Arra
   for (let at = 0; at < body.length; at += size) yield body.subarray(at, Math.min(at + size, body.length));
 }
 
-export type { BlobRecipe, ChunkUploadResult };
-
-/** `PUT /blobs/{sha}/recipe`'s answer; `pending` (HTTP 202) when `wait` ran out before the check was done. */
-export interface PutRecipeResult {
-  sha256: string;
-  size: number;
-  created: boolean;
-  pending?: true;
-  /** With `pending`: bytes of the file the server has hashed so far, in order. */
-  hashedBytes?: number;
-}
+export type { BlobRecipe, ChunkUploadResult, PutRecipeResult };
 
 /**
  * Chunk-level transfers (see docs/storage.md): ask which chunks the server lacks, upload framed

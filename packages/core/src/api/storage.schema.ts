@@ -65,6 +65,16 @@ export const BlobRecipeSchema = z
   .meta({ id: 'BlobRecipe' });
 export type BlobRecipe = z.infer<typeof BlobRecipeSchema>;
 
+/**
+ * `PUT /blobs/{sha256}/recipe`'s answer. `pending` (HTTP 202) when `?wait` ran out before the
+ * check was done (ask again to keep waiting); `hashedBytes` is then how much of the file the
+ * server has hashed so far, in order.
+ */
+export const PutRecipeResultSchema = z
+  .object({ sha256: z.string(), size: z.number(), created: z.boolean(), pending: z.literal(true).optional(), hashedBytes: z.number().optional() })
+  .meta({ id: 'PutRecipeResult' });
+export type PutRecipeResult = z.infer<typeof PutRecipeResultSchema>;
+
 export const ChunkUploadResultSchema = z.object({ stored: z.number(), skipped: z.number(), bytes: z.number() }).meta({ id: 'ChunkUploadResult' });
 export type ChunkUploadResult = z.infer<typeof ChunkUploadResultSchema>;
 

@@ -2,7 +2,7 @@ import { Transform } from 'node:stream';
 import { requestBody } from '../../http/node-streams.ts';
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { InvalidInputError, isStewardError } from '@steward/core';
-import { BlobRecipeSchema, ErrorSchema, Sha256Schema } from '@steward/core/api';
+import { BlobRecipeSchema, ErrorSchema, PutRecipeResultSchema, Sha256Schema } from '@steward/core/api';
 import type { AppEnv } from '../../http/env.ts';
 import { serveBytes } from '../../http/serve-bytes.ts';
 import { sendPieces } from '../../http/send-pieces.ts';
@@ -36,7 +36,6 @@ const RecipeQuery = z.object({
     .optional()
     .openapi({ param: { name: 'wait', in: 'query' }, description: `seconds (at most ${MAX_RECIPE_WAIT_S}) to wait for chunks not stored yet, hashing the stored ones meanwhile; 202 pending if the check is not done by then (ask again to keep waiting)` }),
 });
-const RecipeAnswer = z.object({ sha256: z.string(), size: z.number(), created: z.boolean(), pending: z.literal(true).optional(), hashedBytes: z.number().optional() });
 
 const Params = z.object({ sha256: Sha256Schema.openapi({ param: { name: 'sha256', in: 'path' } }) });
 
@@ -103,7 +102,7 @@ export function blobsRoutes(blobs: BlobService, metrics: HttpMetrics) {
       'Create a blob from stored chunks, in order. 409 chunk_missing (details.missing) if any is not stored; 422 digest_mismatch if the chunks do not hash to {sha256} or their sizes do not sum to size. ' +
       'With ?wait=S the recipe may be declared while its chunks are still being uploaded: the server hashes the stored ones in order and waits for the rest, answering once the blob is committed, or 202 (pending) after S seconds; asking again joins the same check. It gives up with 409 chunk_missing once no chunk arrived for 30 s.',
     request: { params: Params, query: RecipeQuery, body: { content: { 'application/json': { schema: RecipeInput } }, required: true } },
-    responses: { 200: json(RecipeAnswer, 'already stored'), 201: json(RecipeAnswer, 'created'), 202: json(RecipeAnswer, 'pending: still waiting for chunks (ask again)'), 409: json(ErrorSchema, 'chunks missing'), 422: json(ErrorSchema, 'digest mismatch') },
+    responses: { 200: json(PutRecipeResultSchema, 'already stored'), 201: json(PutRecipeResultSchema, 'created'), 202: json(PutRecipeResultSchema, 'pending: still waiting for chunks (ask again)'), 409: json(ErrorSchema, 'chunks missing'), 422: json(ErrorSchema, 'digest mismatch') },
   });
   app.openAPIRegistry.registerPath({
     method: 'get',

@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import { assertSha256, ConflictError, DigestMismatchError, NotFoundError } from '@steward/core';
+import type { PutRecipeResult } from '@steward/core/api';
 import type { Database } from '../../db/schema.ts';
 import { iso } from '../../lib/context.ts';
 import type { ObjectStore } from '../../storage/object-store.ts';
@@ -34,15 +35,6 @@ export interface BlobServiceDeps {
   arrivals?: ChunkArrivals;
 }
 
-/** putRecipe's answer; `pending` when a check waited for chunks for the whole `waitMs` and goes on. */
-export interface PutRecipeResult {
-  sha256: string;
-  size: number;
-  created: boolean;
-  pending?: true;
-  /** With `pending`: bytes of the file hashed so far, in order. */
-  hashedBytes?: number;
-}
 
 /**
  * Blobs are recipes: SHA-256, size and an ordered list of content-defined chunks stored in packs.
