@@ -35,7 +35,6 @@ export interface BlobServiceDeps {
   arrivals?: ChunkArrivals;
 }
 
-
 /**
  * Blobs are recipes: SHA-256, size and an ordered list of content-defined chunks stored in packs.
  * A blob row (and its recipe) is committed only after its whole-file digest matched, so a visible

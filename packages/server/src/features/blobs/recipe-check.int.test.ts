@@ -5,6 +5,7 @@ import { openDb } from '../../db/connect.ts';
 import { apiCaller, startHarness, type Harness } from '../../testing/api-harness.ts';
 import { describeEachDb } from '../../testing/test-dbs.ts';
 import { frames, getBytes, sha } from '../storage/storage-test-helpers.ts';
+import { MAX_WAITING_CHECKS } from './recipe-check.ts';
 
 const KiB = 1024;
 
@@ -75,6 +76,17 @@ describeEachDb('recipe declared while its chunks upload (?wait)', (db) => {
     expect(answers.map((a) => a.status)).toEqual([201, 201]);
     const rows = await h.db.kysely.selectFrom('blob_chunks' as never).select((eb) => eb.fn.countAll().as('n')).where('blob_sha256' as never, '=', sha(f.bytes) as never).executeTakeFirst();
     expect(Number((rows as { n: number }).n)).toBe(300);
+  });
+
+  it(`waits for at most ${MAX_WAITING_CHECKS} recipes at once; beyond that ?wait is answered at once, as without it`, async () => {
+    const files = Array.from({ length: MAX_WAITING_CHECKS + 1 }, () => fileOf(3));
+    const waiting = files.slice(0, MAX_WAITING_CHECKS).map((f) => putRecipe(f, '?wait=10'));
+    await new Promise((r) => setTimeout(r, 50));
+    const t0 = performance.now();
+    const extra = await putRecipe(files.at(-1)!, '?wait=10');
+    expect([extra.status, extra.data.error.code]).toEqual([409, 'chunk_missing']);
+    expect(performance.now() - t0).toBeLessThan(1_000); // not the 1.5 s idle limit
+    for (const res of await Promise.all(waiting)) expect([res.status, res.data.error.code]).toEqual([409, 'chunk_missing']);
   });
 
   it('a replica sharing the database and store sees chunks uploaded to another one (it polls the index)', async () => {

@@ -125,10 +125,6 @@ export class RecipeChecks {
     return check;
   }
 
-  get size(): number {
-    return this.#checks.size;
-  }
-
   /** Every waiting check stops (within one poll) instead of holding the process for its idle time. */
   close(): void {
     for (const c of this.#checks.values()) c.stop();
