@@ -84,10 +84,12 @@ export async function pushVersion(client: StewardClient, opts: PushOptions): Pro
     await early?.declared;
     throw err;
   }
+  // Every chunk is stored now: the server's check only has the last windows left to hash.
+  const declared = (await early?.declared) ?? new Map<string, boolean>();
   const entries: FileEntry[] = local.map((f, i) => ({ path: f.path, sha256: recipes[i]!.sha256, size: recipes[i]!.size }));
   const draft = await client.drafts.create(opts.model, { ...opts.metadata, version: opts.version });
   try {
-    const stats = uploader && sent ? await putRecipes(client, uploader, recipes, sent, await early!.declared) : await uploadMissing(client, local, entries, opts.onProgress);
+    const stats = uploader && sent ? await putRecipes(client, uploader, recipes, sent, declared) : await uploadMissing(client, local, entries, opts.onProgress);
     await client.drafts.attach(opts.model, draft.id, entries);
     const version = await client.drafts.commit(opts.model, draft.id);
     return { version, ...stats };

@@ -23,8 +23,6 @@ export interface FakeChunkState {
   fetchedBytes: number;
   /** Body bytes written by /chunks/fetch (frames with headers, torn ones included): what a client receives. */
   fetchedWireBytes: number;
-  /** Test hook: false answers `PUT …/recipe?wait` at once, as a server older than `wait` does. */
-  recipeWait?: boolean;
 }
 
 type Send = (res: ServerResponse, status: number, body?: unknown) => void;
@@ -110,7 +108,7 @@ export async function chunkRoutes(
     if (s.blobs.has(b)) return send(res, 200, { sha256: b, size: s.blobs.get(b)!.length, created: false }), true;
     // ?wait=S: chunks still uploading are waited for (polled), then 202 pending, as the real server does.
     const wait = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('wait') ?? 0);
-    if (s.recipeWait !== false && wait > 0) {
+    if (wait > 0) {
       const until = Date.now() + wait * 1000;
       while (r.chunks.some((id) => !s.chunks.has(id)) && Date.now() < until) await new Promise((t) => setTimeout(t, 5));
       if (r.chunks.some((id) => !s.chunks.has(id))) return send(res, 202, { sha256: b, size: r.size, created: false, pending: true, hashedBytes: 0 }), true;
