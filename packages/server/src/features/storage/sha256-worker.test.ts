@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
-import { Sha256Job } from './sha256-worker.ts';
+import { describe, expect, it, vi } from 'vitest';
+import { Sha256Job, sha256WorkerRunning } from './sha256-worker.ts';
 
 describe('SHA-256 on a worker thread', () => {
   it('hashes the given prefixes of lent buffers in order, lending at most `max` at once', async () => {
@@ -49,5 +49,32 @@ describe('SHA-256 on a worker thread', () => {
     } finally {
       job.close();
     }
+  });
+
+  it('an idle worker exits after 10 s (its isolate is memory a server pulling no longer needs), and the next job starts another', async () => {
+    const hashOnce = async (bytes: Buffer) => {
+      const job = new Sha256Job(1024);
+      try {
+        const buf = await job.buffer();
+        bytes.copy(buf);
+        job.update(buf, bytes.length);
+        return await job.digest();
+      } finally {
+        job.close();
+      }
+    };
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      await hashOnce(Buffer.from('one'));
+      expect(sha256WorkerRunning()).toBe(true);
+      vi.advanceTimersByTime(9_000);
+      expect(sha256WorkerRunning()).toBe(true);
+      vi.advanceTimersByTime(2_000);
+      expect(sha256WorkerRunning()).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
+    expect(await hashOnce(Buffer.from('two'))).toBe(createHash('sha256').update('two').digest('hex'));
+    expect(sha256WorkerRunning()).toBe(true);
   });
 });

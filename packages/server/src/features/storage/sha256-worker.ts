@@ -56,6 +56,7 @@ function theWorker(): Worker {
     else j?.slices?.(m.hexes);
   });
   const fail = (err: Error) => {
+    if (retired.has(w)) return; // ended for idleness, with no job; the jobs now belong to a newer worker
     if (worker === w) worker = null;
     for (const j of jobs.values()) j.fail(err);
     jobs.clear();
@@ -66,11 +67,31 @@ function theWorker(): Worker {
   return w;
 }
 
+/** Whether the worker thread is running now (tests). */
+export const sha256WorkerRunning = (): boolean => worker !== null;
+
+/** An idle worker exits after this long (its isolate holds ~5–10 MiB); the next job starts a new one (~30 ms). */
+const IDLE_EXIT_MS = 10_000;
+let idleTimer: ReturnType<typeof setTimeout> | undefined;
+const retired = new WeakSet<Worker>();
+
 function track(id: number, hooks: JobHooks | null): void {
   if (hooks) jobs.set(id, hooks);
   else jobs.delete(id);
   if (jobs.size === 1 && hooks) worker?.ref();
-  if (jobs.size === 0) worker?.unref();
+  clearTimeout(idleTimer);
+  idleTimer = undefined;
+  if (jobs.size === 0 && worker) {
+    worker.unref();
+    const idle = worker;
+    idleTimer = setTimeout(() => {
+      if (worker !== idle || jobs.size > 0) return;
+      worker = null;
+      retired.add(idle);
+      void idle.terminate();
+    }, IDLE_EXIT_MS);
+    idleTimer.unref();
+  }
 }
 
 /**
