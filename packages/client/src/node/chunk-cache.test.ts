@@ -56,4 +56,17 @@ describe('ChunkCache', () => {
     expect(await cache.read(id(c))).toEqual(c);
     expect(await readdir(join(dir, id(c).slice(0, 2)))).toEqual([id(c)]);
   });
+
+  it('makes each shard directory once, and again if the cache was cleared behind its back', async () => {
+    const cache = new ChunkCache(join(dir, 'c'));
+    const a = Buffer.from('first');
+    const b = Buffer.from('second');
+    await cache.put(id(a), a);
+    await rm(join(dir, 'c'), { recursive: true, force: true }); // a user clearing ~/.steward/cache
+    await cache.put(id(b), b);
+    expect(await cache.read(id(b))).toEqual(b);
+    await rm(join(dir, 'c'), { recursive: true, force: true });
+    await cache.put(id(a), a); // its shard was made before, then removed: made again
+    expect(await cache.read(id(a))).toEqual(a);
+  });
 });
