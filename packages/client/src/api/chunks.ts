@@ -56,13 +56,32 @@ export class ChunksApi {
    * @example
    * await client.chunks.putRecipe(sha256, { size, chunks: ids });
    * // declared early, while the upload goes on:
-   * let r; do r = await client.chunks.putRecipe(sha256, { size, chunks: ids }, { wait: 30 }); while (r.pending);
+   * let r = await client.chunks.putRecipe(sha256, { size, chunks: ids }, { wait: 30 });
+   * while (r.pending) r = await client.chunks.waitRecipe(sha256, size, { wait: 30 });
    */
   async putRecipe(sha256: string, recipe: { size: number; chunks: string[] }, opts: { wait?: number; signal?: AbortSignal } = {}): Promise<PutRecipeResult> {
     const res = await this.http.raw('PUT', `/blobs/${sha256}/recipe`, {
       query: { wait: opts.wait },
       headers: { accept: 'application/json', 'content-type': 'application/json' },
       body: JSON.stringify(recipe),
+      signal: opts.signal,
+    });
+    return (await res.json()) as PutRecipeResult;
+  }
+
+  /**
+   * Waits on for a recipe declared with `putRecipe(…, { wait })` that answered `pending`, without
+   * sending its chunk list again (up to ~80 MiB for the largest files). 404
+   * `recipe_check_not_found` when no check of that blob runs on the server any more (it failed,
+   * the server restarted, or the request reached another replica): declare the whole recipe again.
+   * @example
+   * while (r.pending) r = await client.chunks.waitRecipe(sha256, size, { wait: 30 });
+   */
+  async waitRecipe(sha256: string, size: number, opts: { wait: number; signal?: AbortSignal }): Promise<PutRecipeResult> {
+    const res = await this.http.raw('PUT', `/blobs/${sha256}/recipe`, {
+      query: { wait: opts.wait },
+      headers: { accept: 'application/json', 'content-type': 'application/json' },
+      body: JSON.stringify({ size }),
       signal: opts.signal,
     });
     return (await res.json()) as PutRecipeResult;

@@ -110,6 +110,28 @@ describe('delta push and pull', () => {
     expect(storedBytes()).toBe(v1.length);
   });
 
+  it('an early recipe left pending is asked about again with its size only, and declared whole again if the server lost it', async () => {
+    const bodies: string[] = [];
+    const recording = new StewardClient({
+      url: fake.url,
+      token: fake.state.token,
+      fetch: async (input, init) => {
+        if (new URL(input).pathname.endsWith('/recipe') && init?.method === 'PUT') {
+          bodies.push(JSON.parse(String(init.body)).chunks ? 'recipe' : 'size');
+          if (bodies.length === 3) fake.state.pendingRecipes.clear(); // as a restarted server would have
+        }
+        return fetch(input, init);
+      },
+    });
+    fake.state.uploadDelayMs = 400; // each batch takes 0.4 s: the 1 s waits run out before the upload ends
+    await writeFile(join(src, 'w.bin'), randomBytes(2048 * KiB));
+    const res = await pushVersion(recording, { model: 'llm', version: '3.0.0', paths: ['w.bin'], cwd: src, upload: { ...fast, concurrency: 1 }, recipeWaitSeconds: 1 });
+    expect(res.uploaded).toBe(1);
+    // declared, re-asked by size, re-asked by size (the server lost it: 404), declared again, ...
+    expect(bodies.slice(0, 4)).toEqual(['recipe', 'size', 'size', 'recipe']);
+    expect(fake.state.blobs.has(createHash('sha256').update(await readFile(join(src, 'w.bin'))).digest('hex'))).toBe(true);
+  }, 30_000);
+
   it('a push SIGKILLed mid-way resumes without re-sending stored chunks', async () => {
     const bytes = randomBytes(6144 * KiB);
     await writeFile(join(src, 'w.bin'), bytes);

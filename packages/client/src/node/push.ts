@@ -35,6 +35,8 @@ export interface PushOptions {
   segmentBytes?: number;
   /** Batch size, requests in flight and retries of the chunk upload. */
   upload?: Omit<ChunkedUploadOptions, 'onBytes'>;
+  /** Seconds each early recipe declaration waits on the server before it answers pending and is asked again (1–60, default 30). */
+  recipeWaitSeconds?: number;
 }
 
 export interface PushResult {
@@ -75,7 +77,7 @@ export async function pushVersion(client: StewardClient, opts: PushOptions): Pro
   }
   progress.chunked();
   // Declared now, while the upload goes on: the server hashes what it holds and waits for the rest.
-  const early = uploader ? declareEarly(client, recipes) : null;
+  const early = uploader ? declareEarly(client, recipes, opts.recipeWaitSeconds ?? EARLY_WAIT_S) : null;
   let sent: ChunkedUploadStats | undefined;
   try {
     sent = await uploader?.finish();
@@ -166,7 +168,7 @@ const EARLY_WAIT_S = 30;
  * failure (a server without `wait` answers 409 chunk_missing at once) leaves that recipe to
  * putRecipes after the upload, so this is only ever a head start.
  */
-function declareEarly(client: StewardClient, recipes: FileRecipe[]): { declared: Promise<Map<string, boolean>>; stop: () => void } {
+function declareEarly(client: StewardClient, recipes: FileRecipe[], wait: number): { declared: Promise<Map<string, boolean>>; stop: () => void } {
   const ctl = new AbortController();
   const declared = (async () => {
     const out = new Map<string, boolean>();
@@ -178,12 +180,16 @@ function declareEarly(client: StewardClient, recipes: FileRecipe[]): { declared:
           out.set(recipe.sha256, false);
           continue;
         }
-        for (;;) {
-          const res = await client.chunks.putRecipe(recipe.sha256, body, { wait: EARLY_WAIT_S, signal: ctl.signal });
-          if (res.pending) continue;
-          out.set(recipe.sha256, res.created);
-          break;
+        const declare = () => client.chunks.putRecipe(recipe.sha256, body, { wait, signal: ctl.signal });
+        let res = await declare();
+        // Re-asks send only the size; a check the server no longer runs gets the whole recipe again.
+        while (res.pending) {
+          res = await client.chunks.waitRecipe(recipe.sha256, recipe.size, { wait, signal: ctl.signal }).catch((err: unknown) => {
+            if (err instanceof StewardApiError && err.code === 'recipe_check_not_found') return declare();
+            throw err;
+          });
         }
+        out.set(recipe.sha256, res.created);
       } catch {
         if (ctl.signal.aborted) break;
       }

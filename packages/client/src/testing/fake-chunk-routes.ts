@@ -23,6 +23,8 @@ export interface FakeChunkState {
   fetchedBytes: number;
   /** Body bytes written by /chunks/fetch (frames with headers, torn ones included): what a client receives. */
   fetchedWireBytes: number;
+  /** Recipes answered 202 (pending), by `sha256:size`, for re-asks that send only the size. */
+  pendingRecipes: Map<string, { size: number; chunks: string[] }>;
 }
 
 type Send = (res: ServerResponse, status: number, body?: unknown) => void;
@@ -104,14 +106,21 @@ export async function chunkRoutes(
       send(res, 200, { sha256: b, size: r.size, chunks: r.chunks.map((id) => ({ id, size: s.chunks.get(id)!.length })) });
       return true;
     }
-    const r = await json<{ size: number; chunks: string[] }>();
+    const asked = await json<{ size: number; chunks?: string[] }>();
     if (s.blobs.has(b)) return send(res, 200, { sha256: b, size: s.blobs.get(b)!.length, created: false }), true;
-    // ?wait=S: chunks still uploading are waited for (polled), then 202 pending, as the real server does.
+    // ?wait=S: chunks still uploading are waited for (polled), then 202 pending, as the real server
+    // does; a re-ask may send only {size}, which joins the recipe left pending.
     const wait = Number(new URL(req.url ?? '/', 'http://x').searchParams.get('wait') ?? 0);
+    const r = asked.chunks ? { size: asked.size, chunks: asked.chunks } : wait > 0 ? s.pendingRecipes.get(`${b}:${asked.size}`) : undefined;
+    if (!r) return fail(res, 404, 'recipe_check_not_found', 'no recipe pending for this blob'), true;
     if (wait > 0) {
       const until = Date.now() + wait * 1000;
       while (r.chunks.some((id) => !s.chunks.has(id)) && Date.now() < until) await new Promise((t) => setTimeout(t, 5));
-      if (r.chunks.some((id) => !s.chunks.has(id))) return send(res, 202, { sha256: b, size: r.size, created: false, pending: true, hashedBytes: 0 }), true;
+      if (r.chunks.some((id) => !s.chunks.has(id))) {
+        s.pendingRecipes.set(`${b}:${r.size}`, r);
+        return send(res, 202, { sha256: b, size: r.size, created: false, pending: true, hashedBytes: 0 }), true;
+      }
+      s.pendingRecipes.delete(`${b}:${r.size}`);
     }
     const missing = r.chunks.filter((id) => !s.chunks.has(id));
     if (missing.length) return fail(res, 409, 'chunk_missing', 'chunks not stored', { missing }), true;

@@ -53,6 +53,7 @@ export async function startFakeServer(opts: { token?: string; /** false: no chun
     fetchesServed: 0,
     fetchedBytes: 0,
     fetchedWireBytes: 0,
+    pendingRecipes: new Map(),
     drafts: new Map(),
     versions: new Map(),
     channels: new Map(),

@@ -18,6 +18,8 @@ import { MAX_RECIPE_WAIT_S } from './recipe-check.ts';
 /** A recipe lists at most ~1M chunks (64 GiB at the 64 KiB average); JSON is bounded accordingly. */
 const MAX_RECIPE_JSON = 80 * 1024 * 1024;
 const RecipeInput = z.strictObject({ size: z.number().int().nonnegative(), chunks: z.array(Sha256Schema).max(1_200_000) });
+/** With ?wait, `{size}` alone joins the check already running for the blob (a re-ask after 202). */
+const RecipeJoinInput = z.strictObject({ size: z.number().int().nonnegative() });
 
 function parseJson(body: Buffer): unknown {
   try {
@@ -87,9 +89,15 @@ export function blobsRoutes(blobs: BlobService, metrics: HttpMetrics) {
     const sha256 = c.req.param('sha256');
     const query = RecipeQuery.safeParse(c.req.query());
     if (!query.success) throw validationError(query.error, 'query');
-    const parsed = RecipeInput.safeParse(parseJson(await readBounded(requestBody(c), MAX_RECIPE_JSON)));
-    if (!parsed.success) throw validationError(parsed.error, 'json');
+    const body = parseJson(await readBounded(requestBody(c), MAX_RECIPE_JSON));
     const wait = query.data.wait;
+    const join = wait ? RecipeJoinInput.safeParse(body) : undefined;
+    if (join?.success) {
+      const res = await blobs.joinRecipe(sha256, join.data.size, wait! * 1000);
+      return c.json(res, res.pending ? 202 : res.created ? 201 : 200);
+    }
+    const parsed = RecipeInput.safeParse(body);
+    if (!parsed.success) throw validationError(parsed.error, 'json');
     const res = await blobs.putRecipe(sha256, parsed.data.size, parsed.data.chunks, wait ? { waitMs: wait * 1000 } : {});
     return c.json(res, res.pending ? 202 : res.created ? 201 : 200);
   });
@@ -100,9 +108,9 @@ export function blobsRoutes(blobs: BlobService, metrics: HttpMetrics) {
     tags: ['blobs'],
     description:
       'Create a blob from stored chunks, in order. 409 chunk_missing (details.missing) if any is not stored; 422 digest_mismatch if the chunks do not hash to {sha256} or their sizes do not sum to size. ' +
-      'With ?wait=S the recipe may be declared while its chunks are still being uploaded: the server hashes the stored ones in order and waits for the rest, answering once the blob is committed, or 202 (pending) after S seconds; asking again joins the same check. It gives up with 409 chunk_missing once no chunk arrived for 30 s.',
-    request: { params: Params, query: RecipeQuery, body: { content: { 'application/json': { schema: RecipeInput } }, required: true } },
-    responses: { 200: json(PutRecipeResultSchema, 'already stored'), 201: json(PutRecipeResultSchema, 'created'), 202: json(PutRecipeResultSchema, 'pending: still waiting for chunks (ask again)'), 409: json(ErrorSchema, 'chunks missing'), 422: json(ErrorSchema, 'digest mismatch') },
+      'With ?wait=S the recipe may be declared while its chunks are still being uploaded: the server hashes the stored ones in order and waits for the rest, answering once the blob is committed, or 202 (pending) after S seconds; asking again joins the same check, and may send only {"size": n} (404 recipe_check_not_found if no check of this blob runs on this server: send the whole recipe). It gives up with 409 chunk_missing once no chunk arrived for 30 s.',
+    request: { params: Params, query: RecipeQuery, body: { content: { 'application/json': { schema: z.union([RecipeInput, RecipeJoinInput]) } }, required: true } },
+    responses: { 200: json(PutRecipeResultSchema, 'already stored'), 201: json(PutRecipeResultSchema, 'created'), 202: json(PutRecipeResultSchema, 'pending: still waiting for chunks (ask again)'), 404: json(ErrorSchema, 'recipe_check_not_found (a {size}-only re-ask with no check running)'), 409: json(ErrorSchema, 'chunks missing'), 422: json(ErrorSchema, 'digest mismatch') },
   });
   app.openAPIRegistry.registerPath({
     method: 'get',

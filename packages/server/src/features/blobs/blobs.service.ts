@@ -14,7 +14,7 @@ import { storageDb } from '../storage/storage.tables.ts';
 import { ingest } from './blob-ingest.ts';
 import { blobPieces, recipeJson } from './blob-read.ts';
 import { commitRecipe, type RecipeChunk } from './blob-recipe.ts';
-import { RecipeChecks, within } from './recipe-check.ts';
+import { type RecipeCheck, RecipeChecks, within } from './recipe-check.ts';
 import { ChunkArrivals } from '../storage/chunk-arrivals.ts';
 
 /**
@@ -46,6 +46,11 @@ export function createBlobService(deps: BlobServiceDeps) {
   const packSize = deps.packSize ?? DEFAULT_PACK_SIZE;
   const arrivals = deps.arrivals ?? new ChunkArrivals();
   const checks = new RecipeChecks({ db, objects, now, idleMs: deps.recipeIdleMs ?? 30_000, arrivals });
+  /** A check's answer within `waitMs`, or pending with how far it got. */
+  const waitFor = async (check: RecipeCheck, waitMs: number): Promise<PutRecipeResult> => {
+    const r = await within(check.done, waitMs);
+    return r ? { sha256: check.sha256, size: check.size, created: r.created } : { sha256: check.sha256, size: check.size, created: false, pending: true, hashedBytes: check.hashedBytes };
+  };
   const stat = (sha256: string) => db.selectFrom('blobs').select(['sha256', 'size']).where('sha256', '=', sha256).executeTakeFirst();
   const writer = () => createPackWriter({ db, objects, now, packSize, arrivals });
   const buffers = new RunBuffers();
@@ -104,10 +109,7 @@ export function createBlobService(deps: BlobServiceDeps) {
       const existing = await stat(sha256);
       if (existing) return { sha256, size: Number(existing.size), created: false };
       const check = opts.waitMs ? checks.get(sha256, size, ids) : null;
-      if (check) {
-        const r = await within(check.done, opts.waitMs!);
-        return r ? { sha256, size, created: r.created } : { sha256, size, created: false, pending: true, hashedBytes: check.hashedBytes };
-      }
+      if (check) return waitFor(check, opts.waitMs!);
       // Only a look, no touch: the client's `missing` question touched these chunks (or stored them)
       // moments ago, and commitRecipe touches them again in the transaction that makes the blob
       // visible, which is what GC's sweep cannot slip past. A chunk swept while we hash (unreferenced
@@ -126,6 +128,19 @@ export function createBlobService(deps: BlobServiceDeps) {
       if (got !== sha256) throw new DigestMismatchError(`chunks hash to ${got}, expected ${sha256}`, { expected: sha256, actual: got });
       const { created } = await commitRecipe(db, sha256, size, chunks, now());
       return { sha256, size, created };
+    },
+    /**
+     * PUT /blobs/{sha}/recipe?wait with only `{size}`: joins the check already running for this
+     * blob (a re-ask after 202 need not send a recipe of up to ~80 MiB again); 404
+     * recipe_check_not_found when none runs here (another replica, a restart, or it failed).
+     */
+    async joinRecipe(sha256: string, size: number, waitMs: number): Promise<PutRecipeResult> {
+      assertSha256(sha256);
+      const existing = await stat(sha256);
+      if (existing) return { sha256, size: Number(existing.size), created: false };
+      const check = checks.find(sha256, size);
+      if (!check) throw new NotFoundError(`no check of a recipe for blob ${sha256} (${size} bytes) is running on this server: send the whole recipe`, { sha256, size }, 'recipe_check_not_found');
+      return waitFor(check, waitMs);
     },
     /** Server shutdown: recipe checks waiting for chunks stop (503) instead of waiting out their idle time. */
     close(): void {

@@ -33,11 +33,20 @@ describeEachDb('recipe declared while its chunks upload (?wait)', (db) => {
     expect(pending.status).toBe(202);
     expect(pending.data).toMatchObject({ sha256: sha(f.bytes), created: false, pending: true, hashedBytes: 256 * KiB }); // window 1 of 3
     expect((await h.call('HEAD', `blobs/${sha(f.bytes)}`)).status).toBe(404);
-    // The next request joins the same check; the rest arrives while it waits.
-    const [done] = await Promise.all([putRecipe(f, '?wait=10'), new Promise((r) => setTimeout(r, 50)).then(() => upload(f.chunks.slice(300)))]);
+    // A re-ask sends only the size and joins the same check; the rest arrives while it waits.
+    const rejoin = () => h.call('PUT', `blobs/${sha(f.bytes)}/recipe?wait=10`, { json: { size: f.bytes.length } });
+    const [done] = await Promise.all([rejoin(), new Promise((r) => setTimeout(r, 50)).then(() => upload(f.chunks.slice(300)))]);
     expect([done.status, done.data.created]).toEqual([201, true]);
     expect((await getBytes(h, `blobs/${sha(f.bytes)}`)).bytes.equals(f.bytes)).toBe(true);
     expect((await putRecipe(f, '?wait=10')).status).toBe(200); // stored now: answered at once
+  });
+
+  it('a size-only re-ask with no check running is 404 recipe_check_not_found; without ?wait it is not a recipe (400)', async () => {
+    const f = fileOf(3);
+    const lost = await h.call('PUT', `blobs/${sha(f.bytes)}/recipe?wait=5`, { json: { size: f.bytes.length } });
+    expect([lost.status, lost.data.error.code]).toEqual([404, 'recipe_check_not_found']);
+    const bare = await h.call('PUT', `blobs/${sha(f.bytes)}/recipe`, { json: { size: f.bytes.length } });
+    expect([bare.status, bare.data.error.code]).toEqual([400, 'validation_failed']);
   });
 
   it('gives up with 409 chunk_missing listing every missing id once none arrived for the idle time', async () => {

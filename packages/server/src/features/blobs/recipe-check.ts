@@ -125,6 +125,12 @@ export class RecipeChecks {
     return check;
   }
 
+  /** The running check of a recipe of `sha256` and `size`, for a request that re-asks without the chunk list. */
+  find(sha256: string, size: number): RecipeCheck | null {
+    for (const c of this.#checks.values()) if (c.sha256 === sha256 && c.size === size) return c;
+    return null;
+  }
+
   /** Every waiting check stops (within one poll) instead of holding the process for its idle time. */
   close(): void {
     for (const c of this.#checks.values()) c.stop();
