@@ -59,14 +59,8 @@ export class ChunksApi {
    * let r = await client.chunks.putRecipe(sha256, { size, chunks: ids }, { wait: 30 });
    * while (r.pending) r = await client.chunks.waitRecipe(sha256, size, { wait: 30 });
    */
-  async putRecipe(sha256: string, recipe: { size: number; chunks: string[] }, opts: { wait?: number; signal?: AbortSignal } = {}): Promise<PutRecipeResult> {
-    const res = await this.http.raw('PUT', `/blobs/${sha256}/recipe`, {
-      query: { wait: opts.wait },
-      headers: { accept: 'application/json', 'content-type': 'application/json' },
-      body: JSON.stringify(recipe),
-      signal: opts.signal,
-    });
-    return (await res.json()) as PutRecipeResult;
+  putRecipe(sha256: string, recipe: { size: number; chunks: string[] }, opts: { wait?: number; signal?: AbortSignal } = {}): Promise<PutRecipeResult> {
+    return this.#putRecipe(sha256, recipe, opts);
   }
 
   /**
@@ -77,11 +71,16 @@ export class ChunksApi {
    * @example
    * while (r.pending) r = await client.chunks.waitRecipe(sha256, size, { wait: 30 });
    */
-  async waitRecipe(sha256: string, size: number, opts: { wait: number; signal?: AbortSignal }): Promise<PutRecipeResult> {
+  waitRecipe(sha256: string, size: number, opts: { wait: number; signal?: AbortSignal }): Promise<PutRecipeResult> {
+    return this.#putRecipe(sha256, { size }, opts);
+  }
+
+  /** `PUT /blobs/{sha}/recipe` with a signal (the JSON helper takes none): a whole recipe, or `{size}` to re-ask. */
+  async #putRecipe(sha256: string, body: { size: number; chunks?: string[] }, opts: { wait?: number; signal?: AbortSignal }): Promise<PutRecipeResult> {
     const res = await this.http.raw('PUT', `/blobs/${sha256}/recipe`, {
       query: { wait: opts.wait },
       headers: { accept: 'application/json', 'content-type': 'application/json' },
-      body: JSON.stringify({ size }),
+      body: JSON.stringify(body),
       signal: opts.signal,
     });
     return (await res.json()) as PutRecipeResult;

@@ -1,6 +1,6 @@
 import { ConflictError } from '@steward/core';
 import { iso } from '../../lib/context.ts';
-import { batches } from '../storage/chunk-index.ts';
+import { batches, storedIds } from '../storage/chunk-index.ts';
 import { MAX_CHUNK } from '../storage/chunker.ts';
 import type { StorageDb } from '../storage/storage.tables.ts';
 
@@ -30,8 +30,7 @@ export async function commitRecipe(db: StorageDb, sha256: string, size: number, 
       touched += Number(r.numUpdatedRows);
     }
     if (touched !== unique.length) {
-      const have = new Set<string>();
-      for (const part of batches(unique)) for (const r of await trx.selectFrom('chunks').select('id').where('id', 'in', part).execute()) have.add(r.id);
+      const have = await storedIds(trx, unique);
       const missing = unique.filter((id) => !have.has(id));
       throw new ConflictError(`${missing.length} chunk(s) are not stored: upload them with POST /api/v1/chunks first`, { missing }, 'chunk_missing');
     }

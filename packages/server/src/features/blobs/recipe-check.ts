@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { ConflictError, DigestMismatchError, StewardError } from '@steward/core';
 import type { ObjectStore } from '../../storage/object-store.ts';
 import type { ChunkArrivals } from '../storage/chunk-arrivals.ts';
-import { locate, type ChunkLocation } from '../storage/chunk-index.ts';
+import { locate, storedIds, type ChunkLocation } from '../storage/chunk-index.ts';
 import { hashLocated } from '../storage/chunk-reader.ts';
 import type { StorageDb } from '../storage/storage.tables.ts';
 import { commitRecipe, type RecipeChunk } from './blob-recipe.ts';
@@ -92,7 +92,7 @@ export class RecipeCheck {
       if (this.#stopped) throw new StewardError('shutting_down', 'the server is shutting down; declare the recipe again', 503);
       if (Date.now() - since >= idleMs) {
         const rest = this.ids.slice(from);
-        const have = await locate(db, rest);
+        const have = await storedIds(db, rest);
         const gone = [...new Set(rest.filter((id) => !have.has(id)))];
         throw new ConflictError(`${gone.length} chunk(s) are not stored and none arrived for ${Math.round(idleMs / 1000)} s: upload them with POST /api/v1/chunks`, { missing: gone }, 'chunk_missing');
       }
