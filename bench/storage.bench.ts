@@ -122,14 +122,18 @@ async function seriesCases(dir: string, mib: number, ingestOnly: boolean): Promi
 
     if (ingestOnly) return;
     console.log('\n## delta pull per step (fresh cache holding only the parent)');
-    console.log('step                     pull bytes   zstd patch   ratio  target  pull s  patch-apply s');
+    console.log('step                     pull bytes   zstd patch   ratio  target  pull s  client CPU s  patch-apply s  full pull s (CPU s)');
     for (const v of series.filter((x) => x.parent)) {
       const parent = series.find((p) => p.version === v.parent)!;
       const step = join(dir, `step-${v.version}`);
       mkdirSync(step);
       const common = { model: 'bench', home: join(dir, 'home'), cacheDir: join(step, 'cache') };
-      await pullVersion(client, { ...common, ref: parent.version, outDir: join(step, 'old') });
+      const fullCpu0 = process.cpuUsage();
+      const [fullS] = await timed(() => pullVersion(client, { ...common, ref: parent.version, outDir: join(step, 'old') }));
+      const fullCpu = process.cpuUsage(fullCpu0);
+      const cpu0 = process.cpuUsage();
       const [pullS, res] = await timed(() => pullVersion(client, { ...common, ref: v.version, outDir: join(step, 'new') }));
+      const cpu = process.cpuUsage(cpu0);
       const oldF = join(seriesDir, parent.file);
       const newF = join(seriesDir, v.file);
       const patch = join(step, 'patch.zst');
@@ -138,7 +142,7 @@ async function seriesCases(dir: string, mib: number, ingestOnly: boolean): Promi
       const [applyS] = await timed(() => sh('zstd', ['-q', '-d', '--long=31', `--patch-from=${oldF}`, patch, '-o', join(step, 'applied')]));
       const ok = res.transferredBytes <= 1.1 * patchBytes + 256 * 1024;
       console.log(
-        `${`${parent.version}→${v.version}`.padEnd(24)} ${fmt(res.transferredBytes).padStart(11)} ${fmt(patchBytes).padStart(12)} ${(res.transferredBytes / Math.max(patchBytes, 1)).toFixed(2).padStart(6)}  ${ok ? 'ok  ' : 'OVER'}  ${pullS.toFixed(2).padStart(6)}  ${applyS.toFixed(2).padStart(13)}`,
+        `${`${parent.version}→${v.version}`.padEnd(24)} ${fmt(res.transferredBytes).padStart(11)} ${fmt(patchBytes).padStart(12)} ${(res.transferredBytes / Math.max(patchBytes, 1)).toFixed(2).padStart(6)}  ${ok ? 'ok  ' : 'OVER'}  ${pullS.toFixed(2).padStart(6)}  ${((cpu.user + cpu.system) / 1e6).toFixed(2).padStart(12)}  ${applyS.toFixed(2).padStart(13)}  ${fullS.toFixed(2).padStart(11)} (${((fullCpu.user + fullCpu.system) / 1e6).toFixed(2)})`,
       );
       rmSync(step, { recursive: true, force: true });
     }
