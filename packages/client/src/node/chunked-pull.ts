@@ -8,7 +8,7 @@ import type { BlobRecipe } from '../api/chunks.ts';
 import type { StewardClient } from '../client.ts';
 import { StewardApiError } from '../errors.ts';
 import type { FileEntry } from '../types.ts';
-import type { ChunkCache } from './chunk-cache.ts';
+import type { ChunkCache, SegmentWriter } from './chunk-cache.ts';
 import { withRetry, type RetryOptions } from './retry.ts';
 import { singleZstdFrameSize } from './zstd-frame.ts';
 
@@ -104,37 +104,40 @@ export async function fetchIntoCache(client: StewardClient, cache: ChunkCache, c
         if (ids.length === 0) return;
         const bases = useBases ? basesWithin(ids, opts.bases!, opts.baseBytes) : undefined;
         const basesOf = new Map(bases ? ids.map((id, i) => [id, bases[i]!]) : []);
+        // One segment per attempt at a batch. Chunks are written into it in the background,
+        // PUTS_IN_FLIGHT at a time, while the next frames arrive and decode; whatever was written
+        // is committed even when the batch fails, so a retry (or a resumed pull) asks for the rest.
+        let segment: Promise<SegmentWriter> | undefined;
+        const puts = new Set<Promise<void>>();
+        let putFailed: unknown;
         const onFrame = async (f: ChunkFrame) => {
           if (!want.has(f.id)) throw new DigestMismatchError(`server sent chunk ${f.id} that was not asked for`, { id: f.id });
           const bytes = await decodeFrame(f, basesOf.get(f.id), cache).catch((err: unknown) => {
             if (err instanceof BaseGoneError) useBases = false; // the retry asks without bases
             throw err;
           });
-          // Cached in the background, PUTS_IN_FLIGHT at a time (each is a mkdir, a write and a
-          // rename on libuv's pool), while the next frames arrive and decode.
           if (puts.size >= PUTS_IN_FLIGHT) await Promise.race(puts);
           if (putFailed) throw putFailed;
-          const put: Promise<void> = cache
-            .put(f.id, bytes)
+          const put: Promise<void> = (segment ??= cache.writer())
+            .then((w) => w.add(f.id, bytes))
             .then(
               () => {
                 received += bytes.length;
                 opts.onBytes?.(received);
               },
-              () => {
-                putFailed ??= new DigestMismatchError(`chunk ${f.id} from the server does not hash to its id`, { id: f.id });
+              (err: unknown) => {
+                putFailed ??= err instanceof DigestMismatchError ? new DigestMismatchError(`chunk ${f.id} from the server does not hash to its id`, { id: f.id }) : err;
               },
             )
             .finally(() => puts.delete(put));
           puts.add(put);
         };
-        const puts = new Set<Promise<void>>();
-        let putFailed: DigestMismatchError | undefined;
         try {
           // Counted as it arrives, so a batch cut mid-way and retried counts twice, as on the wire.
           await client.chunks.fetch(ids, onFrame, { encoding, bases, onBody: (n) => (wireBytes += n) });
         } finally {
           await Promise.all(puts); // never rejects; nothing may still write once the batch settles
+          if (segment) await (await segment).commit();
         }
         if (putFailed) throw putFailed;
       }, opts.retry).catch((err: unknown) => {
@@ -206,8 +209,31 @@ const WRITE_BYTES = 1 << 20;
  * Writes `file` at `target` from cached chunks: into a temp file beside it, hashed on the way,
  * checked against the (signed) manifest digest and size, then renamed into place. A chunk gone
  * from the cache meanwhile (another process trimmed it) is fetched again.
+ *
+ * Cached chunks were verified when they were cached, and the file digest covers them all, so
+ * the rebuild reads them without hashing each one again. Only when the file then fails its
+ * digest (a cache file damaged on disk) is every chunk checked, damaged segments dropped, what
+ * is missing fetched, and the file rebuilt once more.
  */
 export async function assembleFile(
+  client: StewardClient,
+  cache: ChunkCache,
+  file: FileEntry,
+  recipe: BlobRecipe,
+  target: string,
+  onBytes?: (written: number) => void,
+): Promise<void> {
+  try {
+    await rebuild(client, cache, file, recipe, target, onBytes);
+  } catch (err) {
+    if (!(err instanceof DigestMismatchError)) throw err;
+    const missing = new Set(await cache.check(recipe.chunks.map((c) => c.id)));
+    if (missing.size > 0) await fetchIntoCache(client, cache, recipe.chunks.filter((c) => missing.delete(c.id)));
+    await rebuild(client, cache, file, recipe, target, onBytes);
+  }
+}
+
+async function rebuild(
   client: StewardClient,
   cache: ChunkCache,
   file: FileEntry,
@@ -218,13 +244,13 @@ export async function assembleFile(
   await mkdir(dirname(target), { recursive: true });
   const tmp = join(dirname(target), `.${basename(target)}.${randomBytes(4).toString('hex')}.steward-part`);
   const fh = await open(tmp, 'wx');
+  const reader = cache.reader();
   // Cache reads run READ_AHEAD chunks ahead and writes go out ~1 MiB at a time: one chunk at a
-  // time, each read, bump and write waited for its own round trip to libuv's pool (~6 per chunk,
-  // thousands of chunks per file).
+  // time, each read and write waited for its own round trip to libuv's pool.
   const chunks = recipe.chunks;
   const reads: (Promise<Buffer | null> | undefined)[] = [];
   const readAt = (i: number) => {
-    if (i < chunks.length) reads[i] = cache.read(chunks[i]!.id).catch(() => null); // a failed read is a miss
+    if (i < chunks.length) reads[i] = reader.read(chunks[i]!.id, { trusted: true }).catch(() => null); // a failed read is a miss
   };
   try {
     const hash = createHash('sha256');
@@ -244,9 +270,9 @@ export async function assembleFile(
       let bytes = await reads[i]!;
       reads[i] = undefined;
       readAt(i + READ_AHEAD);
-      if (!bytes) {
+      if (!bytes || bytes.length !== c.size) {
         await fetchIntoCache(client, cache, [c]);
-        bytes = await cache.read(c.id);
+        bytes = await reader.read(c.id);
         if (!bytes) throw new Error(`chunk ${c.id} vanished from the cache at ${cache.dir} twice`);
       }
       hash.update(bytes);
@@ -272,5 +298,7 @@ export async function assembleFile(
     await fh.close().catch(() => undefined);
     await rm(tmp, { force: true });
     throw err;
+  } finally {
+    await reader.close();
   }
 }

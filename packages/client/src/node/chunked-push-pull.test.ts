@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, open, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -34,6 +34,14 @@ const fast = { batchBytes: 256 * KiB, concurrency: 2, retry: { attempts: 2, base
 const push = (version: string) => pushVersion(client, { model: 'llm', version, paths: ['w.bin'], cwd: src, upload: fast });
 const pull = (ref: string, out = join(dir, 'out')) =>
   pullVersion(client, { model: 'llm', ref, outDir: out, home: join(dir, 'home'), cacheDir: join(dir, 'cache'), fetch: fast });
+async function flipByte(path: string, at: number): Promise<void> {
+  const fh = await open(path, 'r+');
+  const b = Buffer.alloc(1);
+  await fh.read(b, 0, 1, at);
+  b[0] = b[0]! ^ 0xff;
+  await fh.write(b, 0, 1, at);
+  await fh.close();
+}
 const storedBytes = () => [...fake.state.chunks.values()].reduce((n, b) => n + b.length, 0);
 
 /** v1: 4 MiB random; v2: 64 KiB overwritten in the middle (a fine-tuned tensor, say). */
@@ -172,7 +180,7 @@ describe('delta push and pull', () => {
     expect((await readFile(join(dir, 'out', 'w.bin'))).equals(v1)).toBe(true); // not toEqual: a deep diff of MiBs takes a minute
   });
 
-  it('a cached chunk found corrupt while the file is rebuilt (reads run ahead) is fetched again, and only it', async () => {
+  it('a cached chunk damaged on disk fails the rebuilt file, which drops its segment, fetches that again, and only it', async () => {
     const { v1 } = await twoVersions();
     await writeFile(join(src, 'w.bin'), v1);
     await push('1.0.0');
@@ -180,11 +188,35 @@ describe('delta push and pull', () => {
     const cache = new ChunkCache(join(dir, 'cache'));
     const recipe = await client.chunks.recipe(createHash('sha256').update(v1).digest('hex'));
     const bad = [0, 1, 20, recipe.chunks.length - 1].map((i) => recipe.chunks[i]!); // inside and past the first read-ahead window
-    for (const c of bad) await writeFile(cache.pathOf(c.id), 'corrupt'); // still there for the plan's stat
+    const segs = new Set<string>();
+    for (const c of bad) {
+      const at = (await cache.locate(c.id))!;
+      segs.add(at.seg);
+      await flipByte(join(cache.segmentDir, at.seg), at.offset + 7); // same size: only a hash can tell
+    }
+    const inBadSegs = new Map<string, number>();
+    for (const c of recipe.chunks) if (segs.has((await cache.locate(c.id))!.seg)) inBadSegs.set(c.id, c.size);
+    expect(inBadSegs.size).toBeLessThan(recipe.chunks.length / 2); // several segments: "only" means something
     const before = fake.state.fetchedBytes;
     const res = await pull('1.0.0', join(dir, 'again'));
     expect(res.chunksFetched).toBe(0); // the plan saw every chunk cached...
-    expect(fake.state.fetchedBytes - before).toBe(bad.reduce((n, c) => n + c.size, 0)); // ...the rebuild fetched the bad ones
+    expect(fake.state.fetchedBytes - before).toBe([...inBadSegs.values()].reduce((n, b) => n + b, 0)); // ...the rebuild fetched the damaged segments' chunks
+    expect((await readFile(join(dir, 'again', 'w.bin'))).equals(v1)).toBe(true);
+    for (const seg of segs) await expect(readFile(join(cache.segmentDir, seg))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('a segment cut short (its footer gone) is dropped when the cache loads, and its chunks are fetched in the plan', async () => {
+    const { v1 } = await twoVersions();
+    await writeFile(join(src, 'w.bin'), v1);
+    await push('1.0.0');
+    await pull('1.0.0');
+    const cache = new ChunkCache(join(dir, 'cache'));
+    const first = (await client.chunks.recipe(createHash('sha256').update(v1).digest('hex'))).chunks[0]!;
+    const at = (await cache.locate(first.id))!;
+    await truncate(join(cache.segmentDir, at.seg), at.offset + at.length);
+    const res = await pull('1.0.0', join(dir, 'again'));
+    expect(res.chunksFetched).toBeGreaterThan(0);
+    expect(res.chunksCached).toBeGreaterThan(0);
     expect((await readFile(join(dir, 'again', 'w.bin'))).equals(v1)).toBe(true);
   });
 
