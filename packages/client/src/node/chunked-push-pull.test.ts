@@ -180,6 +180,33 @@ describe('delta push and pull', () => {
     expect((await readFile(join(dir, 'out', 'w.bin'))).equals(v1)).toBe(true); // not toEqual: a deep diff of MiBs takes a minute
   });
 
+  it('a pull SIGKILLed mid-way leaves a cache the next pull trusts: it fetches only what no finished segment holds', async () => {
+    const bytes = randomBytes(6144 * KiB);
+    await writeFile(join(src, 'w.bin'), bytes);
+    await push('1.0.0');
+    await planPull(client, { model: 'llm', ref: '1.0.0', outDir: join(dir, 'out'), home: join(dir, 'home'), cacheDir: join(dir, 'cache') }); // pins the key
+    fake.state.fetchDelayMs = 30;
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('../testing/pull-child.ts', import.meta.url))], {
+      env: { ...process.env, STEWARD_URL: fake.url, STEWARD_TOKEN: fake.state.token, PULL_MODEL: 'llm', PULL_REF: '1.0.0', PULL_OUT: join(dir, 'out'), PULL_HOME: join(dir, 'home'), PULL_CACHE: join(dir, 'cache'), PULL_BATCH_BYTES: String(256 * KiB) },
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
+    const deadline = Date.now() + 20_000;
+    while (fake.state.fetchesServed < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, Math.random() * 30)); // anywhere in the next answer: waiting, reading or writing
+    child.kill('SIGKILL');
+    expect(await exited).toBeNull();
+    fake.state.fetchDelayMs = 0;
+    await new Promise((r) => setTimeout(r, 100)); // the killed pull's last request is still answered (and counted) by the fake
+    const kept = await new ChunkCache(join(dir, 'cache')).hasMany([...fake.state.chunks.keys()]);
+    expect(kept.size).toBeGreaterThan(0);
+    const before = fake.state.fetchedBytes;
+    const res = await pull('1.0.0');
+    expect(res.chunksCached).toBe(kept.size);
+    expect(fake.state.fetchedBytes - before).toBe(bytes.length - [...kept].reduce((n, id) => n + fake.state.chunks.get(id)!.length, 0));
+    expect((await readFile(join(dir, 'out', 'w.bin'))).equals(bytes)).toBe(true);
+  }, 30_000);
+
   it('a cached chunk damaged on disk fails the rebuilt file, which drops its segment, fetches that again, and only it', async () => {
     const { v1 } = await twoVersions();
     await writeFile(join(src, 'w.bin'), v1);

@@ -19,6 +19,8 @@ export interface FakeChunkState {
   /** Test hook: after this many `POST /chunks/fetch` answers, cut every later answer after its first frame. */
   dropFetchesAfter?: number;
   fetchesServed: number;
+  /** Test hook: delay before answering each `POST /chunks/fetch` (ms), to catch a pull mid-way. */
+  fetchDelayMs?: number;
   /** Chunk bytes sent by /chunks/fetch (payload only), to measure delta pulls. */
   fetchedBytes: number;
   /** Body bytes written by /chunks/fetch (frames with headers, torn ones included): what a client receives. */
@@ -81,6 +83,7 @@ export async function chunkRoutes(
     const missing = ids.filter((id) => !s.chunks.has(id));
     if (missing.length) return fail(res, 404, 'chunk_not_found', 'unknown chunks', { missing }), true;
     const frames = ids.map((id) => ({ id, bytes: s.chunks.get(id)! }));
+    if (s.fetchDelayMs) await new Promise((r) => setTimeout(r, s.fetchDelayMs));
     res.writeHead(200, { 'content-type': 'application/octet-stream' });
     if (s.dropFetchesAfter !== undefined && s.fetchesServed >= s.dropFetchesAfter) {
       s.fetchedBytes += frames[0]!.bytes.length;
