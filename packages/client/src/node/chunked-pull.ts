@@ -8,7 +8,7 @@ import type { BlobRecipe } from '../api/chunks.ts';
 import type { StewardClient } from '../client.ts';
 import { StewardApiError } from '../errors.ts';
 import type { FileEntry } from '../types.ts';
-import type { ChunkCache, SegmentWriter } from './chunk-cache.ts';
+import type { ChunkCache, ChunkReader, SegmentWriter } from './chunk-cache.ts';
 import { withRetry, type RetryOptions } from './retry.ts';
 import { singleZstdFrameSize } from './zstd-frame.ts';
 
@@ -93,6 +93,7 @@ export async function fetchIntoCache(client: StewardClient, cache: ChunkCache, c
   let wireBytes = 0;
   let next = 0;
   let failed = false; // once a lane gives up, the others stop taking batches
+  const baseReader = useBases ? cache.reader() : undefined; // keeps the bases' segments open across frames
   const lane = async (): Promise<void> => {
     while (next < batches.length && !failed) {
       const batch = batches[next++]!;
@@ -112,7 +113,7 @@ export async function fetchIntoCache(client: StewardClient, cache: ChunkCache, c
         let putFailed: unknown;
         const onFrame = async (f: ChunkFrame) => {
           if (!want.has(f.id)) throw new DigestMismatchError(`server sent chunk ${f.id} that was not asked for`, { id: f.id });
-          const bytes = await decodeFrame(f, basesOf.get(f.id), cache).catch((err: unknown) => {
+          const bytes = await decodeFrame(f, basesOf.get(f.id), baseReader).catch((err: unknown) => {
             if (err instanceof BaseGoneError) useBases = false; // the retry asks without bases
             throw err;
           });
@@ -148,6 +149,7 @@ export async function fetchIntoCache(client: StewardClient, cache: ChunkCache, c
   };
   // allSettled: return only when no lane is still writing into the cache.
   const results = await Promise.allSettled(Array.from({ length: Math.max(1, opts.concurrency ?? 2) }, lane));
+  await baseReader?.close();
   const bad = results.find((r) => r.status === 'rejected');
   if (bad) throw bad.reason;
   return { wireBytes };
@@ -183,15 +185,15 @@ const dictDecompressor = new Decompressor();
 const MAX_CHUNK = 256 * 1024;
 
 /** The chunk bytes of a frame: as sent, or zstd-decoded (with its bases as dictionary). Not yet verified. */
-async function decodeFrame(f: ChunkFrame, bases: string[] | undefined, cache: ChunkCache): Promise<Uint8Array> {
+async function decodeFrame(f: ChunkFrame, bases: string[] | undefined, reader: ChunkReader | undefined): Promise<Uint8Array> {
   if (f.encoding === undefined || f.encoding === 'raw') return f.bytes;
   const size = singleZstdFrameSize(f.bytes);
   if (size === null || size > MAX_CHUNK) throw new DigestMismatchError(`chunk ${f.id}: expected one zstd frame declaring at most ${MAX_CHUNK} bytes, got ${size === null ? 'something else' : `${size} bytes`}`, { id: f.id });
   if (f.encoding === 'zstd') return decompressor.decompress(f.bytes);
-  if (!bases?.length) throw new DigestMismatchError(`chunk ${f.id} came encoded against bases that were not asked for`, { id: f.id });
+  if (!bases?.length || !reader) throw new DigestMismatchError(`chunk ${f.id} came encoded against bases that were not asked for`, { id: f.id });
   const parts: Buffer[] = [];
   for (const b of bases) {
-    const bytes = await cache.read(b);
+    const bytes = await reader.read(b); // verified: a damaged base is a gone one, and the retry asks without bases
     if (!bytes) throw new BaseGoneError(`base chunk ${b} left the cache during the pull`);
     parts.push(bytes);
   }
