@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, open, readdir, rm, truncate, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, truncate, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { flipByte } from '../testing/disk.ts';
 import { ChunkCache, defaultChunkCacheDir } from './chunk-cache.ts';
 import { footerBytes, parseFooter } from './chunk-segment.ts';
 
@@ -13,14 +14,6 @@ beforeEach(async () => {
 });
 afterEach(() => rm(dir, { recursive: true, force: true }));
 
-async function flipByte(path: string, at: number): Promise<void> {
-  const fh = await open(path, 'r+');
-  const b = Buffer.alloc(1);
-  await fh.read(b, 0, 1, at);
-  b[0] = b[0]! ^ 0xff;
-  await fh.write(b, 0, 1, at);
-  await fh.close();
-}
 
 /** One segment holding `chunks`, written through a writer. */
 async function segmentOf(cache: ChunkCache, chunks: Buffer[]): Promise<string> {

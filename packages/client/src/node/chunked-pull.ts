@@ -225,24 +225,27 @@ export async function assembleFile(
   target: string,
   onBytes?: (written: number) => void,
 ): Promise<void> {
+  const job: RebuildJob = { client, cache, file, recipe, target, onBytes };
   try {
-    await rebuild(client, cache, file, recipe, target, onBytes);
+    await rebuild(job);
   } catch (err) {
     if (!(err instanceof DigestMismatchError)) throw err;
     const missing = new Set(await cache.check(recipe.chunks.map((c) => c.id)));
     if (missing.size > 0) await fetchIntoCache(client, cache, recipe.chunks.filter((c) => missing.delete(c.id)));
-    await rebuild(client, cache, file, recipe, target, onBytes);
+    await rebuild(job);
   }
 }
 
-async function rebuild(
-  client: StewardClient,
-  cache: ChunkCache,
-  file: FileEntry,
-  recipe: BlobRecipe,
-  target: string,
-  onBytes?: (written: number) => void,
-): Promise<void> {
+interface RebuildJob {
+  client: StewardClient;
+  cache: ChunkCache;
+  file: FileEntry;
+  recipe: BlobRecipe;
+  target: string;
+  onBytes?: ((written: number) => void) | undefined;
+}
+
+async function rebuild({ client, cache, file, recipe, target, onBytes }: RebuildJob): Promise<void> {
   await mkdir(dirname(target), { recursive: true });
   const tmp = join(dirname(target), `.${basename(target)}.${randomBytes(4).toString('hex')}.steward-part`);
   const fh = await open(tmp, 'wx');

@@ -1,12 +1,13 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, open, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { FRAME_HEADER_BYTES } from '../api/chunk-frames.ts';
 import { StewardClient } from '../client.ts';
+import { flipByte } from '../testing/disk.ts';
 import { startFakeServer } from '../testing/fake-server.ts';
 import { ChunkCache } from './chunk-cache.ts';
 import { planPull, pullVersion } from './pull.ts';
@@ -34,14 +35,6 @@ const fast = { batchBytes: 256 * KiB, concurrency: 2, retry: { attempts: 2, base
 const push = (version: string) => pushVersion(client, { model: 'llm', version, paths: ['w.bin'], cwd: src, upload: fast });
 const pull = (ref: string, out = join(dir, 'out')) =>
   pullVersion(client, { model: 'llm', ref, outDir: out, home: join(dir, 'home'), cacheDir: join(dir, 'cache'), fetch: fast });
-async function flipByte(path: string, at: number): Promise<void> {
-  const fh = await open(path, 'r+');
-  const b = Buffer.alloc(1);
-  await fh.read(b, 0, 1, at);
-  b[0] = b[0]! ^ 0xff;
-  await fh.write(b, 0, 1, at);
-  await fh.close();
-}
 const storedBytes = () => [...fake.state.chunks.values()].reduce((n, b) => n + b.length, 0);
 
 /** v1: 4 MiB random; v2: 64 KiB overwritten in the middle (a fine-tuned tensor, say). */

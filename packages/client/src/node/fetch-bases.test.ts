@@ -1,13 +1,13 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtemp, open, readdir, rm } from 'node:fs/promises';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENCODED_FRAMES_TYPE, encodedLengthWord, FRAME_HEADER_BYTES } from '@steward/core';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Compressor } from 'zstd-napi';
 import { StewardClient } from '../client.ts';
+import { flipByte } from '../testing/disk.ts';
+import { startJsonServer } from '../testing/json-server.ts';
 import { ChunkCache } from './chunk-cache.ts';
 import { fetchIntoCache } from './chunked-pull.ts';
 
@@ -18,37 +18,25 @@ const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
  * with bases comes zstd'd against them ('zstd-dict'), one without comes raw.
  */
 function deltaServer(chunks: Map<string, Buffer>) {
-  const bodies: { ids: string[]; bases?: string[][] }[] = [];
-  const server = createServer((req, res) => {
-    let text = '';
-    req.on('data', (d: Buffer) => (text += d.toString()));
-    req.on('end', () => {
-      const body = JSON.parse(text) as { ids: string[]; bases?: string[][] };
-      bodies.push(body);
-      const parts = body.ids.map((id, i) => {
-        const bases = body.bases?.[i] ?? [];
-        let bytes = chunks.get(id)!;
-        let encoding: 'raw' | 'zstd-dict' = 'raw';
-        if (bases.length) {
-          const c = new Compressor();
-          c.loadDictionary(Buffer.concat(bases.map((b) => chunks.get(b)!)));
-          bytes = c.compress(bytes);
-          encoding = 'zstd-dict';
-        }
-        const head = Buffer.alloc(FRAME_HEADER_BYTES);
-        Buffer.from(id, 'hex').copy(head);
-        head.writeUInt32BE(encodedLengthWord(bytes.length, encoding), 32);
-        return Buffer.concat([head, bytes]);
-      });
-      res.writeHead(200, { 'content-type': ENCODED_FRAMES_TYPE });
-      res.end(Buffer.concat(parts));
+  return startJsonServer<{ ids: string[]; bases?: string[][] }>((body, res) => {
+    const parts = body.ids.map((id, i) => {
+      const bases = body.bases?.[i] ?? [];
+      let bytes = chunks.get(id)!;
+      let encoding: 'raw' | 'zstd-dict' = 'raw';
+      if (bases.length) {
+        const c = new Compressor();
+        c.loadDictionary(Buffer.concat(bases.map((b) => chunks.get(b)!)));
+        bytes = c.compress(bytes);
+        encoding = 'zstd-dict';
+      }
+      const head = Buffer.alloc(FRAME_HEADER_BYTES);
+      Buffer.from(id, 'hex').copy(head);
+      head.writeUInt32BE(encodedLengthWord(bytes.length, encoding), 32);
+      return Buffer.concat([head, bytes]);
     });
+    res.writeHead(200, { 'content-type': ENCODED_FRAMES_TYPE });
+    res.end(Buffer.concat(parts));
   });
-  return {
-    bodies,
-    start: () => new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`))),
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
 }
 
 let dir: string;
@@ -70,8 +58,8 @@ describe('fetching chunks encoded against cached bases', () => {
   const want = edits.map((e) => ({ id: sha(e), size: e.length }));
 
   it('decodes every frame against the cached bases, and fetches only the edits on the wire', async () => {
-    const srv = deltaServer(chunks);
-    const client = new StewardClient({ url: await srv.start(), token: 't' });
+    const srv = await deltaServer(chunks);
+    const client = new StewardClient({ url: srv.url, token: 't' });
     try {
       const cache = new ChunkCache(join(dir, 'cache'));
       for (const b of old) await cache.put(sha(b), b);
@@ -85,16 +73,14 @@ describe('fetching chunks encoded against cached bases', () => {
   });
 
   it('a base damaged on disk is dropped with its segment and the batch is asked again without bases', async () => {
-    const srv = deltaServer(chunks);
-    const client = new StewardClient({ url: await srv.start(), token: 't' });
+    const srv = await deltaServer(chunks);
+    const client = new StewardClient({ url: srv.url, token: 't' });
     try {
       const cache = new ChunkCache(join(dir, 'cache'));
       for (const b of old) await cache.put(sha(b), b);
       const at = (await cache.locate(sha(old[0]!)))!;
       const seg = at.seg;
-      const fh = await open(join(cache.segmentDir, seg), 'r+');
-      await fh.write(Buffer.from([old[0]![99]! ^ 0xff]), 0, 1, at.offset + 99); // same size: only a hash can tell
-      await fh.close();
+      await flipByte(join(cache.segmentDir, seg), at.offset + 99);
       const { wireBytes } = await fetchIntoCache(client, cache, want, { bases: baseOf, retry: { attempts: 2, baseDelayMs: 1 } });
       expect(srv.bodies.map((b) => b.bases === undefined)).toEqual([false, true]);
       expect(wireBytes).toBeGreaterThan(3 * 60_000); // the retry came raw

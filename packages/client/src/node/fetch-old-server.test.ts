@@ -1,12 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeFrames } from '../api/chunk-frames.ts';
 import { StewardClient } from '../client.ts';
+import { startJsonServer } from '../testing/json-server.ts';
 import { ChunkCache } from './chunk-cache.ts';
 import { fetchIntoCache } from './chunked-pull.ts';
 
@@ -18,30 +17,18 @@ const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
  * `otherError` makes it refuse every body with some other validation error instead.
  */
 function oldServer(chunks: Map<string, Buffer>, opts: { otherError?: boolean } = {}) {
-  const bodies: Record<string, unknown>[] = [];
-  const server: Server = createServer((req, res) => {
-    let text = '';
-    req.on('data', (d: Buffer) => (text += d.toString()));
-    req.on('end', () => {
-      const body = JSON.parse(text) as Record<string, unknown>;
-      bodies.push(body);
-      const unknown = Object.keys(body).filter((k) => k !== 'ids');
-      const refuse = (message: string, code: string) => {
-        res.writeHead(400, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ error: { code: 'validation_failed', message: `json: ${message}`, details: { issues: [{ path: 'json', message, code }] } } }));
-      };
-      if (opts.otherError) return refuse('Too big: expected array to have <=4096 items', 'too_big');
-      if (unknown.length) return refuse(`Unrecognized keys: ${unknown.map((k) => `"${k}"`).join(', ')}`, 'unrecognized_keys');
-      const ids = body.ids as string[];
-      res.writeHead(200, { 'content-type': 'application/octet-stream' });
-      res.end(encodeFrames(ids.map((id) => ({ id, bytes: chunks.get(id)! }))));
-    });
+  return startJsonServer<Record<string, unknown>>((body, res) => {
+    const unknown = Object.keys(body).filter((k) => k !== 'ids');
+    const refuse = (message: string, code: string) => {
+      res.writeHead(400, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ error: { code: 'validation_failed', message: `json: ${message}`, details: { issues: [{ path: 'json', message, code }] } } }));
+    };
+    if (opts.otherError) return refuse('Too big: expected array to have <=4096 items', 'too_big');
+    if (unknown.length) return refuse(`Unrecognized keys: ${unknown.map((k) => `"${k}"`).join(', ')}`, 'unrecognized_keys');
+    const ids = body.ids as string[];
+    res.writeHead(200, { 'content-type': 'application/octet-stream' });
+    res.end(encodeFrames(ids.map((id) => ({ id, bytes: chunks.get(id)! }))));
   });
-  return {
-    bodies,
-    start: () => new Promise<string>((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`))),
-    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
 }
 
 let dir: string;
@@ -56,8 +43,8 @@ describe('fetching chunks from a server that does not know encodings', () => {
   const ids = [...chunks.keys()];
 
   it('asks again for raw frames once, then asks raw from the start for the rest of the session', async () => {
-    const old = oldServer(chunks);
-    const client = new StewardClient({ url: await old.start(), token: 't' });
+    const old = await oldServer(chunks);
+    const client = new StewardClient({ url: old.url, token: 't' });
     try {
       const cache = new ChunkCache(dir);
       await fetchIntoCache(client, cache, [{ id: ids[0]!, size: 5000 }], { bases: new Map([[ids[0]!, [ids[2]!]]]) });
@@ -71,8 +58,8 @@ describe('fetching chunks from a server that does not know encodings', () => {
   });
 
   it('does not retry other validation errors', async () => {
-    const old = oldServer(chunks, { otherError: true });
-    const client = new StewardClient({ url: await old.start(), token: 't' });
+    const old = await oldServer(chunks, { otherError: true });
+    const client = new StewardClient({ url: old.url, token: 't' });
     try {
       await expect(client.chunks.fetch(ids, () => undefined, { encoding: 'zstd' })).rejects.toMatchObject({ status: 400, code: 'validation_failed' });
       expect(old.bodies).toHaveLength(1);
