@@ -364,12 +364,15 @@ export class SegmentWriter {
 
   /**
    * Makes the chunks written so far visible (a chunk whose write failed is left out; its bytes are
-   * then a hole the footer does not name). With none written, the same as abort.
+   * then a hole the footer does not name) and returns their ids. With none written, the same as abort.
    */
-  async commit(): Promise<void> {
+  async commit(): Promise<string[]> {
     await Promise.allSettled(this.#writes);
-    if (this.#done) return;
-    if (this.#entries.length === 0) return this.abort();
+    if (this.#done) return [];
+    if (this.#entries.length === 0) {
+      await this.abort();
+      return [];
+    }
     this.#done = true;
     try {
       this.#entries.sort((a, b) => a.offset - b.offset);
@@ -384,6 +387,7 @@ export class SegmentWriter {
       throw err;
     }
     this.onCommit(this.#entries);
+    return this.#entries.map((e) => e.id);
   }
 
   async abort(): Promise<void> {
@@ -401,10 +405,13 @@ export class ChunkReader {
 
   constructor(private readonly cache: ChunkCache) {}
 
-  /** The chunk's bytes, verified unless `trusted` (whose caller checks a digest over the whole). */
-  async read(id: string, opts: { trusted?: boolean } = {}): Promise<Buffer | null> {
+  /**
+   * The chunk's bytes, verified unless `trusted` (whose caller checks a digest over the whole).
+   * With `into`, read into it (its length must be the chunk's, else this is a miss) and return it.
+   */
+  async read(id: string, opts: { trusted?: boolean; into?: Buffer } = {}): Promise<Buffer | null> {
     const at = await this.cache.locate(id);
-    if (!at) return null;
+    if (!at || (opts.into && opts.into.length !== at.length)) return null;
     const h = this.#open(at.seg);
     h.users++;
     let bytes: Buffer;
@@ -414,7 +421,7 @@ export class ChunkReader {
         if (this.#handles.get(at.seg) === h) this.#handles.delete(at.seg); // try again next time
         return null; // evicted by another process (forgotten), or out of fds for now
       }
-      bytes = Buffer.allocUnsafe(at.length);
+      bytes = opts.into ?? Buffer.allocUnsafe(at.length);
       const { bytesRead } = await fh.read(bytes, 0, at.length, at.offset);
       if (bytesRead !== at.length) bytes = Buffer.alloc(0); // shorter than its footer says: damaged
     } catch {

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, truncate, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -172,6 +172,36 @@ describe('delta push and pull', () => {
     expect(res.chunksCached).toBeGreaterThan(0);
     expect((await readFile(join(dir, 'out', 'w.bin'))).equals(v1)).toBe(true); // not toEqual: a deep diff of MiBs takes a minute
   });
+
+  it('rebuilds files while their chunks arrive, and a pull failing late leaves the old version in place and no temp files', async () => {
+    const v1 = randomBytes(2048 * KiB);
+    const v2 = randomBytes(6144 * KiB); // nothing shared: every chunk is fetched
+    await writeFile(join(src, 'w.bin'), v1);
+    await push('1.0.0');
+    await writeFile(join(src, 'w.bin'), v2);
+    await push('2.0.0');
+    const out = join(dir, 'out');
+    await pull('1.0.0', out);
+    fake.state.fetchDelayMs = 10;
+    fake.state.dropFetchesAfter = fake.state.fetchesServed + 16; // of ~24 batches
+    let rebuiltEarly = false;
+    const pulling = pull('2.0.0', out);
+    const settled = pulling.then(() => true, () => true);
+    while (!(await Promise.race([settled, new Promise<false>((r) => setTimeout(() => r(false), 2))]))) {
+      const parts = (await readdir(out)).filter((n) => n.endsWith('.steward-part'));
+      for (const n of parts) {
+        const size = await stat(join(out, n)).then((st) => st.size, () => 0);
+        if (size > 0 && fake.state.fetchesServed < fake.state.dropFetchesAfter) rebuiltEarly = true;
+      }
+    }
+    await expect(pulling).rejects.toThrow();
+    expect(rebuiltEarly).toBe(true); // the file was being written while later batches were still to come
+    expect(await readdir(out)).toEqual(['w.bin']);
+    expect((await readFile(join(out, 'w.bin'))).equals(v1)).toBe(true);
+    fake.state.dropFetchesAfter = undefined;
+    await pull('2.0.0', out);
+    expect((await readFile(join(out, 'w.bin'))).equals(v2)).toBe(true);
+  }, 30_000);
 
   it('a pull SIGKILLed mid-way leaves a cache the next pull trusts: it fetches only what no finished segment holds', async () => {
     const bytes = randomBytes(6144 * KiB);

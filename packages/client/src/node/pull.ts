@@ -1,11 +1,11 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { rm, stat } from 'node:fs/promises';
 import { pipeline } from 'node:stream/promises';
 import { DigestMismatchError } from '@steward/core';
 import type { StewardClient } from '../client.ts';
 import type { FileEntry, Version } from '../types.ts';
+import { ChunkArrivals } from './chunk-arrivals.ts';
 import { ChunkCache, defaultChunkCacheDir } from './chunk-cache.ts';
 import { assembleFile, fetchIntoCache, planFetch, type FetchOptions, type FetchPlan } from './chunked-pull.ts';
 import { alignedBases, closestRecipe } from './delta-bases.ts';
@@ -15,6 +15,7 @@ import { stewardHome, trustedKey } from './key-pin.ts';
 import type { TransferProgress } from './push.ts';
 import { safeJoin } from './safe-path.ts';
 import { verifyVersionSignature } from './signature.ts';
+import { StagedFiles } from './staged-files.ts';
 
 export interface PullOptions {
   model: string;
@@ -65,10 +66,10 @@ export interface PullPlan {
  * against the server key pinned on first use, and files come from the signed manifest. Files
  * already on disk with the right digest are skipped. For the rest, only chunks missing from the
  * local chunk cache are fetched (a delta against every version pulled before); each file is
- * rebuilt into a temp file beside its target while hashed, checked against the manifest digest
- * and size, then renamed into place, so a target is either the right bytes or untouched. Files
- * without a recipe (older servers) are downloaded whole. An interrupted pull resumes from the
- * cache.
+ * rebuilt, while its chunks arrive, into a temp file beside its target, hashed on the way and
+ * checked against the manifest digest and size. Only when every file is checked are they all
+ * renamed into place, so a failed pull leaves the targets as they were. Files without a recipe
+ * (older servers) are downloaded whole. An interrupted pull resumes from the cache.
  *
  * @example
  * const { version } = await pullVersion(client, { model: 'fraud', ref: 'production', outDir: './fraud' });
@@ -77,24 +78,56 @@ export async function pullVersion(client: StewardClient, opts: PullOptions): Pro
   const { version, todo, skipped, plan, cache } = await prepare(client, opts);
   const result: PullResult = { version, downloaded: 0, skipped, bytes: 0, transferredBytes: 0, chunksFetched: plan.fetch.length, chunksCached: plan.cachedChunks };
   const total = plan.fetchBytes + plan.wholeBytes;
-  let done = 0;
+  let fetchedBytes = 0; // chunk bytes in, and whole-file bytes in: both run at once
+  let wholeBytes = 0;
   const progress = (path: string, bytes: number): void => opts.onProgress?.({ phase: 'download', path, bytes, total });
   const delta = opts.fetch?.compress === false ? undefined : await deltaBases(cache, plan);
-  const { wireBytes } = await fetchIntoCache(client, cache, plan.fetch, { ...opts.fetch, bases: delta?.bases, baseBytes: delta?.bytes, onBytes: (n) => progress(todo[0]?.file.path ?? '', (done = n)) });
-  for (const { file, target } of todo) {
-    const recipe = plan.recipes.get(file.sha256);
-    if (recipe) {
-      await assembleFile(client, cache, file, recipe, target);
-      await cache.putRecipe(recipe).catch(() => undefined); // only a hint for later pulls
-    } else {
-      const start = done;
-      await downloadTo(client, version, file, target, (n) => progress(file.path, (done = start + n)));
+  // Files are rebuilt while their chunks arrive: a chunk is read back as soon as the segment
+  // holding it is committed. If either side fails, the other stops (the fetch after the batches
+  // in flight) and the pull fails with the fetch's error first.
+  const arrivals = new ChunkArrivals(plan.fetch.map((c) => c.id));
+  const stop = new AbortController();
+  const fetching = fetchIntoCache(client, cache, plan.fetch, {
+    ...opts.fetch,
+    bases: delta?.bases,
+    baseBytes: delta?.bytes,
+    onBytes: (n) => progress(todo[0]?.file.path ?? '', (fetchedBytes = n) + wholeBytes),
+    onCached: (ids) => arrivals.arrived(ids),
+    signal: stop.signal,
+  }).then(
+    (r) => (arrivals.end(), r),
+    (err: unknown) => {
+      arrivals.end(err);
+      throw err;
+    },
+  );
+  const staged = new StagedFiles();
+  const rebuilding = (async () => {
+    for (const { file, target } of todo) {
+      const recipe = plan.recipes.get(file.sha256);
+      const tmp = await staged.add(target);
+      if (recipe) {
+        await assembleFile(client, cache, file, recipe, tmp, { arrivals });
+        await cache.putRecipe(recipe).catch(() => undefined); // only a hint for later pulls
+      } else {
+        const start = wholeBytes;
+        await downloadTo(client, version, file, tmp, (n) => progress(file.path, fetchedBytes + (wholeBytes = start + n)));
+      }
+      result.downloaded++;
+      result.bytes += file.size;
+      progress(file.path, fetchedBytes + wholeBytes);
     }
-    result.downloaded++;
-    result.bytes += file.size;
-    progress(file.path, done);
+  })().catch((err: unknown) => {
+    stop.abort(err);
+    throw err;
+  });
+  const [fetched, rebuilt] = await Promise.allSettled([fetching, rebuilding]);
+  if (fetched.status === 'rejected' || rebuilt.status === 'rejected') {
+    await staged.discard();
+    throw fetched.status === 'rejected' ? fetched.reason : (rebuilt as PromiseRejectedResult).reason;
   }
-  result.transferredBytes = wireBytes + plan.wholeBytes;
+  await staged.commit(); // every file verified: now they all go into place
+  result.transferredBytes = fetched.value.wireBytes + plan.wholeBytes;
   await cache.trim();
   return result;
 }
@@ -168,15 +201,14 @@ async function alreadyThere(target: string, file: FileEntry): Promise<boolean> {
   return (await hashFile(target)).sha256 === file.sha256;
 }
 
+/** Downloads `file` whole into the new file `tmp`, verified against the manifest; removes it on failure. */
 async function downloadTo(
   client: StewardClient,
   version: Version,
   file: FileEntry,
-  target: string,
+  tmp: string,
   onBytes: (n: number) => void,
 ): Promise<void> {
-  await mkdir(dirname(target), { recursive: true });
-  const tmp = join(dirname(target), `.${basename(target)}.${randomBytes(4).toString('hex')}.steward-part`);
   try {
     const dl = await client.versions.file(version.model, version.version, file.path);
     const hash = createHash('sha256');
@@ -203,7 +235,6 @@ async function downloadTo(
         actual: sha256,
       });
     }
-    await rename(tmp, target);
   } catch (err) {
     await rm(tmp, { force: true });
     throw err;

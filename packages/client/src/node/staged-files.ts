@@ -1,0 +1,54 @@
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, rmdir } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+
+/**
+ * Files written beside their targets under temp names and renamed into place together once every
+ * one is written and verified, so a pull that fails leaves each target as it was (a kill during
+ * the renames themselves can still leave some renamed). Temp names are
+ * `.<name>.<random>.steward-part`.
+ *
+ * @example
+ * const staged = new StagedFiles();
+ * try {
+ *   await writeVerified(await staged.add('out/model.onnx'));
+ *   await staged.commit();
+ * } catch (err) {
+ *   await staged.discard();
+ *   throw err;
+ * }
+ */
+export class StagedFiles {
+  readonly #files: { tmp: string; target: string }[] = [];
+  /** Directories made here, each from the first one mkdir made down to the target's. */
+  readonly #made: { top: string; dir: string }[] = [];
+
+  /** A temp path beside `target` (its directory made) for the caller to create. */
+  async add(target: string): Promise<string> {
+    const top = await mkdir(dirname(target), { recursive: true });
+    if (top) this.#made.push({ top, dir: dirname(target) });
+    const tmp = join(dirname(target), `.${basename(target)}.${randomBytes(4).toString('hex')}.steward-part`);
+    this.#files.push({ tmp, target });
+    return tmp;
+  }
+
+  /** Renames every temp file onto its target, in the order added. */
+  async commit(): Promise<void> {
+    while (this.#files.length > 0) {
+      const { tmp, target } = this.#files[0]!;
+      await rename(tmp, target);
+      this.#files.shift();
+    }
+  }
+
+  /** Removes the temp files not yet renamed, and the directories made for them if left empty. */
+  async discard(): Promise<void> {
+    await Promise.all(this.#files.splice(0).map((f) => rm(f.tmp, { force: true })));
+    for (const { top, dir } of this.#made.splice(0).reverse()) {
+      for (let d = dir; ; d = dirname(d)) {
+        if (!(await rmdir(d).then(() => true, () => false))) break; // not empty (or gone): stop climbing
+        if (d === top) break;
+      }
+    }
+  }
+}
