@@ -221,6 +221,7 @@ describe('delta push and pull', () => {
     expect(await exited).toBeNull();
     fake.state.fetchDelayMs = 0;
     await new Promise((r) => setTimeout(r, 100)); // the killed pull's last request is still answered (and counted) by the fake
+    expect((await readdir(join(dir, 'out'))).filter((n) => n.endsWith('.steward-part'))).toHaveLength(1); // the file was being rebuilt beside the fetch
     const kept = await new ChunkCache(join(dir, 'cache')).hasMany([...fake.state.chunks.keys()]);
     expect(kept.size).toBeGreaterThan(0);
     const before = fake.state.fetchedBytes;
@@ -228,6 +229,7 @@ describe('delta push and pull', () => {
     expect(res.chunksCached).toBe(kept.size);
     expect(fake.state.fetchedBytes - before).toBe(bytes.length - [...kept].reduce((n, id) => n + fake.state.chunks.get(id)!.length, 0));
     expect((await readFile(join(dir, 'out', 'w.bin'))).equals(bytes)).toBe(true);
+    expect(await readdir(join(dir, 'out'))).toEqual(['w.bin']); // and the killed pull's temp file went
   }, 30_000);
 
   it('a cached chunk damaged on disk fails the rebuilt file, which drops its segment, fetches that again, and only it', async () => {

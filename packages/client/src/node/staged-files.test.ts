@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,5 +34,18 @@ describe('StagedFiles', () => {
     await staged.discard();
     expect(await readdir(dir)).toEqual(['kept']);
     expect(await readdir(join(dir, 'kept'))).toEqual(['other.txt']);
+  });
+
+  it('removes temp files a dead process left in a directory it writes to, and not a live one\'s', async () => {
+    const dead = spawnSync(process.execPath, ['-e', '']).pid; // exited by now
+    const orphan = `.a.bin.${dead}-deadbeef.steward-part`;
+    const live = `.b.bin.${process.pid}-0badcafe.steward-part`;
+    for (const n of [orphan, live, 'notes.txt']) await writeFile(join(dir, n), 'x');
+    const staged = new StagedFiles();
+    const tmp = await staged.add(join(dir, 'a.bin'));
+    expect((await readdir(dir)).sort()).toEqual([live, 'notes.txt']);
+    await writeFile(tmp, 'new a');
+    await staged.commit();
+    expect((await readdir(dir)).sort()).toEqual([live, 'a.bin', 'notes.txt']);
   });
 });

@@ -1,12 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, rm, rmdir } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, rmdir } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 /**
  * Files written beside their targets under temp names and renamed into place together once every
  * one is written and verified, so a pull that fails leaves each target as it was (a kill during
  * the renames themselves can still leave some renamed). Temp names are
- * `.<name>.<random>.steward-part`.
+ * `.<name>.<pid>-<random>.steward-part`: the first `add` into a directory removes those there
+ * left by a process that is no longer running (a pull killed mid-way), so they do not pile up.
  *
  * @example
  * const staged = new StagedFiles();
@@ -22,12 +23,17 @@ export class StagedFiles {
   readonly #files: { tmp: string; target: string }[] = [];
   /** Directories made here, each from the first one mkdir made down to the target's. */
   readonly #made: { top: string; dir: string }[] = [];
+  readonly #swept = new Set<string>();
 
   /** A temp path beside `target` (its directory made) for the caller to create. */
   async add(target: string): Promise<string> {
     const top = await mkdir(dirname(target), { recursive: true });
     if (top) this.#made.push({ top, dir: dirname(target) });
-    const tmp = join(dirname(target), `.${basename(target)}.${randomBytes(4).toString('hex')}.steward-part`);
+    else if (!this.#swept.has(dirname(target))) {
+      this.#swept.add(dirname(target));
+      await removeOrphans(dirname(target));
+    }
+    const tmp = join(dirname(target), `.${basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}.steward-part`);
     this.#files.push({ tmp, target });
     return tmp;
   }
@@ -50,5 +56,23 @@ export class StagedFiles {
         if (d === top) break;
       }
     }
+  }
+}
+
+/** Temp files in `dir` whose writer process has exited (killed, say). */
+async function removeOrphans(dir: string): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    const pid = Number(/^\..+\.(\d+)-[0-9a-f]{8}\.steward-part$/.exec(name)?.[1]);
+    if (Number.isSafeInteger(pid) && pid > 0 && !alive(pid)) await rm(join(dir, name), { force: true });
+  }
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'; // exists, owned by someone else
   }
 }
