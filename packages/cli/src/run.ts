@@ -12,6 +12,7 @@ import { registerEvaluateCommand } from './commands/evaluate.ts';
 import { registerModelCommands } from './commands/models.ts';
 import { registerPolicyCommands } from './commands/policy.ts';
 import { registerPullCommands } from './commands/pull.ts';
+import { registerCacheCommands } from './commands/cache.ts';
 import { registerPushCommand } from './commands/push.ts';
 import { registerRolloutCommands } from './commands/rollouts.ts';
 import { registerServeCommand } from './commands/serve.ts';
@@ -52,6 +53,7 @@ export function buildProgram(app: App): Command {
   registerFleetCommands(program, app);
   registerAuditCommands(program, app);
   registerPullCommands(program, app);
+  registerCacheCommands(program, app);
   registerTokenCommands(program, app);
   registerPolicyCommands(program, app);
   registerDatasetCommands(program, app);

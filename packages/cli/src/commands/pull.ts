@@ -6,6 +6,7 @@ import type { App } from '../app.ts';
 import { parseModelRef } from '../args.ts';
 import { formatBytes } from '../format.ts';
 import { transferProgress } from '../progress.ts';
+import { cacheMaxBytes } from './cache.ts';
 
 export function registerPullCommands(program: Command, app: App): void {
   program
@@ -15,10 +16,11 @@ export function registerPullCommands(program: Command, app: App): void {
     .option('--no-verify', 'skip the manifest signature check (digests are still checked)')
     .option('--dry-run', 'print how many bytes (at most: fetch answers come compressed) and chunks the pull would transfer, given the local chunk cache; write nothing')
     .option('--cache-dir <dir>', 'chunk cache directory (default $STEWARD_HOME/cache/chunks)')
-    .action(async (target: string, o: { out: string; verify: boolean; dryRun?: boolean; cacheDir?: string }, cmd: Command) => {
+    .option('--cache-max <size>', 'chunk cache size cap, least recently used chunks evicted after the pull (500MB, 20GB, …; default STEWARD_CACHE_MAX or 20GB)')
+    .action(async (target: string, o: { out: string; verify: boolean; dryRun?: boolean; cacheDir?: string; cacheMax?: string }, cmd: Command) => {
       const { model, ref } = parseModelRef(target, 'latest');
       const cacheDir = o.cacheDir === undefined ? undefined : resolve(app.io.cwd, o.cacheDir);
-      const common = { model, ref, outDir: resolve(app.io.cwd, o.out), verify: o.verify, home: stewardHome(app.io.env), cacheDir };
+      const common = { model, ref, outDir: resolve(app.io.cwd, o.out), verify: o.verify, home: stewardHome(app.io.env), cacheDir, cacheMaxBytes: cacheMaxBytes(o.cacheMax, app.io.env) };
       if (o.dryRun) {
         const p = await planPull(app.client(cmd), common);
         const v = p.version;

@@ -130,6 +130,26 @@ describe('ChunkCache', () => {
     await dead.abort();
   });
 
+  it('counts what it holds, and keeps only the most recent remembered recipes at trim (none when cleared)', async () => {
+    const cache = new ChunkCache(dir);
+    const chunks = [Buffer.from('a'.repeat(100)), Buffer.from('b'.repeat(200))];
+    await segmentOf(cache, chunks);
+    const recipeDir = join(dir, 'recipes');
+    for (let i = 0; i < 40; i++) {
+      const sha = id(Buffer.from(`file ${i}`));
+      await cache.putRecipe({ sha256: sha, chunks: chunks.map((c) => ({ id: id(c), size: c.length })) });
+      await utimes(join(recipeDir, `${sha}.json`), 1_000 + i, 1_000 + i); // file 39 the newest
+    }
+    const s = await new ChunkCache(dir).stats(); // a fresh process's view
+    expect(s).toMatchObject({ segments: 1, chunks: 2, recipes: 40 });
+    expect(s.bytes).toBeGreaterThan(300); // and the footer
+    await cache.trim();
+    const kept = (await readdir(recipeDir)).sort();
+    expect(kept).toEqual(Array.from({ length: 32 }, (_, k) => `${id(Buffer.from(`file ${k + 8}`))}.json`).sort());
+    await cache.trim(0);
+    expect(await cache.stats()).toEqual({ segments: 0, chunks: 0, bytes: 0, recipes: 0 });
+  });
+
   it('parses only whole footers', () => {
     const entries = [
       { id: 'a'.repeat(64), offset: 0, length: 10 },

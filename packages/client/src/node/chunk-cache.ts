@@ -14,6 +14,8 @@ export function defaultChunkCacheDir(env: Record<string, string | undefined> = p
 }
 
 const ID = /^[0-9a-f]{64}$/;
+/** Remembered recipes `trim` keeps, most recent first (a pull looks at the 8 newest). */
+const RECIPES_KEPT = 32;
 /** Background mtime bumps in flight per cache (see read). */
 const TOUCHES_IN_FLIGHT = 32;
 /** Segment files opened or stat'ed at once when the index is (re)loaded and trimmed. */
@@ -248,7 +250,7 @@ export class ChunkCache {
   /**
    * Remembers the recipe of a file rebuilt from this cache (`<dir>/recipes/<sha256>.json`), so a
    * later pull can ask for its changed chunks as deltas against these chunks. Recipes are evicted
-   * with the chunks (LRU); a lost one only costs a bigger download.
+   * by `trim` beyond the most recent few; a lost one only costs a bigger download.
    */
   async putRecipe(recipe: { sha256: string; chunks: { id: string; size: number }[] }): Promise<void> {
     if (!ID.test(recipe.sha256)) throw new Error(`not a SHA-256: ${recipe.sha256}`);
@@ -273,12 +275,30 @@ export class ChunkCache {
     return out;
   }
 
+  /** What the cache holds: segment files, distinct chunks, their bytes on disk, remembered recipes. */
+  async stats(): Promise<{ segments: number; chunks: number; bytes: number; recipes: number }> {
+    await this.#rescan();
+    let bytes = 0;
+    const names = [...this.#segments.keys()];
+    for (let i = 0; i < names.length; i += FILES_IN_FLIGHT) {
+      const sizes = await Promise.all(names.slice(i, i + FILES_IN_FLIGHT).map((n) => stat(join(this.segmentDir, n)).then((st) => st.size, () => null)));
+      sizes.forEach((size, k) => {
+        if (size === null) this.forget(names[i + k]!); // evicted by another process
+        else bytes += size;
+      });
+    }
+    const recipes = (await readdir(join(this.dir, 'recipes')).catch(() => [] as string[])).filter((n) => n.endsWith('.json')).length;
+    return { segments: this.#segments.size, chunks: this.#index.size, bytes, recipes };
+  }
+
   /**
    * Evicts least recently used segments until the cache holds at most `maxBytes`. Stale temp
    * files (a writer killed mid-write) older than an hour go too, and so does the one-file-per-
-   * chunk layout of older clients (`<dir>/<2 hex>/`). Returns the bytes freed and kept.
+   * chunk layout of older clients (`<dir>/<2 hex>/`). Remembered recipes beyond the
+   * RECIPES_KEPT most recent go as well (none with `maxBytes` 0). Returns the bytes freed and kept.
    */
   async trim(maxBytes = this.maxBytes): Promise<{ freedBytes: number; keptBytes: number }> {
+    await this.#trimRecipes(maxBytes === 0 ? 0 : RECIPES_KEPT);
     const hourAgo = Date.now() - 3600_000;
     let freed = 0;
     await this.settled(); // a bump still in flight would make a segment look older than it is
@@ -308,6 +328,16 @@ export class ChunkCache {
       freed += f.size;
     }
     return { freedBytes: freed, keptBytes: total };
+  }
+
+  async #trimRecipes(keep: number): Promise<void> {
+    const dir = join(this.dir, 'recipes');
+    const names = await readdir(dir).catch(() => [] as string[]);
+    const dated = await Promise.all(names.map(async (n) => ({ n, t: (await stat(join(dir, n)).catch(() => null))?.mtimeMs ?? 0 })));
+    const hourAgo = Date.now() - 3600_000;
+    const recipes = dated.filter((d) => d.n.endsWith('.json')).sort((a, b) => b.t - a.t);
+    const stale = [...recipes.slice(keep), ...dated.filter((d) => d.n.endsWith('.tmp') && d.t < hourAgo)];
+    await Promise.all(stale.map((d) => rm(join(dir, d.n), { force: true })));
   }
 }
 
