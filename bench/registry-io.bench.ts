@@ -47,7 +47,7 @@ try {
   try {
     const client = new StewardClient({ url: server.url, token: server.token });
     await client.models.create({ name: 'bench' });
-    const pushS = await time(() => pushVersion(client, { model: 'bench', version: '1.0.0', paths: [src] }));
+    const pushS = await time(() => pushVersion(client, { model: 'bench', version: '1.0.0', paths: [src], digests: null }));
     mkdirSync(join(dir, 'out'));
     const pullS = await time(() => pullVersion(client, { model: 'bench', ref: '1.0.0', outDir: join(dir, 'out'), home: join(dir, 'home') }));
     const serverRss = peakRssMib(server.proc.pid!);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -25,7 +25,7 @@ async function cli(argv: string[], env: Record<string, string> = {}) {
 }
 const info = async (env: Record<string, string> = {}) => JSON.parse((await cli(['--json', 'cache', 'info'], env)).stdout) as { dir: string; segments: number; chunks: number; bytes: number; recipes: number; maxBytes: number };
 
-describe('steward cache and pull --cache-max', () => {
+describe('client caches: steward cache, pull --cache-max, push digests', () => {
   it('reports what pulls left in the cache, caps it, trims and clears it', async () => {
     await cli(['model', 'create', 'llm']);
     for (const v of ['1.0.0', '1.1.0']) {
@@ -64,6 +64,17 @@ describe('steward cache and pull --cache-max', () => {
     expect((await cli(['cache', 'info'], { STEWARD_CACHE_MAX: '-3GB' })).stderr).toMatch(/STEWARD_CACHE_MAX must be a size/);
     expect(fake.state.fetchesServed).toBe(0);
   });
+
+  it('push does not read files unchanged since an earlier push (the digest cache in STEWARD_HOME), unless --rehash', async () => {
+    await cli(['model', 'create', 'llm']);
+    await writeFile(join(dir, 'w.bin'), randomBytes(300_000));
+    await new Promise((r) => setTimeout(r, 2100)); // a file changed in the last 2 s is not remembered
+    expect((await cli(['push', 'llm', '1.0.0', 'w.bin'])).stdout).not.toMatch(/unchanged/);
+    const again = await cli(['push', 'llm', '1.1.0', 'w.bin']);
+    expect(again.stdout).toMatch(/uploaded 0 \(.*\), 1 already stored \(1 file\(s\) unchanged since an earlier push, not read\)/);
+    expect((await cli(['push', 'llm', '1.2.0', 'w.bin', '--rehash'])).stdout).not.toMatch(/unchanged/);
+    expect(JSON.parse(await readFile(join(home(), 'cache', 'digests.json'), 'utf8'))).toHaveProperty([join(dir, 'w.bin')]);
+  }, 20_000);
 
   it('reads sizes with 1024-based units', () => {
     expect(parseSize('1536', 'x')).toBe(1536);

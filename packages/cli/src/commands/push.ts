@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import type { DatasetRef, JsonValue, StewardClient, VersionMetadata } from '@steward/client';
-import { hashFile, pushVersion, uploadFile } from '@steward/client/node';
+import { DigestCache, defaultDigestCacheFile, hashFile, pushVersion, uploadFile } from '@steward/client/node';
 import type { App } from '../app.ts';
 import { collect, parseDepends, parseKeyValues, parseMetrics, parseParams, parseRelation, UsageError } from '../args.ts';
 import { formatBytes } from '../format.ts';
@@ -19,6 +19,7 @@ interface PushFlags {
   parent?: string;
   relation?: string;
   description?: string;
+  rehash?: boolean;
 }
 
 export function registerPushCommand(program: Command, app: App): void {
@@ -35,6 +36,7 @@ export function registerPushCommand(program: Command, app: App): void {
     .option('--parent <version>', 'version this one derives from')
     .option('--relation <relation>', 'retrain|finetune|online-update|quantize|distill')
     .option('--description <text>', 'release notes')
+    .option('--rehash', 'read every file, even those unchanged (same size, times and inode) since an earlier push from this machine')
     .action(async (name: string, version: string, paths: string[], o: PushFlags, cmd: Command) => {
       const client = app.client(cmd);
       const json = app.globals(cmd).json;
@@ -51,11 +53,12 @@ export function registerPushCommand(program: Command, app: App): void {
       const bar = transferProgress(app.io.stderr, !json);
       try {
         metadata.datasets = await datasets(client, app.io.cwd, parseKeyValues(o.dataset, 'dataset'), o.uploadDatasets === true, bar.update);
-        const res = await pushVersion(client, { model: name, version, paths, metadata, cwd: app.io.cwd, onProgress: bar.update });
+        const digests = o.rehash ? null : await DigestCache.open(defaultDigestCacheFile(app.io.env));
+        const res = await pushVersion(client, { model: name, version, paths, metadata, cwd: app.io.cwd, onProgress: bar.update, digests });
         bar.stop();
         const v = res.version;
         app.print(cmd, v, () =>
-          `pushed ${v.model}@${v.version}: ${v.files.length} file(s), uploaded ${res.uploaded} (${formatBytes(res.uploadedBytes)}${res.chunks ? `, ${res.chunks.uploaded} of ${res.chunks.total} chunks` : ''}), ${res.skipped} already stored`,
+          `pushed ${v.model}@${v.version}: ${v.files.length} file(s), uploaded ${res.uploaded} (${formatBytes(res.uploadedBytes)}${res.chunks ? `, ${res.chunks.uploaded} of ${res.chunks.total} chunks` : ''}), ${res.skipped} already stored${res.unchanged ? ` (${res.unchanged} file(s) unchanged since an earlier push, not read)` : ''}`,
         );
       } finally {
         bar.stop();

@@ -3,6 +3,7 @@ export { collectFiles, type LocalFile } from './collect-files.ts';
 export { pushVersion, uploadFile, type PushOptions, type PushResult, type TransferProgress } from './push.ts';
 export { pullVersion, planPull, type PullOptions, type PullResult, type PullPlan } from './pull.ts';
 export { ChunkCache, defaultChunkCacheDir, DEFAULT_CACHE_MAX_BYTES } from './chunk-cache.ts';
+export { DigestCache, defaultDigestCacheFile } from './digest-cache.ts';
 export { chunkFile, type FileRecipe } from './chunk-file.ts';
 export { createChunkPool, type ChunkPool } from './chunk-pool.ts';
 export type { FetchPlan } from './chunked-pull.ts';

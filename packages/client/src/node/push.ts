@@ -7,6 +7,7 @@ import { createChunkPool, sharedChunkPool } from './chunk-pool.ts';
 import { ChunkUploader, type ChunkedUploadOptions, type ChunkedUploadStats } from './chunked-upload.ts';
 import type { FileChunk } from './chunk-scan.ts';
 import { collectFiles, type LocalFile } from './collect-files.ts';
+import { DigestCache, defaultDigestCacheFile } from './digest-cache.ts';
 import { putBlobFromFile } from './http-upload.ts';
 import { withRetry } from './retry.ts';
 
@@ -37,6 +38,12 @@ export interface PushOptions {
   upload?: Omit<ChunkedUploadOptions, 'onBytes'>;
   /** Seconds each early recipe declaration waits on the server before it answers pending and is asked again (1–60, default 30). */
   recipeWaitSeconds?: number;
+  /**
+   * Digests of files pushed before from this machine, by path and stat: a file unchanged since,
+   * whose blob the server has, is not read again. Default: `$STEWARD_HOME/cache/digests.json`;
+   * null reads every file.
+   */
+  digests?: DigestCache | null;
 }
 
 export interface PushResult {
@@ -47,6 +54,8 @@ export interface PushResult {
   uploadedBytes: number;
   /** Distinct chunks of the blobs that were sent, and how many of them the server lacked. Absent on servers without the chunk API. */
   chunks?: { total: number; uploaded: number };
+  /** Files not read at all: unchanged since an earlier push from this machine, and already on the server. */
+  unchanged: number;
 }
 
 /**
@@ -64,13 +73,16 @@ export interface PushResult {
  * });
  */
 export async function pushVersion(client: StewardClient, opts: PushOptions): Promise<PushResult> {
-  const local = await collectFiles(opts.paths, opts.cwd);
-  if (local.length === 0) throw new Error('nothing to push: the given paths contain no files');
+  const all = await collectFiles(opts.paths, opts.cwd);
+  if (all.length === 0) throw new Error('nothing to push: the given paths contain no files');
+  const digests = opts.digests === undefined ? await DigestCache.open(defaultDigestCacheFile()) : opts.digests;
+  const known = await unchangedOnServer(client, all, digests);
+  const local = all.filter((f) => !known.has(f.absPath));
   const progress = uploadProgress(local, opts.onProgress);
-  const uploader = (await hasChunkApi(client)) ? new ChunkUploader(client, { ...opts.upload, onBytes: progress.report }) : null;
+  const uploader = local.length > 0 && (await hasChunkApi(client)) ? new ChunkUploader(client, { ...opts.upload, onBytes: progress.report }) : null;
   let recipes: FileRecipe[];
   try {
-    recipes = await chunkAll(local, opts, uploader ? (abs, chunks) => uploader.add(abs, chunks) : undefined);
+    recipes = await chunkAll(local, opts, uploader ? (abs, chunks) => uploader.add(abs, chunks) : undefined, digests);
   } catch (err) {
     await uploader?.abort(err);
     throw err;
@@ -92,13 +104,34 @@ export async function pushVersion(client: StewardClient, opts: PushOptions): Pro
   const draft = await client.drafts.create(opts.model, { ...opts.metadata, version: opts.version });
   try {
     const stats = uploader && sent ? await putRecipes(client, uploader, recipes, sent, declared) : await uploadMissing(client, local, entries, opts.onProgress);
-    await client.drafts.attach(opts.model, draft.id, entries);
+    const readDigests = new Set(entries.map((e) => e.sha256));
+    const unread = new Set([...known.values()].map((k) => k.sha256).filter((sha) => !readDigests.has(sha)));
+    const read = new Map(local.map((f, i) => [f.absPath, entries[i]!]));
+    await client.drafts.attach(opts.model, draft.id, all.map((f) => known.get(f.absPath) ?? read.get(f.absPath)!));
     const version = await client.drafts.commit(opts.model, draft.id);
-    return { version, ...stats };
+    await digests?.save().catch(() => undefined); // a hint for the next push only
+    return { version, ...stats, skipped: stats.skipped + unread.size, unchanged: known.size };
   } catch (err) {
     await client.drafts.delete(opts.model, draft.id).catch(() => undefined); // best effort; drafts expire anyway
     throw err;
   }
+}
+
+/**
+ * Files whose digest the cache remembers for their current stat and whose blob the server has:
+ * they need no reading, chunking or upload. By absolute path.
+ */
+async function unchangedOnServer(client: StewardClient, files: LocalFile[], digests: DigestCache | null): Promise<Map<string, FileEntry>> {
+  const out = new Map<string, FileEntry>();
+  if (!digests) return out;
+  const present = new Map<string, boolean>();
+  for (const f of files) {
+    const sha256 = await digests.lookup(f.absPath);
+    if (!sha256) continue;
+    if (!present.has(sha256)) present.set(sha256, (await withRetry(() => client.blobs.head(sha256))) !== null);
+    if (present.get(sha256)) out.set(f.absPath, { path: f.path, sha256, size: f.size });
+  }
+  return out;
 }
 
 async function hasChunkApi(client: StewardClient): Promise<boolean> {
@@ -135,7 +168,7 @@ function uploadProgress(local: LocalFile[], onProgress: PushOptions['onProgress'
  * Chunks every file (files in parallel, large files split into segments), in `local` order;
  * `onChunks` gets each file's chunks as they become final.
  */
-async function chunkAll(local: LocalFile[], opts: PushOptions, onChunks?: (absPath: string, chunks: FileChunk[]) => void): Promise<FileRecipe[]> {
+async function chunkAll(local: LocalFile[], opts: PushOptions, onChunks?: (absPath: string, chunks: FileChunk[]) => void, digests?: DigestCache | null): Promise<FileRecipe[]> {
   const total = local.reduce((s, f) => s + f.size, 0);
   let done = 0;
   let current = local[0]?.path ?? '';
@@ -150,8 +183,10 @@ async function chunkAll(local: LocalFile[], opts: PushOptions, onChunks?: (absPa
   return Promise.all(
     local.map(async (f) => {
       current = f.path; // files are queued together; the bar names the last one queued or started
+      const before = digests ? await DigestCache.stat(f.absPath) : undefined;
       const r = await chunkFile(pool, f.absPath, f.size, opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES, onChunks && ((c) => onChunks(f.absPath, c)), onBytes);
       if (r.size !== f.size) throw new Error(`${f.path} changed while being pushed (${f.size} → ${r.size} bytes)`);
+      if (digests && before) digests.record(f.absPath, before, await DigestCache.stat(f.absPath), r.sha256);
       return r;
     }),
   );
@@ -206,7 +241,7 @@ async function putRecipes(
   recipes: FileRecipe[],
   sent: ChunkedUploadStats,
   declared: Map<string, boolean>,
-): Promise<Omit<PushResult, 'version'>> {
+): Promise<Omit<PushResult, 'version' | 'unchanged'>> {
   const byDigest = new Map(recipes.map((r) => [r.sha256, r]));
   let uploaded = [...declared.values()].filter(Boolean).length;
   for (const recipe of byDigest.values()) {
@@ -228,7 +263,7 @@ async function uploadMissing(
   local: LocalFile[],
   entries: FileEntry[],
   onProgress: PushOptions['onProgress'],
-): Promise<Omit<PushResult, 'version'>> {
+): Promise<Omit<PushResult, 'version' | 'unchanged'>> {
   // One upload per distinct digest, even if several paths share the content.
   const byDigest = new Map<string, { entry: FileEntry; abs: string }>();
   entries.forEach((e, i) => byDigest.set(e.sha256, { entry: e, abs: (local[i] as LocalFile).absPath }));
