@@ -124,15 +124,29 @@ export async function pushVersion(client: StewardClient, opts: PushOptions): Pro
 async function unchangedOnServer(client: StewardClient, files: LocalFile[], digests: DigestCache | null): Promise<Map<string, FileEntry>> {
   const out = new Map<string, FileEntry>();
   if (!digests) return out;
-  const present = new Map<string, boolean>();
+  const remembered = new Map<LocalFile, string>();
   for (const f of files) {
     const sha256 = await digests.lookup(f.absPath);
-    if (!sha256) continue;
-    if (!present.has(sha256)) present.set(sha256, (await withRetry(() => client.blobs.head(sha256))) !== null);
-    if (present.get(sha256)) out.set(f.absPath, { path: f.path, sha256, size: f.size });
+    if (sha256) remembered.set(f, sha256);
   }
+  // HEADs HEADS_IN_FLIGHT at a time: one after another, a thousand-file push over a slow link
+  // would wait a round trip per file.
+  const digestsToAsk = [...new Set(remembered.values())];
+  const present = new Set<string>();
+  let next = 0;
+  const lane = async () => {
+    while (next < digestsToAsk.length) {
+      const sha256 = digestsToAsk[next++]!;
+      if ((await withRetry(() => client.blobs.head(sha256))) !== null) present.add(sha256);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(HEADS_IN_FLIGHT, digestsToAsk.length) }, lane));
+  for (const [f, sha256] of remembered) if (present.has(sha256)) out.set(f.absPath, { path: f.path, sha256, size: f.size });
   return out;
 }
+
+/** Blob existence checks in flight while looking for unchanged files. */
+const HEADS_IN_FLIGHT = 8;
 
 async function hasChunkApi(client: StewardClient): Promise<boolean> {
   try {
