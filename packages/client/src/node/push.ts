@@ -63,7 +63,8 @@ export interface PushResult {
  * chunks the server lacks as soon as they are known, create a draft, declare each new blob by its
  * recipe, attach files, commit. A server without the chunk API gets whole blobs instead. Any
  * failure after the draft exists deletes the draft, so nothing half-pushed stays behind; chunks
- * already sent stay and are not sent again by the next attempt.
+ * already sent stay and are not sent again by the next attempt. Files unchanged since an earlier
+ * push from this machine (see DigestCache) whose blobs the server has are not read at all.
  *
  * @example
  * const { version } = await pushVersion(client, {
