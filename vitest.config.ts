@@ -1,4 +1,12 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { defineConfig } from 'vitest/config';
+
+// Tests never touch the real ~/.steward (key pins, chunk and digest caches): each run has its own
+// home, removed when the run ends.
+const home = mkdtempSync(join(tmpdir(), 'steward-test-home-'));
+process.once('exit', () => rmSync(home, { recursive: true, force: true }));
 
 export default defineConfig({
   test: {
@@ -7,5 +15,6 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Integration suites start servers and databases; two cores, so keep parallelism modest.
     maxWorkers: 2,
+    env: { STEWARD_HOME: home },
   },
 });
