@@ -1,8 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readdir, readFile, rename, rm, stat, utimes, writeFile, type FileHandle } from 'node:fs/promises';
+import { mkdir, open, readdir, readFile, rename, rm, stat, utimes, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DigestMismatchError } from '@steward/core';
 import { stewardHome } from './key-pin.ts';
+import { writeFileAtomic } from './write-atomic.ts';
 import { footerBytes, footerCount, footerLength, parseFooter, type SegmentEntry } from './chunk-segment.ts';
 
 /** Default cap of the chunk cache: 20 GiB. */
@@ -71,13 +72,6 @@ export class ChunkCache {
 
   get segmentDir(): string {
     return join(this.dir, 'segments');
-  }
-
-  /** The segment file holding `id`, if this process knows one. */
-  async segmentOf(id: string): Promise<string | null> {
-    await this.#rescan();
-    const at = this.#index.get(checkId(id));
-    return at ? join(this.segmentDir, at.seg) : null;
   }
 
   async has(id: string): Promise<boolean> {
@@ -254,22 +248,15 @@ export class ChunkCache {
    */
   async putRecipe(recipe: { sha256: string; chunks: { id: string; size: number }[] }): Promise<void> {
     if (!ID.test(recipe.sha256)) throw new Error(`not a SHA-256: ${recipe.sha256}`);
-    const dir = join(this.dir, 'recipes');
-    await mkdir(dir, { recursive: true });
-    const target = join(dir, `${recipe.sha256}.json`);
-    const tmp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
-    await writeFile(tmp, JSON.stringify(recipe.chunks.map((c) => [c.id, c.size])), { flag: 'wx' });
-    await rename(tmp, target);
+    await mkdir(this.#recipeDir, { recursive: true });
+    await writeFileAtomic(join(this.#recipeDir, `${recipe.sha256}.json`), JSON.stringify(recipe.chunks.map((c) => [c.id, c.size])));
   }
 
   /** Up to `limit` remembered recipes, most recently written first (unreadable ones skipped). */
   async recipes(limit = 8): Promise<{ id: string; size: number }[][]> {
-    const dir = join(this.dir, 'recipes');
-    const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith('.json'));
-    const dated = await Promise.all(names.map(async (n) => ({ n, t: (await stat(join(dir, n)).catch(() => null))?.mtimeMs ?? 0 })));
     const out: { id: string; size: number }[][] = [];
-    for (const { n } of dated.sort((a, b) => b.t - a.t).slice(0, limit)) {
-      const list = await readFile(join(dir, n), 'utf8').then((t) => JSON.parse(t) as [string, number][], () => null);
+    for (const { name } of (await this.#recipeFiles()).slice(0, limit)) {
+      const list = await readFile(join(this.#recipeDir, name), 'utf8').then((t) => JSON.parse(t) as [string, number][], () => null);
       if (Array.isArray(list)) out.push(list.filter((e) => Array.isArray(e) && ID.test(String(e[0])) && Number.isInteger(e[1])).map(([id, size]) => ({ id, size })));
     }
     return out;
@@ -278,17 +265,14 @@ export class ChunkCache {
   /** What the cache holds: segment files, distinct chunks, their bytes on disk, remembered recipes. */
   async stats(): Promise<{ segments: number; chunks: number; bytes: number; recipes: number }> {
     await this.#rescan();
+    const sizes = new Map((await filesIn(this.segmentDir)).map((f) => [f.name, f.size]));
     let bytes = 0;
-    const names = [...this.#segments.keys()];
-    for (let i = 0; i < names.length; i += FILES_IN_FLIGHT) {
-      const sizes = await Promise.all(names.slice(i, i + FILES_IN_FLIGHT).map((n) => stat(join(this.segmentDir, n)).then((st) => st.size, () => null)));
-      sizes.forEach((size, k) => {
-        if (size === null) this.forget(names[i + k]!); // evicted by another process
-        else bytes += size;
-      });
+    for (const seg of [...this.#segments.keys()]) {
+      const size = sizes.get(seg);
+      if (size === undefined) this.forget(seg); // evicted by another process
+      else bytes += size;
     }
-    const recipes = (await readdir(join(this.dir, 'recipes')).catch(() => [] as string[])).filter((n) => n.endsWith('.json')).length;
-    return { segments: this.#segments.size, chunks: this.#index.size, bytes, recipes };
+    return { segments: this.#segments.size, chunks: this.#index.size, bytes, recipes: (await this.#recipeFiles()).length };
   }
 
   /**
@@ -298,26 +282,18 @@ export class ChunkCache {
    * RECIPES_KEPT most recent go as well (none with `maxBytes` 0). Returns the bytes freed and kept.
    */
   async trim(maxBytes = this.maxBytes): Promise<{ freedBytes: number; keptBytes: number }> {
-    await this.#trimRecipes(maxBytes === 0 ? 0 : RECIPES_KEPT);
     const hourAgo = Date.now() - 3600_000;
+    await this.#trimRecipes(maxBytes === 0 ? 0 : RECIPES_KEPT, hourAgo);
     let freed = 0;
     await this.settled(); // a bump still in flight would make a segment look older than it is
     for (const name of await readdir(this.dir).catch(() => [] as string[])) {
       if (/^[0-9a-f]{2}$/.test(name)) await rm(join(this.dir, name), { recursive: true, force: true });
     }
-    const files: { name: string; size: number; mtime: number }[] = [];
-    const names = await readdir(this.segmentDir).catch(() => [] as string[]);
-    for (let i = 0; i < names.length; i += FILES_IN_FLIGHT) {
-      const part = names.slice(i, i + FILES_IN_FLIGHT);
-      const stats = await Promise.all(part.map((n) => stat(join(this.segmentDir, n)).catch(() => null)));
-      for (let k = 0; k < part.length; k++) {
-        const st = stats[k];
-        const name = part[k]!;
-        if (!st?.isFile()) continue;
-        if (name.endsWith('.tmp')) {
-          if (st.mtimeMs < hourAgo) await rm(join(this.segmentDir, name), { force: true });
-        } else if (name.endsWith('.seg')) files.push({ name, size: st.size, mtime: st.mtimeMs });
-      }
+    const files: FileInfo[] = [];
+    for (const f of await filesIn(this.segmentDir)) {
+      if (f.name.endsWith('.tmp')) {
+        if (f.mtime < hourAgo) await rm(join(this.segmentDir, f.name), { force: true });
+      } else if (f.name.endsWith('.seg')) files.push(f);
     }
     let total = files.reduce((n, f) => n + f.size, 0);
     files.sort((a, b) => a.mtime - b.mtime);
@@ -330,15 +306,45 @@ export class ChunkCache {
     return { freedBytes: freed, keptBytes: total };
   }
 
-  async #trimRecipes(keep: number): Promise<void> {
-    const dir = join(this.dir, 'recipes');
-    const names = await readdir(dir).catch(() => [] as string[]);
-    const dated = await Promise.all(names.map(async (n) => ({ n, t: (await stat(join(dir, n)).catch(() => null))?.mtimeMs ?? 0 })));
-    const hourAgo = Date.now() - 3600_000;
-    const recipes = dated.filter((d) => d.n.endsWith('.json')).sort((a, b) => b.t - a.t);
-    const stale = [...recipes.slice(keep), ...dated.filter((d) => d.n.endsWith('.tmp') && d.t < hourAgo)];
-    await Promise.all(stale.map((d) => rm(join(dir, d.n), { force: true })));
+  async #trimRecipes(keep: number, staleTempsBefore: number): Promise<void> {
+    const files = await filesIn(this.#recipeDir);
+    const stale = [...newestRecipesFirst(files).slice(keep), ...files.filter((f) => f.name.endsWith('.tmp') && f.mtime < staleTempsBefore)];
+    await Promise.all(stale.map((f) => rm(join(this.#recipeDir, f.name), { force: true })));
   }
+
+  get #recipeDir(): string {
+    return join(this.dir, 'recipes');
+  }
+
+  /** Remembered recipe files, most recently written first. */
+  async #recipeFiles(): Promise<FileInfo[]> {
+    return newestRecipesFirst(await filesIn(this.#recipeDir));
+  }
+}
+
+function newestRecipesFirst(files: FileInfo[]): FileInfo[] {
+  return files.filter((f) => f.name.endsWith('.json')).sort((a, b) => b.mtime - a.mtime);
+}
+
+interface FileInfo {
+  name: string;
+  size: number;
+  mtime: number;
+}
+
+/** The plain files in `dir` (none if it is missing), stat'ed FILES_IN_FLIGHT at a time. */
+async function filesIn(dir: string): Promise<FileInfo[]> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const out: FileInfo[] = [];
+  for (let i = 0; i < names.length; i += FILES_IN_FLIGHT) {
+    const part = names.slice(i, i + FILES_IN_FLIGHT);
+    const stats = await Promise.all(part.map((n) => stat(join(dir, n)).catch(() => null)));
+    part.forEach((name, k) => {
+      const st = stats[k];
+      if (st?.isFile()) out.push({ name, size: st.size, mtime: st.mtimeMs });
+    });
+  }
+  return out;
 }
 
 function checkId(id: string): string {
@@ -354,7 +360,6 @@ export class SegmentWriter {
   readonly #entries: SegmentEntry[] = [];
   readonly #writes = new Set<Promise<void>>();
   #end = 0;
-  #failed: unknown = null;
   #done = false;
 
   constructor(
@@ -363,11 +368,6 @@ export class SegmentWriter {
     private readonly target: string,
     private readonly onCommit: (entries: SegmentEntry[]) => void,
   ) {}
-
-  /** Chunks added so far. */
-  get count(): number {
-    return this.#entries.length;
-  }
 
   /** Verifies `bytes` against `id` (throws if they differ) and writes them; resolves once written. */
   add(id: string, bytes: Uint8Array): Promise<void> {
@@ -382,10 +382,6 @@ export class SegmentWriter {
       .then(({ bytesWritten }) => {
         if (bytesWritten !== bytes.length) throw new Error(`${this.tmp}: wrote ${bytesWritten} of ${bytes.length} bytes`);
         this.#entries.push(entry);
-      })
-      .catch((err: unknown) => {
-        this.#failed ??= err;
-        throw err;
       })
       .finally(() => this.#writes.delete(write));
     this.#writes.add(write);

@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import type { BigIntStats } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { stewardHome } from './key-pin.ts';
+import { writeFileAtomic } from './write-atomic.ts';
 
 /** `$STEWARD_HOME/cache/digests.json`. */
 export function defaultDigestCacheFile(env: Record<string, string | undefined> = process.env): string {
@@ -21,7 +21,6 @@ interface Entry {
   /** device, inode, size, mtime ns, ctime ns: all must match for the digest to stand. */
   key: string;
   sha256: string;
-  at: number;
 }
 
 /** What identifies a file's content without reading it, as far as the file system tells. */
@@ -61,7 +60,7 @@ export class DigestCache {
       .catch(() => null); // absent or damaged: start empty
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) {
       for (const [path, e] of Object.entries(parsed as Record<string, Partial<Entry>>)) {
-        if (typeof e?.key === 'string' && typeof e.sha256 === 'string' && /^[0-9a-f]{64}$/.test(e.sha256) && typeof e.at === 'number') entries.set(path, { key: e.key, sha256: e.sha256, at: e.at });
+        if (typeof e?.key === 'string' && typeof e.sha256 === 'string' && /^[0-9a-f]{64}$/.test(e.sha256)) entries.set(path, { key: e.key, sha256: e.sha256 });
       }
     }
     return new DigestCache(file, entries, BigInt(opts.racyMs ?? RACY_MS) * 1_000_000n);
@@ -89,7 +88,7 @@ export class DigestCache {
     const now = BigInt(Date.now()) * 1_000_000n;
     if (now - before.mtimeNs < this.racyNs || now - before.ctimeNs < this.racyNs) return;
     this.#entries.delete(absPath); // re-inserted last: the map's order is oldest first
-    this.#entries.set(absPath, { key: statKey(before), sha256, at: Date.now() });
+    this.#entries.set(absPath, { key: statKey(before), sha256 });
     this.#dirty = true;
   }
 
@@ -98,14 +97,7 @@ export class DigestCache {
     if (!this.#dirty) return;
     const entries = [...this.#entries].slice(-MAX_ENTRIES);
     await mkdir(dirname(this.file), { recursive: true });
-    const tmp = `${this.file}.${randomBytes(6).toString('hex')}.tmp`;
-    try {
-      await writeFile(tmp, JSON.stringify(Object.fromEntries(entries)));
-      await rename(tmp, this.file);
-    } catch (err) {
-      await rm(tmp, { force: true });
-      throw err;
-    }
+    await writeFileAtomic(this.file, JSON.stringify(Object.fromEntries(entries)));
     this.#dirty = false;
   }
 }

@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { StewardError } from '@steward/core';
 import type { StewardClient } from '../client.ts';
 import type { SigningKey } from '../types.ts';
+import { writeFileAtomic } from './write-atomic.ts';
 
 /** `STEWARD_HOME`, default `~/.steward`: where pinned keys live. */
 export function stewardHome(env: Record<string, string | undefined> = process.env): string {
@@ -49,9 +49,7 @@ async function checkOrPin(url: string, key: SigningKey, home: string): Promise<S
   }
   pins[url] = { keyId: key.keyId, publicKey: key.publicKey, pinnedAt: new Date().toISOString() };
   await mkdir(home, { recursive: true, mode: 0o700 });
-  const tmp = `${file}.${process.pid}.${randomUUID()}.tmp`;
-  await writeFile(tmp, `${JSON.stringify(pins, null, 2)}\n`, { mode: 0o600 });
-  await rename(tmp, file); // atomic: a crash never leaves a half-written pin file
+  await writeFileAtomic(file, `${JSON.stringify(pins, null, 2)}\n`, { mode: 0o600 }); // a crash never leaves a half-written pin file
   return key;
 }
 
