@@ -9,10 +9,17 @@ const script = fileURLToPath(new URL('./serve-child.mjs', import.meta.url));
  * data. It runs what `steward serve` runs: the server bundle while fresh, else the sources.
  */
 export async function spawnServer(dataDir: string, db?: string): Promise<{ url: string; token: string; from: 'bundle' | 'sources'; proc: ChildProcess; kill: () => Promise<void> }> {
-  const proc = spawn(process.execPath, [script, dataDir, ...(db ? [db] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
+  // STEWARD_SERVER_NODE_ARGS: extra node flags for the server only (profiling a bench: --perf-basic-prof, --trace-gc).
+  const nodeArgs = (process.env.STEWARD_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...nodeArgs, script, dataDir, ...(db ? [db] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     const rl = createInterface({ input: proc.stdout! });
-    rl.once('line', resolve);
+    const onLine = (l: string) => {
+      if (!l.startsWith('{"url"')) return; // node's own output (--trace-gc) may come first
+      rl.off('line', onLine);
+      resolve(l);
+    };
+    rl.on('line', onLine);
     proc.once('exit', (code) => reject(new Error(`server exited early with ${code}`)));
   });
   const { url, token, from } = JSON.parse(line) as { url: string; token: string; from: 'bundle' | 'sources' };
