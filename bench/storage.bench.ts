@@ -6,7 +6,7 @@
 // Run: node --import tsx bench/storage.bench.ts   (STEWARD_BENCH_MIB=256 by default;
 //   STEWARD_BENCH_ONLY=memory runs only the memory case, STEWARD_BENCH_ONLY=ingest only the anchors and the push)
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,10 +58,10 @@ async function main(): Promise<void> {
   }
 }
 
-/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
-function cpuSeconds(pid: number): number {
+/** CPU seconds a process has used so far, user and system, from /proc (Linux). */
+function cpuTimes(pid: number): { user: number; system: number } {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 }; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
 async function seriesCases(dir: string, mib: number, ingestOnly: boolean): Promise<void> {
@@ -100,20 +100,22 @@ async function seriesCases(dir: string, mib: number, ingestOnly: boolean): Promi
   try {
     const client = new StewardClient({ url: server.url, token: server.token });
     await client.models.create({ name: 'bench' });
-    const serverCpu0 = cpuSeconds(server.proc.pid!);
+    const serverCpu0 = cpuTimes(server.proc.pid!);
     const clientCpu0 = process.cpuUsage();
     const [pushS] = await timed(async () => {
       for (const v of series) await pushVersion(client, { model: 'bench', version: v.version, paths: [join(seriesDir, v.file)], digests: null }); // every byte read: ingest, not a re-push
     });
     const clientCpu = process.cpuUsage(clientCpu0);
-    const serverCpu = cpuSeconds(server.proc.pid!) - serverCpu0;
+    const serverCpu1 = cpuTimes(server.proc.pid!);
+    const serverCpu = { user: serverCpu1.user - serverCpu0.user, system: serverCpu1.system - serverCpu0.system };
     const stats = await (await fetch(`${server.url}/api/v1/storage/stats`, { headers: { authorization: `Bearer ${server.token}` } })).json() as { storedBytes: number; logicalBytes: number };
     const rate = (s: number) => total / MiB / s;
     console.log('\n## ingest (whole series)');
     console.log(`openssl dgst -sha256   ${rate(shaS).toFixed(0).padStart(6)} MiB/s`);
     if (restic) console.log(`restic backup          ${rate(restic.s).toFixed(0).padStart(6)} MiB/s`);
     console.log(`steward push           ${rate(pushS).toFixed(0).padStart(6)} MiB/s   = ${(rate(pushS) / rate(shaS)).toFixed(2)} x sha256${restic ? `, ${(rate(pushS) / rate(restic.s)).toFixed(2)} x restic` : ''}`);
-    console.log(`push CPU: client ${((clientCpu.user + clientCpu.system) / 1e6).toFixed(1)} s, server ${serverCpu.toFixed(1)} s, wall ${pushS.toFixed(1)} s; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    const userSys = (user: number, system: number) => `${(user + system).toFixed(1)} s (user ${user.toFixed(1)}, system ${system.toFixed(1)})`;
+    console.log(`push CPU: client ${userSys(clientCpu.user / 1e6, clientCpu.system / 1e6)}, server ${userSys(serverCpu.user, serverCpu.system)}, wall ${pushS.toFixed(1)} s; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
     const target = floor * 1.02 + series.length * 256 * 1024;
     console.log('\n## stored bytes');
     console.log(`sum of files ${fmt(total)}; floor ${fmt(floor)}; target ≤ ${fmt(target)}`);
@@ -122,7 +124,7 @@ async function seriesCases(dir: string, mib: number, ingestOnly: boolean): Promi
 
     if (ingestOnly) return;
     console.log('\n## delta pull per step (fresh cache holding only the parent)');
-    console.log('step                     pull bytes   zstd patch   ratio  target  pull s  client CPU s  patch-apply s  full pull s (CPU s)');
+    console.log('step                     pull bytes   zstd patch   ratio  target  pull s  client CPU s  server CPU s (next device)  patch-apply s  full pull s (CPU s)');
     for (const v of series.filter((x) => x.parent)) {
       const parent = series.find((p) => p.version === v.parent)!;
       const step = join(dir, `step-${v.version}`);
@@ -131,9 +133,17 @@ async function seriesCases(dir: string, mib: number, ingestOnly: boolean): Promi
       const fullCpu0 = process.cpuUsage();
       const [fullS] = await timed(() => pullVersion(client, { ...common, ref: parent.version, outDir: join(step, 'old') }));
       const fullCpu = process.cpuUsage(fullCpu0);
+      cpSync(join(step, 'cache'), join(step, 'cache2'), { recursive: true }); // a second device holding only the parent
       const cpu0 = process.cpuUsage();
+      const serverCpu0 = cpuTimes(server.proc.pid!);
       const [pullS, res] = await timed(() => pullVersion(client, { ...common, ref: v.version, outDir: join(step, 'new') }));
       const cpu = process.cpuUsage(cpu0);
+      const serverCpu1 = cpuTimes(server.proc.pid!);
+      const pullServerCpu = serverCpu1.user + serverCpu1.system - serverCpu0.user - serverCpu0.system;
+      // The next device asking for the same step: the server remembers its delta frames (DeltaFrameCache).
+      await pullVersion(client, { ...common, cacheDir: join(step, 'cache2'), ref: v.version, outDir: join(step, 'new2') });
+      const serverCpu2 = cpuTimes(server.proc.pid!);
+      const nextServerCpu = serverCpu2.user + serverCpu2.system - serverCpu1.user - serverCpu1.system;
       const oldF = join(seriesDir, parent.file);
       const newF = join(seriesDir, v.file);
       const patch = join(step, 'patch.zst');
@@ -142,7 +152,7 @@ async function seriesCases(dir: string, mib: number, ingestOnly: boolean): Promi
       const [applyS] = await timed(() => sh('zstd', ['-q', '-d', '--long=31', `--patch-from=${oldF}`, patch, '-o', join(step, 'applied')]));
       const ok = res.transferredBytes <= 1.1 * patchBytes + 256 * 1024;
       console.log(
-        `${`${parent.version}→${v.version}`.padEnd(24)} ${fmt(res.transferredBytes).padStart(11)} ${fmt(patchBytes).padStart(12)} ${(res.transferredBytes / Math.max(patchBytes, 1)).toFixed(2).padStart(6)}  ${ok ? 'ok  ' : 'OVER'}  ${pullS.toFixed(2).padStart(6)}  ${((cpu.user + cpu.system) / 1e6).toFixed(2).padStart(12)}  ${applyS.toFixed(2).padStart(13)}  ${fullS.toFixed(2).padStart(11)} (${((fullCpu.user + fullCpu.system) / 1e6).toFixed(2)})`,
+        `${`${parent.version}→${v.version}`.padEnd(24)} ${fmt(res.transferredBytes).padStart(11)} ${fmt(patchBytes).padStart(12)} ${(res.transferredBytes / Math.max(patchBytes, 1)).toFixed(2).padStart(6)}  ${ok ? 'ok  ' : 'OVER'}  ${pullS.toFixed(2).padStart(6)}  ${((cpu.user + cpu.system) / 1e6).toFixed(2).padStart(12)}  ${`${pullServerCpu.toFixed(2)} (${nextServerCpu.toFixed(2)})`.padStart(26)}  ${applyS.toFixed(2).padStart(13)}  ${fullS.toFixed(2).padStart(11)} (${((fullCpu.user + fullCpu.system) / 1e6).toFixed(2)})`,
       );
       rmSync(step, { recursive: true, force: true });
     }

@@ -16,6 +16,8 @@ import { blobsRoutes } from './features/blobs/blobs.routes.ts';
 import { createBlobService } from './features/blobs/blobs.service.ts';
 import { chunksRoutes } from './features/storage/chunks.routes.ts';
 import { resolvePackSize } from './features/storage/pack-size.ts';
+import { resolveDeltaCacheSize } from './features/storage/delta-frames.ts';
+import { watchDeltaFrames } from './features/storage/storage.metrics.ts';
 import { createStorageService } from './features/storage/storage.service.ts';
 import { ChunkArrivals } from './features/storage/chunk-arrivals.ts';
 import { storageRoutes } from './features/storage/storage.routes.ts';
@@ -55,10 +57,11 @@ export interface AppDeps {
   /** Block length used only when the block clock is first created. */
   blockIntervalMs?: number;
   /**
-   * Chunked storage tuning: target pack size in bytes (default STEWARD_PACK_SIZE or 64 MiB), and how
-   * long a recipe check waits for a chunk before 409 chunk_missing (default 30 s; tests shorten it).
+   * Chunked storage tuning: target pack size in bytes (default STEWARD_PACK_SIZE or 64 MiB), how
+   * long a recipe check waits for a chunk before 409 chunk_missing (default 30 s; tests shorten it),
+   * and the delta frame cache's budget in bytes (default STEWARD_DELTA_CACHE_SIZE or 64 MiB; 0: off).
    */
-  storage?: { packSize?: number; recipeIdleMs?: number };
+  storage?: { packSize?: number; recipeIdleMs?: number; deltaCacheSize?: number };
   /** Monitoring tuning (e.g. `ingestWorker`, from the server config). */
   monitoring?: Partial<MonitoringConfig>;
 }
@@ -76,7 +79,7 @@ export function createApp(deps: AppDeps) {
   // Chunks uploaded through the chunk API wake the blob service's recipe checks waiting for them.
   const arrivals = new ChunkArrivals();
   const blobs = createBlobService({ db: k, objects: deps.objects, now, packSize, recipeIdleMs: deps.storage?.recipeIdleMs, arrivals });
-  const storage = createStorageService({ db: k, objects: deps.objects, now, packSize, arrivals });
+  const storage = createStorageService({ db: k, objects: deps.objects, now, packSize, arrivals, deltaCacheSize: resolveDeltaCacheSize(deps.storage?.deltaCacheSize) });
   const models = createModelService({ modelStore, now });
   const channels = createChannelService({ modelStore, versionStore, channelStore, now });
   const versions = createVersionService({ modelStore, versionStore, blobs, signingKey: deps.signingKey, now, channelStable: channels.stableOf });
@@ -84,6 +87,7 @@ export function createApp(deps: AppDeps) {
   const chain = createChainService({ db: k, now, ...(deps.blockIntervalMs ? { intervalMs: deps.blockIntervalMs } : {}) });
   const fleet = createFleetService({ db: k, chain, channels, now, ...(deps.fleet ? { options: deps.fleet } : {}) });
   const metrics = createHttpMetrics();
+  watchDeltaFrames(metrics.registry, storage.chunks.deltaFrames);
   const monitoring = createMonitoring({ db: k, blobs, versions, registry: metrics.registry, now, log, ...(deps.monitoring ? { config: deps.monitoring } : {}) });
   const rollouts = createRolloutFeature({ db: k, modelStore, versionStore, channels, now, log });
   const maintenance = createMaintenanceService({

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { decodeChunk, decodeChunkInto, encodeChunk, wireChunk } from './chunk-codec.ts';
+import { compressAgainst, decodeChunk, decodeChunkInto, encodeChunk, wireChunk } from './chunk-codec.ts';
 import { float16Weights as lowGain } from './storage-test-helpers.ts';
 
 /** `n` bytes drawn uniformly from `values` symbols (64: zstd saves ~25 %). */
@@ -57,9 +57,12 @@ describe('per-chunk compression', () => {
     // A dictionary holding the old bytes beats plain zstd for an edited low-gain chunk.
     const edited = Buffer.from(low);
     randomBytes(500).copy(edited, 30_000);
-    const d = wireChunk(edited, 'raw-low-gain', edited.length, low);
+    const d = wireChunk(edited, 'raw-low-gain', edited.length, compressAgainst(edited, 'raw-low-gain', edited.length, low));
     expect(d.encoding).toBe('zstd-dict');
     expect(d.bytes.length).toBeLessThan(1000);
+    // A dictionary unrelated to the chunk does not beat raw: no frame to send or remember.
+    expect(compressAgainst(noise, 'raw-incompressible', noise.length, low)).toBeNull();
+    expect(wireChunk(noise, 'raw-incompressible', noise.length, null)).toEqual({ bytes: noise, encoding: 'raw' });
   });
 
   it('reads chunks stored by every earlier rule (legacy raw as \'none\')', () => {

@@ -112,19 +112,27 @@ export function decodeChunkInto(stored: Uint8Array, compression: string, rawLeng
 }
 
 /**
+ * The chunk zstd'd with `dict` (the client's copy of the old bytes at the same place) as a raw
+ * content dictionary, which is what makes a chunk that is half unchanged cost only its changes;
+ * null when that does not beat raw, or zstd refuses the dictionary. Fetch answers remember the
+ * result per chunk and bases (DeltaFrameCache): building the dictionary's tables is the expensive part.
+ */
+export function compressAgainst(stored: Uint8Array, compression: string, rawLength: number, dict: Uint8Array): Buffer | null {
+  if (rawLength < 64 || dict.length === 0) return null;
+  const z = compressWithDict(decodeChunk(stored, compression, rawLength), dict);
+  return z && z.length < rawLength ? z : null;
+}
+
+/**
  * Wire form of one chunk for a fetch answer (docs/storage.md, "Compressed fetch answers"): the
  * smallest of raw, the stored zstd bytes as they are (never re-compressed), zstd of a raw-stored
- * chunk, and zstd with `dict` (the client's copy of the old bytes at the same place) as a raw
- * content dictionary, which is what makes a chunk that is half unchanged cost only its changes.
+ * chunk, and `against`, the chunk zstd'd against its bases (compressAgainst), when there is one.
  */
-export function wireChunk(stored: Buffer, compression: string, rawLength: number, dict?: Uint8Array): { bytes: Buffer; encoding: FrameEncoding } {
+export function wireChunk(stored: Buffer, compression: string, rawLength: number, against?: Buffer | null): { bytes: Buffer; encoding: FrameEncoding } {
   let best: { bytes: Buffer; encoding: FrameEncoding } =
     compression === 'zstd' ? { bytes: stored, encoding: 'zstd' } : { bytes: stored, encoding: 'raw' };
   if (rawLength < 64) return best;
-  if (dict && dict.length > 0) {
-    const z = compressWithDict(decodeChunk(stored, compression, rawLength), dict);
-    if (z && z.length < best.bytes.length) best = { bytes: z, encoding: 'zstd-dict' };
-  }
+  if (against && against.length < best.bytes.length) best = { bytes: against, encoding: 'zstd-dict' };
   // Plain zstd of a raw chunk, unless the dictionary won (it finds at least what plain zstd does).
   // The push recorded why a chunk is raw: low-gain ones save 3–10 % (level 1 saves what level 3
   // does on them, at twice the speed), incompressible ones are sent as they are. Chunks stored

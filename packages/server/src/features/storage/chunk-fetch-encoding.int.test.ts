@@ -68,6 +68,30 @@ describeEachDb('compressed chunk fetch answers', (testDb) => {
     expect([body.readUInt32BE(32), body.subarray(36).equals(text)]).toEqual([text.length, true]);
   });
 
+  it('remembers delta frames for the next device: the same answer again, without building the dictionary', async () => {
+    const base = randomBytes(100_000);
+    const edited = Buffer.from(base);
+    randomBytes(700).copy(edited, 20_000);
+    const noise = randomBytes(100_000);
+    expect((await h.call('POST', 'chunks', { body: frames([base, edited, noise]) })).status).toBe(200);
+    const gauge = async (name: string) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec((await h.call('GET', '/metrics', { token: null })).text)?.[1]);
+    const stats = async () => ({ hits: await gauge('steward_storage_delta_frame_hits'), misses: await gauge('steward_storage_delta_frame_misses'), frames: await gauge('steward_storage_delta_frames') });
+    // The edited chunk is cheap against its base; the noise chunk is not (that answer is remembered too).
+    const ask = async () => parseEncoded(Buffer.from(await (await fetchRaw({ ids: [sha(edited), sha(noise)], encoding: 'zstd', bases: [[sha(base)], [sha(base)]] })).arrayBuffer()));
+    const s0 = await stats();
+    const first = await ask();
+    const s1 = await stats();
+    expect([s1.misses - s0.misses, s1.hits - s0.hits, s1.frames - s0.frames]).toEqual([2, 0, 2]);
+    const second = await ask();
+    const s2 = await stats();
+    expect([s2.misses - s1.misses, s2.hits - s1.hits, s2.frames - s1.frames]).toEqual([0, 2, 0]);
+    expect(second.map((g) => g.encoding)).toEqual([2, 0]);
+    expect(second.map((g) => g.bytes.toString('hex'))).toEqual(first.map((g) => g.bytes.toString('hex')));
+    expect(second[0]!.bytes.length).toBeLessThan(1100);
+    expect(unzstd(second[0]!.bytes, base).equals(edited)).toBe(true);
+    expect(second[1]!.bytes.equals(noise)).toBe(true);
+  });
+
   it('records why a chunk is stored raw, answers by that record, and still serves chunks stored before it (\'none\')', async () => {
     const weights = float16Weights(64 * 1024);
     const noise = randomBytes(64 * 1024);

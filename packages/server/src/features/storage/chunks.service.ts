@@ -3,7 +3,8 @@ import { iso } from '../../lib/context.ts';
 import type { ObjectStore } from '../../storage/object-store.ts';
 import { locate, storedIds, touchAndFind } from './chunk-index.ts';
 import { readChunks } from './chunk-reader.ts';
-import { wireChunk } from './chunk-codec.ts';
+import { compressAgainst, wireChunk } from './chunk-codec.ts';
+import { DeltaFrameCache } from './delta-frames.ts';
 import { encodeFrame, encodeWireFrame, parseFrames } from './frames.ts';
 import { createPackWriter } from './pack-writer.ts';
 import type { ChunkArrivals } from './chunk-arrivals.ts';
@@ -23,10 +24,13 @@ export interface FetchOptions {
 }
 
 /** The chunk endpoints: which chunks are missing, upload a verified batch, fetch a batch. */
-export function createChunkService(deps: { db: StorageDb; objects: ObjectStore; now: () => Date; packSize: number; arrivals?: ChunkArrivals }) {
+export function createChunkService(deps: { db: StorageDb; objects: ObjectStore; now: () => Date; packSize: number; arrivals?: ChunkArrivals; deltaFrames?: DeltaFrameCache }) {
   const { db, objects, now } = deps;
+  const deltaFrames = deps.deltaFrames ?? new DeltaFrameCache();
   const buffers = new RunBuffers();
   return {
+    /** Delta frames remembered for the next device (their count, bytes, hits and misses feed /metrics). */
+    deltaFrames,
     /** Ids not stored, in request order (duplicates kept). Stored ones are touched (GC grace). */
     async missing(ids: string[]): Promise<string[]> {
       const have = await touchAndFind(db, ids, iso(now()));
@@ -91,13 +95,18 @@ export function createChunkService(deps: { db: StorageDb; objects: ObjectStore; 
         for await (const c of readChunks(db, objects, ids, where, { stored: true, buffers })) {
           const mine = (bases[i++] ?? []).filter((id) => baseWhere.has(id));
           // Every base must be there, in order: the client builds the same dictionary from its copies.
-          let dict: Buffer | undefined;
+          let against: Buffer | null | undefined;
           if (mine.length > 0 && mine.length === bases[i - 1]!.length) {
-            const parts: Buffer[] = [];
-            for await (const b of readChunks(db, objects, mine, baseWhere)) parts.push(b.bytes);
-            dict = Buffer.concat(parts);
+            const key = DeltaFrameCache.key(c.id, mine);
+            against = deltaFrames.get(key);
+            if (against === undefined) {
+              const parts: Buffer[] = [];
+              for await (const b of readChunks(db, objects, mine, baseWhere)) parts.push(b.bytes);
+              against = compressAgainst(c.bytes, c.compression, c.rawLength, Buffer.concat(parts));
+              deltaFrames.set(key, against);
+            }
           }
-          const w = wireChunk(c.bytes, c.compression, c.rawLength, dict);
+          const w = wireChunk(c.bytes, c.compression, c.rawLength, against);
           // Sent as read: the read buffer is free once the socket wrote it; re-encoded: free now.
           const asRead = w.bytes === c.bytes;
           if (!asRead) c.done?.();

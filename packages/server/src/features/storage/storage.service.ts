@@ -7,6 +7,7 @@ import type { ChunkArrivals } from './chunk-arrivals.ts';
 import { createChunkService } from './chunks.service.ts';
 import { fsck, type FsckReport } from './fsck.ts';
 import { collectGarbage, type GcOptions, type GcReport } from './gc.ts';
+import { DeltaFrameCache } from './delta-frames.ts';
 import { DEFAULT_PACK_SIZE } from './pack-writer.ts';
 import { storageStats } from './storage-stats.ts';
 import { storageDb } from './storage.tables.ts';
@@ -21,7 +22,7 @@ const MAINTENANCE_LEASE_MS = 2 * 60 * 1000;
  * servers they take the `storage-maintenance` lease, and a second server's request is refused
  * with 409 `storage_maintenance_running` (a crashed holder's lease expires after two minutes).
  */
-export function createStorageService(deps: { db: Kysely<Database>; objects: ObjectStore; now: () => Date; packSize?: number; arrivals?: ChunkArrivals }) {
+export function createStorageService(deps: { db: Kysely<Database>; objects: ObjectStore; now: () => Date; packSize?: number; arrivals?: ChunkArrivals; deltaCacheSize?: number }) {
   const db = storageDb(deps.db);
   const ctx = { db, objects: deps.objects, now: deps.now, packSize: deps.packSize ?? DEFAULT_PACK_SIZE };
   const leases = createLeases(deps.db, { now: deps.now });
@@ -40,7 +41,7 @@ export function createStorageService(deps: { db: Kysely<Database>; objects: Obje
     return run;
   };
   return {
-    chunks: createChunkService({ ...ctx, ...(deps.arrivals ? { arrivals: deps.arrivals } : {}) }),
+    chunks: createChunkService({ ...ctx, ...(deps.arrivals ? { arrivals: deps.arrivals } : {}), deltaFrames: new DeltaFrameCache(deps.deltaCacheSize) }),
     stats: (model?: string) => storageStats(db, model),
     gc: (opts: GcOptions = {}): Promise<GcReport> => exclusive('gc', () => collectGarbage(ctx, opts)),
     fsck: (): Promise<FsckReport> => exclusive('fsck', () => fsck(ctx)),

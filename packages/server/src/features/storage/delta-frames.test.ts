@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { DeltaFrameCache, resolveDeltaCacheSize } from './delta-frames.ts';
+
+const key = (i: number) => DeltaFrameCache.key(String(i).padStart(64, '0'), ['b'.repeat(64)]);
+const frame = (n: number, fill = 1) => Buffer.alloc(n, fill);
+
+describe('DeltaFrameCache', () => {
+  it('answers what it was given, remembers "no gain" as null, and counts hits and misses', () => {
+    const c = new DeltaFrameCache(1 << 20);
+    expect(c.get(key(1))).toBeUndefined();
+    c.set(key(1), frame(1000, 7));
+    c.set(key(2), null);
+    expect(c.get(key(1))!.equals(frame(1000, 7))).toBe(true);
+    expect(c.get(key(2))).toBeNull();
+    expect(c.stats()).toMatchObject({ entries: 2, hits: 2, misses: 1 });
+  });
+
+  it('keeps a copy of its own size: the caller may reuse its buffer, and a small view pins no larger allocation', () => {
+    const c = new DeltaFrameCache(1 << 20);
+    const big = Buffer.alloc(64 * 1024, 3);
+    c.set(key(1), big.subarray(0, 100));
+    big.fill(9);
+    const got = c.get(key(1))!;
+    expect([got.length, got.buffer.byteLength, got[0]]).toEqual([100, 100, 3]);
+  });
+
+  it('evicts the least recently used entries once over its budget, and counts keys and overhead in it', () => {
+    const c = new DeltaFrameCache(3 * (10_000 + 400));
+    for (let i = 1; i <= 3; i++) c.set(key(i), frame(10_000));
+    c.get(key(1)); // now the most recent
+    c.set(key(4), frame(10_000));
+    expect([1, 2, 3, 4].map((i) => c.get(key(i)) !== undefined)).toEqual([true, false, true, true]);
+    expect(c.stats().bytes).toBeLessThanOrEqual(c.maxBytes);
+    // Replacing an entry does not count it twice.
+    c.set(key(4), frame(10_000));
+    expect(c.stats().entries).toBe(3);
+  });
+
+  it('with a budget of 0 remembers nothing; an entry larger than the budget is not kept', () => {
+    const off = new DeltaFrameCache(0);
+    off.set(key(1), frame(10));
+    expect([off.get(key(1)), off.stats().entries]).toEqual([undefined, 0]);
+    const small = new DeltaFrameCache(1000);
+    small.set(key(1), frame(5000));
+    expect(small.stats().entries).toBe(0);
+  });
+
+  it('takes its budget from the option, else STEWARD_DELTA_CACHE_SIZE, else 64 MiB, and refuses nonsense', () => {
+    expect(resolveDeltaCacheSize(5, {})).toBe(5);
+    expect(resolveDeltaCacheSize(undefined, { STEWARD_DELTA_CACHE_SIZE: '0' })).toBe(0);
+    expect(resolveDeltaCacheSize(undefined, {})).toBe(64 * 1024 * 1024);
+    expect(() => resolveDeltaCacheSize(undefined, { STEWARD_DELTA_CACHE_SIZE: '2GB' })).toThrow(/delta cache size/);
+    expect(() => resolveDeltaCacheSize(-1, {})).toThrow(/delta cache size/);
+  });
+});

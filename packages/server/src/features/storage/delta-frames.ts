@@ -1,0 +1,86 @@
+import { InvalidInputError } from '@steward/core';
+
+/** Default budget of the delta frame cache: a LoRA step of a 256 MiB model answers ~40 MiB of them. */
+export const DEFAULT_DELTA_CACHE_SIZE = 64 * 1024 * 1024;
+/** Bookkeeping counted per entry on top of its key and bytes (Map slot, strings, Buffer object). */
+const ENTRY_OVERHEAD = 128;
+
+/**
+ * Delta frames already computed, for the next device that asks. A delta pull has each changed
+ * chunk zstd'd against the client's old bytes at the same place (its bases), and every device
+ * updating from the same version asks for the same (chunk, bases) pairs. Building zstd's match
+ * tables over a 64–256 KiB dictionary was most of that work (~40 % of the server's CPU on a LoRA
+ * step), so a rollout to N devices paid it N times.
+ *
+ * Keys are the chunk id and its base ids, all content addresses: one key always stands for the same
+ * bytes, so an entry never goes stale (GC may delete the chunks; the entry then just waits to be
+ * evicted). Values are the compressed bytes, or null when the dictionary did not beat raw (that
+ * answer is worth remembering too: it spares the next device the attempt). Least recently used
+ * entries leave first once the byte budget is exceeded; a budget of 0 turns the cache off.
+ */
+export class DeltaFrameCache {
+  readonly #entries = new Map<string, Buffer | null>();
+  #bytes = 0;
+  #hits = 0;
+  #misses = 0;
+
+  constructor(readonly maxBytes = DEFAULT_DELTA_CACHE_SIZE) {}
+
+  static key(id: string, bases: readonly string[]): string {
+    return `${id}<${bases.join(',')}`;
+  }
+
+  /** The remembered frame (null: the dictionary did not pay), or undefined when not known. */
+  get(key: string): Buffer | null | undefined {
+    const v = this.#entries.get(key);
+    if (v === undefined) {
+      this.#misses++;
+      return undefined;
+    }
+    this.#hits++;
+    this.#entries.delete(key); // re-inserted: Map order is recency order
+    this.#entries.set(key, v);
+    return v;
+  }
+
+  /** Remembers `frame` (copied to a buffer of its own size, so no larger allocation is pinned). */
+  set(key: string, frame: Uint8Array | null): void {
+    const size = entrySize(key, frame);
+    if (size > this.maxBytes) return;
+    const old = this.#entries.get(key);
+    if (old !== undefined) {
+      this.#bytes -= entrySize(key, old);
+      this.#entries.delete(key);
+    }
+    let own: Buffer | null = null;
+    if (frame) {
+      own = Buffer.allocUnsafeSlow(frame.length);
+      own.set(frame);
+    }
+    this.#entries.set(key, own);
+    this.#bytes += size;
+    for (const [k, v] of this.#entries) {
+      if (this.#bytes <= this.maxBytes) break;
+      this.#entries.delete(k);
+      this.#bytes -= entrySize(k, v);
+    }
+  }
+
+  stats(): { entries: number; bytes: number; hits: number; misses: number } {
+    return { entries: this.#entries.size, bytes: this.#bytes, hits: this.#hits, misses: this.#misses };
+  }
+}
+
+const entrySize = (key: string, frame: Uint8Array | null): number => key.length + (frame?.length ?? 0) + ENTRY_OVERHEAD;
+
+/**
+ * Budget of the delta frame cache in bytes: explicit option, else STEWARD_DELTA_CACHE_SIZE (bytes;
+ * 0 turns it off), else 64 MiB. Read once when the app is built.
+ */
+export function resolveDeltaCacheSize(explicit?: number, env: Record<string, string | undefined> = process.env): number {
+  const raw = explicit ?? (env.STEWARD_DELTA_CACHE_SIZE ? Number(env.STEWARD_DELTA_CACHE_SIZE) : DEFAULT_DELTA_CACHE_SIZE);
+  if (!Number.isSafeInteger(raw) || raw < 0 || raw > 64 * 1024 * 1024 * 1024) {
+    throw new InvalidInputError(`delta cache size must be an integer number of bytes between 0 and 64 GiB, got ${raw}`, { deltaCacheSize: raw }, 'invalid_config');
+  }
+  return raw;
+}
