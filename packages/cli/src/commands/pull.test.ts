@@ -56,4 +56,25 @@ describe('steward pull --dry-run / --cache-dir', () => {
     expect(fake.state.fetchedWireBytes - wireBefore).toBe(warm.transferBytes + 36 * warm.chunks);
     expect((await readdir(join(dir, 'cache'))).length).toBeGreaterThan(0);
   });
+
+  it('takes the chunks the cache lacks from the version in the output directory, unless --no-seed', async () => {
+    const v1 = randomBytes(1536 * 1024);
+    const v2 = Buffer.from(v1);
+    randomBytes(10_000).copy(v2, 700_000);
+    await cli(['model', 'create', 'llm']);
+    for (const [version, bytes] of [['1.0.0', v1], ['1.1.0', v2]] as const) {
+      await writeFile(join(dir, 'w.bin'), bytes);
+      expect((await cli(['push', 'llm', version, 'w.bin'])).code).toBe(0);
+    }
+    expect((await cli(['pull', 'llm@1.0.0', '-o', 'out', '--cache-dir', 'cache-a'])).code).toBe(0);
+    // A cache that never saw 1.0.0: the installed copy stands in for it.
+    const unseeded = JSON.parse((await cli(['--json', 'pull', 'llm@1.1.0', '-o', 'out', '--dry-run', '--no-seed', '--cache-dir', 'cache-b'])).stdout);
+    expect(unseeded).toMatchObject({ transferBytes: v2.length, seededChunks: 0 });
+    const seeded = JSON.parse((await cli(['--json', 'pull', 'llm@1.1.0', '-o', 'out', '--dry-run', '--cache-dir', 'cache-b'])).stdout);
+    expect(seeded.transferBytes).toBeLessThan(600 * 1024);
+    expect(seeded.seededChunks).toBeGreaterThan(0);
+    const human = await cli(['pull', 'llm@1.1.0', '-o', 'out', '--cache-dir', 'cache-b']);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(new RegExp(`${seeded.seededChunks} of them from the files already there`));
+  });
 });

@@ -17,10 +17,11 @@ export function registerPullCommands(program: Command, app: App): void {
     .option('--dry-run', 'print how many bytes (at most: fetch answers come compressed) and chunks the pull would transfer, given the local chunk cache; write nothing')
     .option('--cache-dir <dir>', 'chunk cache directory (default $STEWARD_HOME/cache/chunks)')
     .option('--cache-max <size>', 'chunk cache size cap, least recently used chunks evicted after the pull (500MB, 20GB, …; default STEWARD_CACHE_MAX or 20GB)')
-    .action(async (target: string, o: { out: string; verify: boolean; dryRun?: boolean; cacheDir?: string; cacheMax?: string }, cmd: Command) => {
+    .option('--no-seed', 'do not use the files already in the output directory (another version) as a source of chunks the cache lacks')
+    .action(async (target: string, o: { out: string; verify: boolean; dryRun?: boolean; cacheDir?: string; cacheMax?: string; seed: boolean }, cmd: Command) => {
       const { model, ref } = parseModelRef(target, 'latest');
       const cacheDir = o.cacheDir === undefined ? undefined : resolve(app.io.cwd, o.cacheDir);
-      const common = { model, ref, outDir: resolve(app.io.cwd, o.out), verify: o.verify, home: stewardHome(app.io.env), cacheDir, cacheMaxBytes: cacheMaxBytes(o.cacheMax, app.io.env) };
+      const common = { model, ref, outDir: resolve(app.io.cwd, o.out), verify: o.verify, home: stewardHome(app.io.env), cacheDir, cacheMaxBytes: cacheMaxBytes(o.cacheMax, app.io.env), seed: o.seed };
       if (o.dryRun) {
         const p = await planPull(app.client(cmd), common);
         const v = p.version;
@@ -34,10 +35,12 @@ export function registerPullCommands(program: Command, app: App): void {
           chunkBytes: p.plan.fetchBytes,
           cachedChunks: p.plan.cachedChunks,
           cachedBytes: p.plan.cachedBytes,
+          seededChunks: p.plan.seededChunks,
+          seededBytes: p.plan.seededBytes,
           wholeFileBytes: p.plan.wholeBytes,
         };
         app.print(cmd, out, () =>
-          `pull ${v.model}@${v.version} would transfer at most ${formatBytes(p.transferBytes)} (${p.transferBytes} bytes before wire compression): ${out.chunks} chunk(s) to fetch, ${out.cachedChunks} in the cache (${formatBytes(out.cachedBytes)})${out.wholeFileBytes ? `, ${formatBytes(out.wholeFileBytes)} as whole files` : ''}; ${out.files} file(s) to write, ${out.upToDate} up to date`,
+          `pull ${v.model}@${v.version} would transfer at most ${formatBytes(p.transferBytes)} (${p.transferBytes} bytes before wire compression): ${out.chunks} chunk(s) to fetch, ${out.cachedChunks} in the cache (${formatBytes(out.cachedBytes)}${out.seededChunks ? `, ${out.seededChunks} of them from the files in the output directory` : ''})${out.wholeFileBytes ? `, ${formatBytes(out.wholeFileBytes)} as whole files` : ''}; ${out.files} file(s) to write, ${out.upToDate} up to date`,
         );
         return;
       }
@@ -46,8 +49,8 @@ export function registerPullCommands(program: Command, app: App): void {
         const res = await pullVersion(app.client(cmd), { ...common, onProgress: bar.update });
         bar.stop();
         const v = res.version;
-        app.print(cmd, { ...v, pull: { downloaded: res.downloaded, skipped: res.skipped, bytes: res.bytes, transferredBytes: res.transferredBytes, chunksFetched: res.chunksFetched, chunksCached: res.chunksCached } }, () =>
-          `pulled ${v.model}@${v.version} into ${o.out}: ${res.downloaded} downloaded (${formatBytes(res.bytes)}, ${formatBytes(res.transferredBytes)} transferred, ${res.chunksCached} chunk(s) from the cache), ${res.skipped} up to date${o.verify ? ', signature verified' : ''}`,
+        app.print(cmd, { ...v, pull: { downloaded: res.downloaded, skipped: res.skipped, bytes: res.bytes, transferredBytes: res.transferredBytes, chunksFetched: res.chunksFetched, chunksCached: res.chunksCached, chunksSeeded: res.chunksSeeded, seededBytes: res.seededBytes } }, () =>
+          `pulled ${v.model}@${v.version} into ${o.out}: ${res.downloaded} downloaded (${formatBytes(res.bytes)}, ${formatBytes(res.transferredBytes)} transferred, ${res.chunksCached} chunk(s) from the cache${res.chunksSeeded ? `, ${res.chunksSeeded} of them from the files already there` : ''}), ${res.skipped} up to date${o.verify ? ', signature verified' : ''}`,
         );
       } finally {
         bar.stop();

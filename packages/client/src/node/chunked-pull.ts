@@ -22,6 +22,9 @@ export interface FetchPlan {
   /** Distinct chunks found in the cache. */
   cachedChunks: number;
   cachedBytes: number;
+  /** Of those, the ones installed files seeded (see seedFromInstalled). */
+  seededChunks: number;
+  seededBytes: number;
   /** Bytes of files without a recipe (downloaded whole). */
   wholeBytes: number;
 }
@@ -36,9 +39,13 @@ export async function recipeOrNull(client: StewardClient, sha256: string): Promi
   }
 }
 
-/** Reads the recipes of `files` and checks the cache: no chunk bytes move. */
-export async function planFetch(client: StewardClient, files: FileEntry[], cache: ChunkCache): Promise<FetchPlan> {
-  const plan: FetchPlan = { recipes: new Map(), fetch: [], fetchBytes: 0, cachedChunks: 0, cachedBytes: 0, wholeBytes: 0 };
+/**
+ * Reads the recipes of `files` and checks the cache: no chunk bytes move. `seeded`: ids the
+ * installed files provide (copied into the cache already, or in a dry run about to be), counted
+ * as cached and as seeded.
+ */
+export async function planFetch(client: StewardClient, files: FileEntry[], cache: ChunkCache, seeded?: ReadonlySet<string>): Promise<FetchPlan> {
+  const plan: FetchPlan = { recipes: new Map(), fetch: [], fetchBytes: 0, cachedChunks: 0, cachedBytes: 0, seededChunks: 0, seededBytes: 0, wholeBytes: 0 };
   const seen = new Set<string>();
   for (const f of files) {
     if (plan.recipes.has(f.sha256)) continue;
@@ -52,7 +59,12 @@ export async function planFetch(client: StewardClient, files: FileEntry[], cache
     for (const c of recipe.chunks) {
       if (seen.has(c.id)) continue;
       seen.add(c.id);
-      if (cached.has(c.id)) {
+      const fromSeed = seeded?.has(c.id) === true;
+      if (fromSeed) {
+        plan.seededChunks++;
+        plan.seededBytes += c.size;
+      }
+      if (cached.has(c.id) || fromSeed) {
         plan.cachedChunks++;
         plan.cachedBytes += c.size;
       } else {

@@ -14,6 +14,8 @@ import { withRetry } from './retry.ts';
 import { stewardHome, trustedKey } from './key-pin.ts';
 import type { TransferProgress } from './push.ts';
 import { safeJoin } from './safe-path.ts';
+import { seedFromInstalled } from './seed-installed.ts';
+import { collectFiles, type LocalFile } from './collect-files.ts';
 import { verifyVersionSignature } from './signature.ts';
 import { StagedFiles } from './staged-files.ts';
 
@@ -33,6 +35,14 @@ export interface PullOptions {
   cacheMaxBytes?: number;
   /** Batch size, requests in flight and retries of chunk fetches. */
   fetch?: Omit<FetchOptions, 'onBytes'>;
+  /**
+   * Use the files at the targets (another version, being replaced) as seeds when the cache does
+   * not cover them: their chunks are copied into the cache, so only what changed is fetched
+   * (see seedFromInstalled). Default true.
+   */
+  seed?: boolean;
+  /** More directories whose files may seed the pull (e.g. other installed versions of the model, each in its own directory). */
+  seedFrom?: string[];
 }
 
 export interface PullResult {
@@ -44,9 +54,12 @@ export interface PullResult {
   bytes: number;
   /** Bytes that crossed the network: fetch answers as received (frames, compressed) plus files downloaded whole. */
   transferredBytes: number;
-  /** Distinct chunks fetched / found in the local cache. */
+  /** Distinct chunks fetched / found in the local cache (seeded ones included). */
   chunksFetched: number;
   chunksCached: number;
+  /** Of the chunks from the cache, those the installed files held (copied into it, not fetched). */
+  chunksSeeded: number;
+  seededBytes: number;
 }
 
 /** What `pullVersion` would do, without writing anything (`steward pull --dry-run`). */
@@ -69,14 +82,15 @@ export interface PullPlan {
  * rebuilt, while its chunks arrive, into a temp file beside its target, hashed on the way and
  * checked against the manifest digest and size. Only when every file is checked are they all
  * renamed into place, so a failed pull leaves the targets as they were. Files without a recipe
- * (older servers) are downloaded whole. An interrupted pull resumes from the cache.
+ * (older servers) are downloaded whole. An interrupted pull resumes from the cache. Files at the
+ * targets (the version being replaced) seed the cache when it lacks their chunks (`seed`).
  *
  * @example
  * const { version } = await pullVersion(client, { model: 'fraud', ref: 'production', outDir: './fraud' });
  */
 export async function pullVersion(client: StewardClient, opts: PullOptions): Promise<PullResult> {
-  const { version, todo, skipped, plan, cache } = await prepare(client, opts);
-  const result: PullResult = { version, downloaded: 0, skipped, bytes: 0, transferredBytes: 0, chunksFetched: plan.fetch.length, chunksCached: plan.cachedChunks };
+  const { version, todo, skipped, plan, cache } = await prepare(client, opts, false);
+  const result: PullResult = { version, downloaded: 0, skipped, bytes: 0, transferredBytes: 0, chunksFetched: plan.fetch.length, chunksCached: plan.cachedChunks, chunksSeeded: plan.seededChunks, seededBytes: plan.seededBytes };
   const total = plan.fetchBytes + plan.wholeBytes;
   let fetchedBytes = 0; // chunk bytes in, and whole-file bytes in: both run at once
   let wholeBytes = 0;
@@ -139,11 +153,11 @@ export async function pullVersion(client: StewardClient, opts: PullOptions): Pro
  * console.log(`${p.transferBytes} bytes, ${p.plan.fetch.length} chunks`);
  */
 export async function planPull(client: StewardClient, opts: PullOptions): Promise<PullPlan> {
-  const { version, todo, skipped, plan } = await prepare(client, opts);
+  const { version, todo, skipped, plan } = await prepare(client, opts, true);
   return { version, files: todo.map((t) => t.file), skipped, plan, transferBytes: plan.fetchBytes + plan.wholeBytes };
 }
 
-async function prepare(client: StewardClient, opts: PullOptions) {
+async function prepare(client: StewardClient, opts: PullOptions, dryRun: boolean) {
   // Retried: a keep-alive socket the server closed while idle surfaces as a reset on reuse.
   const version = await withRetry(() => client.versions.get(opts.model, opts.ref));
   let files: FileEntry[] = version.files;
@@ -157,7 +171,8 @@ async function prepare(client: StewardClient, opts: PullOptions) {
   for (const t of targets) if (await alreadyThere(t.target, t.file)) skipped++; else todo.push(t);
   const cacheDir = opts.cacheDir ?? defaultChunkCacheDir(opts.home ? { STEWARD_HOME: opts.home } : process.env);
   const cache = new ChunkCache(cacheDir, { maxBytes: opts.cacheMaxBytes });
-  const plan = await planFetch(client, todo.map((t) => t.file), cache);
+  const seeds = opts.seed === false || todo.length === 0 ? undefined : await seedFromInstalled(cache, await seedCandidates(opts.outDir, todo.map((t) => t.target), files, opts.seedFrom ?? []), { dryRun });
+  const plan = await planFetch(client, todo.map((t) => t.file), cache, seeds?.ids);
   return { version, todo, skipped, plan, cache };
 }
 
@@ -193,6 +208,25 @@ async function deltaBases(cache: ChunkCache, plan: FetchPlan): Promise<{ bases: 
     }
   }
   return { bases: out, bytes };
+}
+
+/** Most files of the output directory looked at as seeds. */
+const MAX_SEED_FILES = 256;
+
+/**
+ * Files that may hold chunks of the new version: the files at the targets to write (the version
+ * being replaced, same names) first, then the files of the output directory that the new version
+ * does not name (an older version's, e.g. `model-1.1.0.safetensors` before
+ * `model-1.2.0.safetensors`), then the files under `more` (other installed versions). Files
+ * already right are left out (their chunks are this version's own and already in place), and so
+ * are a pull's temp files.
+ */
+async function seedCandidates(outDir: string, todo: string[], manifest: FileEntry[], more: string[]): Promise<string[]> {
+  const named = new Set(manifest.map((f) => f.path));
+  const notTemp = (f: LocalFile) => !f.path.split('/').at(-1)!.endsWith('.steward-part');
+  const stale = (await collectFiles(['.'], outDir).catch(() => [])).filter((f) => !named.has(f.path) && notTemp(f));
+  const others = (await Promise.all(more.map((d) => collectFiles(['.'], d).catch(() => [])))).flat().filter(notTemp);
+  return [...new Set([...todo, ...stale.map((f) => f.absPath), ...others.map((f) => f.absPath)])].slice(0, MAX_SEED_FILES);
 }
 
 async function alreadyThere(target: string, file: FileEntry): Promise<boolean> {

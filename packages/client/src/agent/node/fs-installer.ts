@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { canonicalJson } from '@steward/core';
 import type { StewardClient } from '../../client.ts';
@@ -12,13 +12,16 @@ import type { Installed, Installer } from '../types.ts';
  * Node installer: `pullVersion` into `<cacheDir>/<model>/<version>` (signature checked against the
  * pinned server key, every file streamed through SHA-256, files already present with the right
  * digest skipped, a tampered one re-downloaded). The reported digest is SHA-256 of the verified
- * manifest's canonical JSON, the same bytes the server hashes for quorum.
+ * manifest's canonical JSON, the same bytes the server hashes for quorum. The model's other
+ * installed versions (`<cacheDir>/<model>/*`) seed the pull when the chunk cache lacks their chunks.
  */
 export function createFsInstaller(client: StewardClient, opts: { cacheDir: string; home?: string }): Installer {
   return {
     async install(model, version): Promise<Installed> {
-      const dir = join(opts.cacheDir, ...model.split('/'), version);
-      const { version: v } = await pullVersion(client, { model, ref: version, outDir: dir, verify: true, home: opts.home ?? stewardHome() });
+      const modelDir = join(opts.cacheDir, ...model.split('/'));
+      const dir = join(modelDir, version);
+      const others = (await readdir(modelDir, { withFileTypes: true }).catch(() => [])).filter((d) => d.isDirectory() && d.name !== version).map((d) => join(modelDir, d.name));
+      const { version: v } = await pullVersion(client, { model, ref: version, outDir: dir, verify: true, home: opts.home ?? stewardHome(), seedFrom: others });
       const digest = createHash('sha256').update(canonicalJson(v.manifest), 'utf8').digest('hex');
       return {
         model,

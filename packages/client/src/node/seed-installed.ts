@@ -1,0 +1,114 @@
+import { availableParallelism } from 'node:os';
+import { open, stat } from 'node:fs/promises';
+import { DigestMismatchError } from '@steward/core';
+import type { ChunkCache } from './chunk-cache.ts';
+import { chunkFile, DEFAULT_SEGMENT_BYTES } from './chunk-file.ts';
+import { createChunkPool, sharedChunkPool } from './chunk-pool.ts';
+import type { FileChunk } from './chunk-scan.ts';
+
+/** Remembered recipes looked at to decide whether the cache already covers an installed file. */
+const RECIPES_CHECKED = 32;
+/** Chunks copied into one cache segment (trim evicts whole segments: keep them fetch-batch sized). */
+const SEGMENT_BYTES = 16 << 20;
+
+export interface SeedResult {
+  /** Installed files chunked as seeds. */
+  files: number;
+  /** Chunks the seeds hold that the cache did not (copied into it, or in a dry run counted as local). */
+  chunks: number;
+  bytes: number;
+  /** Their ids (a dry run's plan counts them as cached). */
+  ids: Set<string>;
+}
+
+/**
+ * Installed files as seeds. A pull usually replaces the version it pulled before, whose chunks the
+ * cache holds: the pull then fetches only what changed. When the cache does not hold them (it was
+ * cleared or trimmed, the pull names another cache dir, or the device got its files some other
+ * way), the file at each target is another version of the same model, and a fine-tune leaves most
+ * of its chunks as they were. Such a file is chunked here, its chunks the cache lacks are copied
+ * into it (each verified against its id as it is written) and its recipe remembered as a delta
+ * base, so the pull fetches only what changed after all.
+ *
+ * A target is skipped when the cache already covers it: a remembered recipe of the same size whose
+ * chunks are all cached (a guess from the size alone, which only decides whether to look; nothing
+ * is trusted without its digest). Nothing is written in a dry run; the ids are returned instead.
+ */
+export async function seedFromInstalled(cache: ChunkCache, targets: readonly string[], opts: { dryRun?: boolean; threads?: number } = {}): Promise<SeedResult> {
+  const result: SeedResult = { files: 0, chunks: 0, bytes: 0, ids: new Set() };
+  let known: Promise<{ id: string; size: number }[][]> | undefined;
+  for (const target of targets) {
+    // Best effort: a seed that cannot be read or copied only means a bigger download.
+    await seedOne(cache, target, result, opts, () => (known ??= cache.recipes(RECIPES_CHECKED))).catch(() => undefined);
+  }
+  return result;
+}
+
+async function seedOne(cache: ChunkCache, target: string, result: SeedResult, opts: { dryRun?: boolean; threads?: number }, known: () => Promise<{ id: string; size: number }[][]>): Promise<void> {
+  const st = await stat(target).catch(() => null);
+  if (!st?.isFile() || st.size === 0) return;
+  if (await covered(cache, await known(), st.size)) return;
+  const threads = opts.threads ?? (st.size >= 64 << 20 ? Math.min(availableParallelism(), 8) : 0);
+  const recipe = await chunkFile(threads > 0 ? sharedChunkPool(threads) : createChunkPool(0), target, st.size, DEFAULT_SEGMENT_BYTES);
+  if (recipe.size !== st.size) return; // changed while being read
+  result.files++;
+  const cached = await cache.hasMany(recipe.chunks.map((c) => c.id));
+  const fresh = recipe.chunks.filter((c) => !cached.has(c.id) && !result.ids.has(c.id));
+  const copied = opts.dryRun ? fresh : await copyIntoCache(cache, target, fresh);
+  for (const c of copied) {
+    result.ids.add(c.id);
+    result.chunks++;
+    result.bytes += c.length;
+  }
+  if (!opts.dryRun && copied.length === fresh.length) {
+    await cache.putRecipe({ sha256: recipe.sha256, chunks: recipe.chunks.map((c) => ({ id: c.id, size: c.length })) }); // remembered as a delta base
+  }
+}
+
+/** Whether a remembered recipe of `size` bytes has every chunk in the cache. */
+async function covered(cache: ChunkCache, known: { id: string; size: number }[][], size: number): Promise<boolean> {
+  for (const r of known) {
+    if (r.reduce((n, c) => n + c.size, 0) !== size) continue;
+    if ((await cache.hasMany(r.map((c) => c.id))).size === new Set(r.map((c) => c.id)).size) return true;
+  }
+  return false;
+}
+
+/**
+ * Copies `chunks` of the file at `path` into cache segments; returns those copied. A chunk that
+ * no longer hashes to its id (the file changed since it was chunked) ends the copy: what was
+ * copied before stays, verified.
+ */
+async function copyIntoCache(cache: ChunkCache, path: string, chunks: FileChunk[]): Promise<FileChunk[]> {
+  const copied: FileChunk[] = [];
+  if (chunks.length === 0) return copied;
+  const fh = await open(path, 'r');
+  let writer = await cache.writer();
+  let inSegment = 0;
+  try {
+    for (const c of chunks) {
+      const bytes = Buffer.allocUnsafe(c.length);
+      const { bytesRead } = await fh.read(bytes, 0, c.length, c.offset);
+      if (bytesRead !== c.length) break;
+      try {
+        await writer.add(c.id, bytes);
+      } catch (err) {
+        if (err instanceof DigestMismatchError) break;
+        throw err;
+      }
+      copied.push(c);
+      if ((inSegment += c.length) >= SEGMENT_BYTES) {
+        await writer.commit();
+        writer = await cache.writer();
+        inSegment = 0;
+      }
+    }
+    await writer.commit();
+  } catch (err) {
+    await writer.abort();
+    throw err;
+  } finally {
+    await fh.close();
+  }
+  return copied;
+}
