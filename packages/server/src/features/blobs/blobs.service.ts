@@ -142,6 +142,8 @@ export function createBlobService(deps: BlobServiceDeps) {
       if (!check) throw new NotFoundError(`no check of a recipe for blob ${sha256} (${size} bytes) is running on this server: send the whole recipe`, { sha256, size }, 'recipe_check_not_found');
       return waitFor(check, waitMs);
     },
+    /** Recipe checks running now (tests: a request is known to wait once it is counted here). */
+    recipeChecksRunning: (): number => checks.running,
     /** Server shutdown: recipe checks waiting for chunks stop (503) instead of waiting out their idle time. */
     close(): void {
       checks.close();

@@ -90,7 +90,8 @@ describeEachDb('recipe declared while its chunks upload (?wait)', (db) => {
   it(`waits for at most ${MAX_WAITING_CHECKS} recipes at once; beyond that ?wait is answered at once, as without it`, async () => {
     const files = Array.from({ length: MAX_WAITING_CHECKS + 1 }, () => fileOf(3));
     const waiting = files.slice(0, MAX_WAITING_CHECKS).map((f) => putRecipe(f, '?wait=10'));
-    await new Promise((r) => setTimeout(r, 50));
+    // Every one of them waiting first (a fixed 50 ms was not always enough on PostgreSQL under load).
+    while (h.services.blobs.recipeChecksRunning() < MAX_WAITING_CHECKS) await new Promise((r) => setTimeout(r, 10));
     const t0 = performance.now();
     const extra = await putRecipe(files.at(-1)!, '?wait=10');
     expect([extra.status, extra.data.error.code]).toEqual([409, 'chunk_missing']);

@@ -125,6 +125,11 @@ export class RecipeChecks {
     return check;
   }
 
+  /** How many checks are running (at most MAX_WAITING_CHECKS). */
+  get running(): number {
+    return this.#checks.size;
+  }
+
   /** The running check of a recipe of `sha256` and `size`, for a request that re-asks without the chunk list. */
   find(sha256: string, size: number): RecipeCheck | null {
     for (const c of this.#checks.values()) if (c.sha256 === sha256 && c.size === size) return c;
