@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { rm, stat } from 'node:fs/promises';
+import { extname } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { DigestMismatchError } from '@steward/core';
 import type { StewardClient } from '../client.ts';
@@ -171,7 +172,7 @@ async function prepare(client: StewardClient, opts: PullOptions, dryRun: boolean
   for (const t of targets) if (await alreadyThere(t.target, t.file)) skipped++; else todo.push(t);
   const cacheDir = opts.cacheDir ?? defaultChunkCacheDir(opts.home ? { STEWARD_HOME: opts.home } : process.env);
   const cache = new ChunkCache(cacheDir, { maxBytes: opts.cacheMaxBytes });
-  const seeds = opts.seed === false || todo.length === 0 ? undefined : await seedFromInstalled(cache, await seedCandidates(opts.outDir, todo.map((t) => t.target), files, opts.seedFrom ?? []), { dryRun });
+  const seeds = opts.seed === false || todo.length === 0 ? undefined : await seedFromInstalled(cache, await seedCandidates(opts.outDir, todo, files, opts.seedFrom ?? []), { dryRun });
   const plan = await planFetch(client, todo.map((t) => t.file), cache, seeds?.ids);
   return { version, todo, skipped, plan, cache };
 }
@@ -215,18 +216,20 @@ const MAX_SEED_FILES = 256;
 
 /**
  * Files that may hold chunks of the new version: the files at the targets to write (the version
- * being replaced, same names) first, then the files of the output directory that the new version
- * does not name (an older version's, e.g. `model-1.1.0.safetensors` before
- * `model-1.2.0.safetensors`), then the files under `more` (other installed versions). Files
- * already right are left out (their chunks are this version's own and already in place), and so
- * are a pull's temp files.
+ * being replaced, same names) first; then files of the output directory the new version does not
+ * name, but only those that look like an older version of a file to write, with the same
+ * extension and a size within 4 × either way (`model-1.1.0.safetensors` before
+ * `model-1.2.0.safetensors`; a pull into a directory full of other data reads none of it); then
+ * the files under `more` (other installed versions). Files already right are left out (their
+ * chunks are this version's own and already in place), and so are a pull's temp files.
  */
-async function seedCandidates(outDir: string, todo: string[], manifest: FileEntry[], more: string[]): Promise<string[]> {
+async function seedCandidates(outDir: string, todo: { file: FileEntry; target: string }[], manifest: FileEntry[], more: string[]): Promise<string[]> {
   const named = new Set(manifest.map((f) => f.path));
-  const notTemp = (f: LocalFile) => !f.path.split('/').at(-1)!.endsWith('.steward-part');
-  const stale = (await collectFiles(['.'], outDir).catch(() => [])).filter((f) => !named.has(f.path) && notTemp(f));
+  const notTemp = (f: LocalFile) => !f.path.endsWith('.steward-part');
+  const like = (f: LocalFile) => todo.some((t) => extname(t.file.path) === extname(f.path) && f.size * 4 >= t.file.size && f.size <= t.file.size * 4);
+  const stale = (await collectFiles(['.'], outDir).catch(() => [])).filter((f) => !named.has(f.path) && notTemp(f) && like(f));
   const others = (await Promise.all(more.map((d) => collectFiles(['.'], d).catch(() => [])))).flat().filter(notTemp);
-  return [...new Set([...todo, ...stale.map((f) => f.absPath), ...others.map((f) => f.absPath)])].slice(0, MAX_SEED_FILES);
+  return [...new Set([...todo.map((t) => t.target), ...stale.map((f) => f.absPath), ...others.map((f) => f.absPath)])].slice(0, MAX_SEED_FILES);
 }
 
 async function alreadyThere(target: string, file: FileEntry): Promise<boolean> {

@@ -122,3 +122,11 @@ it('a file of the output directory that the new version does not name seeds too 
   expect((await readFile(join(out(), 'w.bin'))).equals(v2)).toBe(true);
   expect([res.transferredBytes < 1024 * KiB, res.chunksSeeded > 0]).toEqual([true, true]);
 });
+
+it('other data in the output directory is not read: only files like one to write (extension, size within 4 ×)', async () => {
+  await mkdir(out());
+  await writeFile(join(out(), 'w-1.0.0.csv'), v1); // the old bytes, but not a .bin
+  await writeFile(join(out(), 'w-tiny.bin'), v1.subarray(0, 512 * KiB)); // a .bin, but an eighth of the size
+  const res = await pull('1.1.0', 'cache');
+  expect([res.chunksSeeded, res.transferredBytes >= v2.length * 0.99]).toEqual([0, true]);
+});
