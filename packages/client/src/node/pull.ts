@@ -172,7 +172,13 @@ async function prepare(client: StewardClient, opts: PullOptions, dryRun: boolean
   for (const t of targets) if (await alreadyThere(t.target, t.file)) skipped++; else todo.push(t);
   const cacheDir = opts.cacheDir ?? defaultChunkCacheDir(opts.home ? { STEWARD_HOME: opts.home } : process.env);
   const cache = new ChunkCache(cacheDir, { maxBytes: opts.cacheMaxBytes });
-  const seeds = opts.seed === false || todo.length === 0 ? undefined : await seedFromInstalled(cache, await seedCandidates(opts.outDir, todo, files, opts.seedFrom ?? []), { dryRun });
+  const seeding = opts.seed !== false && todo.length > 0;
+  const seeds = seeding
+    ? await seedFromInstalled(cache, await seedCandidates(opts.outDir, todo, files, opts.seedFrom ?? []), {
+        dryRun,
+        onBytes: (path, bytes, total) => opts.onProgress?.({ phase: 'chunk', path, bytes, total }),
+      })
+    : undefined;
   const plan = await planFetch(client, todo.map((t) => t.file), cache, seeds?.ids);
   return { version, todo, skipped, plan, cache };
 }

@@ -13,7 +13,7 @@ import { withRetry } from './retry.ts';
 
 /** Progress of one phase; bytes are cumulative over the phase, `total` is the phase's byte count. */
 export interface TransferProgress {
-  /** `chunk`: content-defined chunking + hashing of local files (push). */
+  /** `chunk`: content-defined chunking + hashing of local files (push; a pull's seeds, see seedFromInstalled). */
   phase: 'hash' | 'chunk' | 'upload' | 'download';
   /** File being processed. */
   path: string;

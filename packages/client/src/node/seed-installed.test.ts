@@ -130,3 +130,11 @@ it('other data in the output directory is not read: only files like one to write
   const res = await pull('1.1.0', 'cache');
   expect([res.chunksSeeded, res.transferredBytes >= v2.length * 0.99]).toEqual([0, true]);
 });
+
+it('reports the seeds it reads as a chunk phase of the progress', async () => {
+  await pull('1.0.0', 'cache-a');
+  const phases: string[] = [];
+  await pullVersion(client, { model: 'llm', ref: '1.1.0', outDir: out(), home: join(dir, 'home'), cacheDir: join(dir, 'cache-b'), fetch: fast, onProgress: (p) => phases.push(`${p.phase}:${p.path === join(out(), 'w.bin') ? 'seed' : p.path}`) });
+  expect(phases[0]).toBe('chunk:seed');
+  expect(phases).toContain('download:w.bin');
+});

@@ -11,6 +11,15 @@ const RECIPES_CHECKED = 32;
 /** Chunks copied into one cache segment (trim evicts whole segments: keep them fetch-batch sized). */
 const SEGMENT_BYTES = 16 << 20;
 
+export interface SeedOptions {
+  /** Chunk (read) the seeds, but copy nothing: the ids say what they would give. */
+  dryRun?: boolean;
+  /** Chunking threads; default: all cores for files of 64 MiB or more. */
+  threads?: number;
+  /** Bytes of a seed chunked so far (`path`, its size), for a progress bar. */
+  onBytes?: (path: string, bytes: number, total: number) => void;
+}
+
 export interface SeedResult {
   /** Installed files chunked as seeds. */
   files: number;
@@ -34,7 +43,7 @@ export interface SeedResult {
  * chunks are all cached (a guess from the size alone, which only decides whether to look; nothing
  * is trusted without its digest). Nothing is written in a dry run; the ids are returned instead.
  */
-export async function seedFromInstalled(cache: ChunkCache, targets: readonly string[], opts: { dryRun?: boolean; threads?: number } = {}): Promise<SeedResult> {
+export async function seedFromInstalled(cache: ChunkCache, targets: readonly string[], opts: SeedOptions = {}): Promise<SeedResult> {
   const result: SeedResult = { files: 0, chunks: 0, bytes: 0, ids: new Set() };
   let known: Promise<{ id: string; size: number }[][]> | undefined;
   for (const target of targets) {
@@ -44,12 +53,14 @@ export async function seedFromInstalled(cache: ChunkCache, targets: readonly str
   return result;
 }
 
-async function seedOne(cache: ChunkCache, target: string, result: SeedResult, opts: { dryRun?: boolean; threads?: number }, known: () => Promise<{ id: string; size: number }[][]>): Promise<void> {
+async function seedOne(cache: ChunkCache, target: string, result: SeedResult, opts: SeedOptions, known: () => Promise<{ id: string; size: number }[][]>): Promise<void> {
   const st = await stat(target).catch(() => null);
   if (!st?.isFile() || st.size === 0) return;
   if (await covered(cache, await known(), st.size)) return;
   const threads = opts.threads ?? (st.size >= 64 << 20 ? Math.min(availableParallelism(), 8) : 0);
-  const recipe = await chunkFile(threads > 0 ? sharedChunkPool(threads) : createChunkPool(0), target, st.size, DEFAULT_SEGMENT_BYTES);
+  let done = 0;
+  const onBytes = opts.onBytes && ((delta: number) => opts.onBytes!(target, (done += delta), st.size));
+  const recipe = await chunkFile(threads > 0 ? sharedChunkPool(threads) : createChunkPool(0), target, st.size, DEFAULT_SEGMENT_BYTES, undefined, onBytes);
   if (recipe.size !== st.size) return; // changed while being read
   result.files++;
   const cached = await cache.hasMany(recipe.chunks.map((c) => c.id));
