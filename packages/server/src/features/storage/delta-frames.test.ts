@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DeltaFrameCache, resolveDeltaCacheSize } from './delta-frames.ts';
+import { DeltaFrameCache, NEVER_ASKED_AGAIN_MS, resolveDeltaCacheSize, UNUSED_FOR_MS } from './delta-frames.ts';
 
 const key = (i: number) => DeltaFrameCache.key(String(i).padStart(64, '0'), ['b'.repeat(64)]);
 const frame = (n: number, fill = 1) => Buffer.alloc(n, fill);
@@ -24,16 +24,40 @@ describe('DeltaFrameCache', () => {
     expect([got.length, got.buffer.byteLength, got[0]]).toEqual([100, 100, 3]);
   });
 
-  it('evicts the least recently used entries once over its budget, and counts keys and overhead in it', () => {
-    const c = new DeltaFrameCache(3 * (10_000 + 400));
+  it('makes room from the least recently used end, out of frames gone unused (1 min if never asked for again, 10 min else)', () => {
+    let t = 0;
+    const c = new DeltaFrameCache(3 * (10_000 + 400), () => t);
     for (let i = 1; i <= 3; i++) c.set(key(i), frame(10_000));
-    c.get(key(1)); // now the most recent
+    c.get(key(2)); // asked for again
     c.set(key(4), frame(10_000));
-    expect([1, 2, 3, 4].map((i) => c.get(key(i)) !== undefined)).toEqual([true, false, true, true]);
+    expect(c.stats().entries).toBe(3); // all in use: 4 was not kept
+    t += NEVER_ASKED_AGAIN_MS;
+    c.set(key(4), frame(10_000)); // 1 goes (never asked for again, a minute old)
+    c.set(key(5), frame(10_000)); // 3 goes; 2 stays (asked for again, under ten minutes)
+    expect(c.stats()).toMatchObject({ entries: 3 });
     expect(c.stats().bytes).toBeLessThanOrEqual(c.maxBytes);
+    t += UNUSED_FOR_MS - NEVER_ASKED_AGAIN_MS - 1;
+    c.set(key(6), frame(10_000)); // 2 asked for again at 0: not yet ten minutes, so 6 is not kept
+    expect([1, 2, 3, 4, 5, 6].map((i) => c.get(key(i)) !== undefined)).toEqual([false, true, false, true, true, false]);
     // Replacing an entry does not count it twice.
     c.set(key(4), frame(10_000));
     expect(c.stats().entries).toBe(3);
+  });
+
+  it('a step larger than the budget, asked for in the same order by device after device: each finds what fits', () => {
+    const c = new DeltaFrameCache(4 * (10_000 + 400));
+    const step = Array.from({ length: 10 }, (_, i) => key(i));
+    const device = () => {
+      let hits = 0;
+      for (const k of step) {
+        if (c.get(k) !== undefined) hits++;
+        else c.set(k, frame(10_000));
+      }
+      return hits;
+    };
+    expect(device()).toBe(0);
+    const next = [device(), device(), device(), device()];
+    expect(next).toEqual([4, 4, 4, 4]); // what fits, every time (plain LRU: 0 every time)
   });
 
   it('with a budget of 0 remembers nothing; an entry larger than the budget is not kept', () => {

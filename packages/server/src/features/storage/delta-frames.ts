@@ -5,6 +5,19 @@ export const DEFAULT_DELTA_CACHE_SIZE = 64 * 1024 * 1024;
 /** Bookkeeping counted per entry on top of its key and bytes (Map slot, strings, Buffer object). */
 const ENTRY_OVERHEAD = 128;
 
+/** A frame no device asked for in this long may make room for a new one (see set). */
+export const UNUSED_FOR_MS = 10 * 60 * 1000;
+/** The same for a frame no second device ever asked for. */
+export const NEVER_ASKED_AGAIN_MS = 60 * 1000;
+
+interface Entry {
+  frame: Buffer | null;
+  /** Asked for again since it was remembered. */
+  hit: boolean;
+  /** Last remembered or asked for (ms). */
+  at: number;
+}
+
 /**
  * Delta frames already computed, for the next device that asks. A delta pull has each changed
  * chunk zstd'd against the client's old bytes at the same place (its bases), and every device
@@ -15,16 +28,26 @@ const ENTRY_OVERHEAD = 128;
  * Keys are the chunk id and its base ids, all content addresses: one key always stands for the same
  * bytes, so an entry never goes stale (GC may delete the chunks; the entry then just waits to be
  * evicted). Values are the compressed bytes, or null when the dictionary did not beat raw (that
- * answer is worth remembering too: it spares the next device the attempt). Least recently used
- * entries leave first once the byte budget is exceeded; a budget of 0 turns the cache off.
+ * answer is worth remembering too: it spares the next device the attempt). A budget of 0 turns
+ * the cache off.
+ *
+ * Room is made from the least recently used end, but only out of frames that have gone unused:
+ * for UNUSED_FOR_MS, or NEVER_ASKED_AGAIN_MS for one no second device asked for. When the oldest
+ * frame is younger than that, the new one is not kept. Devices ask for a step's chunks in the same
+ * order, and when a step's frames do not fit, plain LRU evicted every frame before the next device
+ * asked for it (no hits at all); this way each device finds the part that fit, and a rollout that
+ * has moved on frees its frames within minutes.
  */
 export class DeltaFrameCache {
-  readonly #entries = new Map<string, Buffer | null>();
+  readonly #entries = new Map<string, Entry>();
   #bytes = 0;
   #hits = 0;
   #misses = 0;
 
-  constructor(readonly maxBytes = DEFAULT_DELTA_CACHE_SIZE) {}
+  constructor(
+    readonly maxBytes = DEFAULT_DELTA_CACHE_SIZE,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   static key(id: string, bases: readonly string[]): string {
     return `${id}<${bases.join(',')}`;
@@ -32,38 +55,42 @@ export class DeltaFrameCache {
 
   /** The remembered frame (null: the dictionary did not pay), or undefined when not known. */
   get(key: string): Buffer | null | undefined {
-    const v = this.#entries.get(key);
-    if (v === undefined) {
+    const e = this.#entries.get(key);
+    if (e === undefined) {
       this.#misses++;
       return undefined;
     }
     this.#hits++;
+    e.hit = true;
+    e.at = this.now();
     this.#entries.delete(key); // re-inserted: Map order is recency order
-    this.#entries.set(key, v);
-    return v;
+    this.#entries.set(key, e);
+    return e.frame;
   }
 
-  /** Remembers `frame` (copied to a buffer of its own size, so no larger allocation is pinned). */
+  /** Remembers `frame` (copied to a buffer of its own size, so no larger allocation is pinned) if room can be made. */
   set(key: string, frame: Uint8Array | null): void {
     const size = entrySize(key, frame);
     if (size > this.maxBytes) return;
     const old = this.#entries.get(key);
     if (old !== undefined) {
-      this.#bytes -= entrySize(key, old);
+      this.#bytes -= entrySize(key, old.frame);
       this.#entries.delete(key);
+    }
+    const now = this.now();
+    for (const [k, e] of this.#entries) {
+      if (this.#bytes + size <= this.maxBytes) break;
+      if (now - e.at < (e.hit ? UNUSED_FOR_MS : NEVER_ASKED_AGAIN_MS)) return; // the oldest is still in use: keep it, drop the new one
+      this.#entries.delete(k);
+      this.#bytes -= entrySize(k, e.frame);
     }
     let own: Buffer | null = null;
     if (frame) {
       own = Buffer.allocUnsafeSlow(frame.length);
       own.set(frame);
     }
-    this.#entries.set(key, own);
+    this.#entries.set(key, { frame: own, hit: false, at: now });
     this.#bytes += size;
-    for (const [k, v] of this.#entries) {
-      if (this.#bytes <= this.maxBytes) break;
-      this.#entries.delete(k);
-      this.#bytes -= entrySize(k, v);
-    }
   }
 
   stats(): { entries: number; bytes: number; hits: number; misses: number } {
