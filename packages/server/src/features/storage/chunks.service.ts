@@ -97,14 +97,11 @@ export function createChunkService(deps: { db: StorageDb; objects: ObjectStore; 
           // Every base must be there, in order: the client builds the same dictionary from its copies.
           let against: Buffer | null | undefined;
           if (mine.length > 0 && mine.length === bases[i - 1]!.length) {
-            const key = DeltaFrameCache.key(c.id, mine);
-            against = deltaFrames.get(key);
-            if (against === undefined) {
+            against = await deltaFrames.frame(DeltaFrameCache.key(c.id, mine), async () => {
               const parts: Buffer[] = [];
               for await (const b of readChunks(db, objects, mine, baseWhere)) parts.push(b.bytes);
-              against = compressAgainst(c.bytes, c.compression, c.rawLength, Buffer.concat(parts));
-              deltaFrames.set(key, against);
-            }
+              return compressAgainst(c.bytes, c.compression, c.rawLength, Buffer.concat(parts));
+            });
           }
           const w = wireChunk(c.bytes, c.compression, c.rawLength, against);
           // Sent as read: the read buffer is free once the socket wrote it; re-encoded: free now.

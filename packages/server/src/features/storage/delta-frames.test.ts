@@ -60,6 +60,32 @@ describe('DeltaFrameCache', () => {
     expect(next).toEqual([4, 4, 4, 4]); // what fits, every time (plain LRU: 0 every time)
   });
 
+  it('computes each frame once: devices asking while it is computed wait for it, and "no gain" is remembered as such', async () => {
+    const c = new DeltaFrameCache(1 << 20);
+    let computed = 0;
+    let release!: () => void;
+    const slow = () => {
+      computed++;
+      return new Promise<Buffer | null>((r) => (release = () => r(frame(100, 5))));
+    };
+    const first = c.frame(key(1), slow);
+    const second = c.frame(key(1), slow);
+    release();
+    const [a, b] = await Promise.all([first, second]);
+    expect([computed, a!.equals(frame(100, 5)), b === a]).toEqual([1, true, true]);
+    expect((await c.frame(key(1), slow))!.equals(frame(100, 5))).toBe(true);
+    const none = async () => {
+      computed++;
+      return null;
+    };
+    expect(await c.frame(key(2), none)).toBeNull();
+    expect(await c.frame(key(2), none)).toBeNull();
+    expect([computed, c.stats().hits, c.stats().misses]).toEqual([2, 3, 2]);
+    // A failed computation is not remembered: the next device tries again.
+    await expect(c.frame(key(3), async () => Promise.reject(new Error('base gone')))).rejects.toThrow('base gone');
+    expect(await c.frame(key(3), async () => frame(10))).not.toBeNull();
+  });
+
   it('with a budget of 0 remembers nothing; an entry larger than the budget is not kept', () => {
     const off = new DeltaFrameCache(0);
     off.set(key(1), frame(10));

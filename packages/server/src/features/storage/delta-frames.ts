@@ -40,6 +40,8 @@ interface Entry {
  */
 export class DeltaFrameCache {
   readonly #entries = new Map<string, Entry>();
+  /** Frames being computed: a device asking meanwhile waits for that one instead of computing it again. */
+  readonly #computing = new Map<string, Promise<Buffer | null>>();
   #bytes = 0;
   #hits = 0;
   #misses = 0;
@@ -55,17 +57,43 @@ export class DeltaFrameCache {
 
   /** The remembered frame (null: the dictionary did not pay), or undefined when not known. */
   get(key: string): Buffer | null | undefined {
+    const f = this.#lookup(key);
+    if (f === undefined) this.#misses++;
+    else this.#hits++;
+    return f;
+  }
+
+  #lookup(key: string): Buffer | null | undefined {
     const e = this.#entries.get(key);
-    if (e === undefined) {
-      this.#misses++;
-      return undefined;
-    }
-    this.#hits++;
+    if (e === undefined) return undefined;
     e.hit = true;
     e.at = this.now();
     this.#entries.delete(key); // re-inserted: Map order is recency order
     this.#entries.set(key, e);
     return e.frame;
+  }
+
+  /**
+   * The frame of `key`: remembered, being computed for another request (waited for), or computed
+   * now by `compute` and remembered. A rollout starts many devices at once, all asking for the same
+   * frames before any is remembered.
+   */
+  async frame(key: string, compute: () => Promise<Buffer | null>): Promise<Buffer | null> {
+    const remembered = this.#lookup(key); // null is an answer too ("no gain"): not ?? here
+    const known = remembered === undefined ? this.#computing.get(key) : remembered;
+    if (known !== undefined) {
+      this.#hits++;
+      return known;
+    }
+    this.#misses++;
+    const p = compute()
+      .then((f) => {
+        this.set(key, f);
+        return f;
+      })
+      .finally(() => this.#computing.delete(key));
+    this.#computing.set(key, p);
+    return p;
   }
 
   /** Remembers `frame` (copied to a buffer of its own size, so no larger allocation is pinned) if room can be made. */
