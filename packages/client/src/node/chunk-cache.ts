@@ -255,11 +255,16 @@ export class ChunkCache {
   /** Up to `limit` remembered recipes, most recently written first (unreadable ones skipped). */
   async recipes(limit = 8): Promise<{ id: string; size: number }[][]> {
     const out: { id: string; size: number }[][] = [];
+    for await (const r of this.eachRecipe(limit)) out.push(r);
+    return out;
+  }
+
+  /** The same, read one at a time (a 4 GiB file's recipe is ~4 MB of JSON: stop reading once you have found one). */
+  async *eachRecipe(limit = 8): AsyncGenerator<{ id: string; size: number }[]> {
     for (const { name } of (await this.#recipeFiles()).slice(0, limit)) {
       const list = await readFile(join(this.#recipeDir, name), 'utf8').then((t) => JSON.parse(t) as [string, number][], () => null);
-      if (Array.isArray(list)) out.push(list.filter((e) => Array.isArray(e) && ID.test(String(e[0])) && Number.isInteger(e[1])).map(([id, size]) => ({ id, size })));
+      if (Array.isArray(list)) yield list.filter((e) => Array.isArray(e) && ID.test(String(e[0])) && Number.isInteger(e[1])).map(([id, size]) => ({ id, size }));
     }
-    return out;
   }
 
   /** What the cache holds: segment files, distinct chunks, their bytes on disk, remembered recipes. */

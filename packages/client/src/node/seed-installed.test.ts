@@ -138,3 +138,23 @@ it('reports the seeds it reads as a chunk phase of the progress', async () => {
   expect(phases[0]).toBe('chunk:seed');
   expect(phases).toContain('download:w.bin');
 });
+
+it('looks through the remembered recipes only as far as needed, and goes on from there for the next file', async () => {
+  const v3 = Buffer.concat([v2, randomBytes(100 * KiB)]); // another size
+  await writeFile(join(dir, 'src', 'w.bin'), v3);
+  await pushVersion(client, { model: 'llm', version: '1.2.0', paths: ['w.bin'], cwd: join(dir, 'src'), upload: fast, digests: null });
+  const cache = new ChunkCache(join(dir, 'cache'));
+  await pull('1.0.0', 'cache');
+  await pull('1.2.0', 'cache'); // recipes remembered: 1.2.0's (newest), then 1.0.0's
+  let read = 0;
+  const real = cache.eachRecipe.bind(cache);
+  cache.eachRecipe = async function* (limit) {
+    for await (const r of real(limit)) {
+      read++;
+      yield r;
+    }
+  };
+  await writeFile(join(dir, 'v1.bin'), v1);
+  const seeds = await seedFromInstalled(cache, [join(out(), 'w.bin'), join(dir, 'v1.bin')]);
+  expect([seeds.files, read]).toEqual([0, 2]); // 1.2.0's file: the first recipe read; 1.0.0's: the next one, read then
+});

@@ -45,18 +45,18 @@ export interface SeedResult {
  */
 export async function seedFromInstalled(cache: ChunkCache, targets: readonly string[], opts: SeedOptions = {}): Promise<SeedResult> {
   const result: SeedResult = { files: 0, chunks: 0, bytes: 0, ids: new Set() };
-  let known: Promise<{ id: string; size: number }[][]> | undefined;
+  const known = new KnownRecipes(cache);
   for (const target of targets) {
     // Best effort: a seed that cannot be read or copied only means a bigger download.
-    await seedOne(cache, target, result, opts, () => (known ??= cache.recipes(RECIPES_CHECKED))).catch(() => undefined);
+    await seedOne(cache, target, result, opts, known).catch(() => undefined);
   }
   return result;
 }
 
-async function seedOne(cache: ChunkCache, target: string, result: SeedResult, opts: SeedOptions, known: () => Promise<{ id: string; size: number }[][]>): Promise<void> {
+async function seedOne(cache: ChunkCache, target: string, result: SeedResult, opts: SeedOptions, known: KnownRecipes): Promise<void> {
   const st = await stat(target).catch(() => null);
   if (!st?.isFile() || st.size === 0) return;
-  if (await covered(cache, await known(), st.size)) return;
+  if (await known.cover(st.size)) return;
   const threads = opts.threads ?? (st.size >= 64 << 20 ? Math.min(availableParallelism(), 8) : 0);
   let done = 0;
   const onBytes = opts.onBytes && ((delta: number) => opts.onBytes!(target, (done += delta), st.size));
@@ -76,13 +76,32 @@ async function seedOne(cache: ChunkCache, target: string, result: SeedResult, op
   }
 }
 
-/** Whether a remembered recipe of `size` bytes has every chunk in the cache. */
-async function covered(cache: ChunkCache, known: { id: string; size: number }[][], size: number): Promise<boolean> {
-  for (const r of known) {
-    if (r.reduce((n, c) => n + c.size, 0) !== size) continue;
-    if ((await cache.hasMany(r.map((c) => c.id))).size === new Set(r.map((c) => c.id)).size) return true;
+/**
+ * The cache's remembered recipes, newest first, read only as far as needed: the file a pull
+ * replaces is usually among the last it rebuilt, and a 4 GiB file's recipe is ~4 MB of JSON.
+ */
+class KnownRecipes {
+  readonly #read: { size: number; ids: string[] }[] = [];
+  #more: AsyncGenerator<{ id: string; size: number }[]> | undefined;
+
+  constructor(private readonly cache: ChunkCache) {}
+
+  /** Whether a remembered recipe of `size` bytes has every chunk in the cache. */
+  async cover(size: number): Promise<boolean> {
+    for (const r of this.#read) if (r.size === size && (await this.#cached(r.ids))) return true;
+    this.#more ??= this.cache.eachRecipe(RECIPES_CHECKED);
+    // next() by hand: leaving a for await loop early would close the generator for the next file.
+    for (let n = await this.#more.next(); !n.done; n = await this.#more.next()) {
+      const r = { size: n.value.reduce((t, c) => t + c.size, 0), ids: [...new Set(n.value.map((c) => c.id))] };
+      this.#read.push(r);
+      if (r.size === size && (await this.#cached(r.ids))) return true;
+    }
+    return false;
   }
-  return false;
+
+  async #cached(ids: string[]): Promise<boolean> {
+    return (await this.cache.hasMany(ids)).size === ids.length;
+  }
 }
 
 /**
