@@ -158,3 +158,13 @@ it('looks through the remembered recipes only as far as needed, and goes on from
   const seeds = await seedFromInstalled(cache, [join(out(), 'w.bin'), join(dir, 'v1.bin')]);
   expect([seeds.files, read]).toEqual([0, 2]); // 1.2.0's file: the first recipe read; 1.0.0's: the next one, read then
 });
+
+it('a chunk repeated within a seed is copied once', async () => {
+  const cache = new ChunkCache(join(dir, 'cache-z'));
+  const zeros = Buffer.alloc(2048 * KiB); // max-size chunks of zeros, all the same id
+  await writeFile(join(dir, 'zeros.bin'), zeros);
+  const seeds = await seedFromInstalled(cache, [join(dir, 'zeros.bin')]);
+  expect(seeds.files).toBe(1);
+  expect(seeds.chunks).toBe(seeds.ids.size);
+  expect((await cache.stats()).chunks).toBe(seeds.ids.size);
+});

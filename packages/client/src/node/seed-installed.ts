@@ -64,7 +64,8 @@ async function seedOne(cache: ChunkCache, target: string, result: SeedResult, op
   if (recipe.size !== st.size) return; // changed while being read
   result.files++;
   const cached = await cache.hasMany(recipe.chunks.map((c) => c.id));
-  const fresh = recipe.chunks.filter((c) => !cached.has(c.id) && !result.ids.has(c.id));
+  const taken = new Set<string>();
+  const fresh = recipe.chunks.filter((c) => !cached.has(c.id) && !result.ids.has(c.id) && !taken.has(c.id) && taken.add(c.id)); // a chunk repeated in the file (zeros, say) is copied once
   const copied = opts.dryRun ? fresh : await copyIntoCache(cache, target, fresh);
   for (const c of copied) {
     result.ids.add(c.id);
