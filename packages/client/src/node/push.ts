@@ -1,9 +1,8 @@
-import { availableParallelism } from 'node:os';
 import type { StewardClient } from '../client.ts';
 import type { FileEntry, Version, VersionMetadata } from '../types.ts';
 import { StewardApiError } from '../errors.ts';
 import { chunkFile, DEFAULT_SEGMENT_BYTES, type FileRecipe } from './chunk-file.ts';
-import { createChunkPool, sharedChunkPool } from './chunk-pool.ts';
+import { chunkPoolFor } from './chunk-pool.ts';
 import { ChunkUploader, type ChunkedUploadOptions, type ChunkedUploadStats } from './chunked-upload.ts';
 import type { FileChunk } from './chunk-scan.ts';
 import { collectFiles, type LocalFile } from './collect-files.ts';
@@ -187,10 +186,8 @@ async function chunkAll(local: LocalFile[], opts: PushOptions, onChunks?: (absPa
   const total = local.reduce((s, f) => s + f.size, 0);
   let done = 0;
   let current = local[0]?.path ?? '';
-  // Workers (plain JavaScript, bundled once per process) start in ~0.2 s: worth it from 64 MiB,
-  // and kept for the next push of this process (sharedChunkPool).
-  const threads = opts.threads ?? (total >= 64 << 20 ? Math.min(availableParallelism(), 8) : 0);
-  const pool = threads > 0 ? sharedChunkPool(threads) : createChunkPool(0);
+  // Workers (plain JavaScript, bundled once per process) are kept for the next push of this process.
+  const pool = chunkPoolFor(total, opts.threads);
   const onBytes = (delta: number) => {
     done += delta;
     opts.onProgress?.({ phase: 'chunk', path: current, bytes: done, total });

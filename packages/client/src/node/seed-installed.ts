@@ -1,9 +1,8 @@
-import { availableParallelism } from 'node:os';
 import { open, stat } from 'node:fs/promises';
 import { DigestMismatchError } from '@steward/core';
 import type { ChunkCache } from './chunk-cache.ts';
 import { chunkFile, DEFAULT_SEGMENT_BYTES } from './chunk-file.ts';
-import { createChunkPool, sharedChunkPool } from './chunk-pool.ts';
+import { chunkPoolFor } from './chunk-pool.ts';
 import type { FileChunk } from './chunk-scan.ts';
 
 /** Remembered recipes looked at to decide whether the cache already covers an installed file. */
@@ -57,10 +56,9 @@ async function seedOne(cache: ChunkCache, target: string, result: SeedResult, op
   const st = await stat(target).catch(() => null);
   if (!st?.isFile() || st.size === 0) return;
   if (await known.cover(st.size)) return;
-  const threads = opts.threads ?? (st.size >= 64 << 20 ? Math.min(availableParallelism(), 8) : 0);
   let done = 0;
   const onBytes = opts.onBytes && ((delta: number) => opts.onBytes!(target, (done += delta), st.size));
-  const recipe = await chunkFile(threads > 0 ? sharedChunkPool(threads) : createChunkPool(0), target, st.size, DEFAULT_SEGMENT_BYTES, undefined, onBytes);
+  const recipe = await chunkFile(chunkPoolFor(st.size, opts.threads), target, st.size, DEFAULT_SEGMENT_BYTES, undefined, onBytes);
   if (recipe.size !== st.size) return; // changed while being read
   result.files++;
   const cached = await cache.hasMany(recipe.chunks.map((c) => c.id));
