@@ -18,7 +18,7 @@ import { safeJoin } from './safe-path.ts';
 import { seedFromInstalled } from './seed-installed.ts';
 import { collectFiles, type LocalFile } from './collect-files.ts';
 import { verifyVersionSignature } from './signature.ts';
-import { StagedFiles } from './staged-files.ts';
+import { isStagedTemp, StagedFiles } from './staged-files.ts';
 
 export interface PullOptions {
   model: string;
@@ -231,7 +231,7 @@ const MAX_SEED_FILES = 256;
  */
 async function seedCandidates(outDir: string, todo: { file: FileEntry; target: string }[], manifest: FileEntry[], more: string[]): Promise<string[]> {
   const named = new Set(manifest.map((f) => f.path));
-  const notTemp = (f: LocalFile) => !f.path.endsWith('.steward-part');
+  const notTemp = (f: LocalFile) => !isStagedTemp(f.path);
   const like = (f: LocalFile) => todo.some((t) => extname(t.file.path) === extname(f.path) && f.size * 4 >= t.file.size && f.size <= t.file.size * 4);
   const stale = (await collectFiles(['.'], outDir).catch(() => [])).filter((f) => !named.has(f.path) && notTemp(f) && like(f));
   const others = (await Promise.all(more.map((d) => collectFiles(['.'], d).catch(() => [])))).flat().filter(notTemp);

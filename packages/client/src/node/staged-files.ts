@@ -33,7 +33,7 @@ export class StagedFiles {
       this.#swept.add(dirname(target));
       await removeOrphans(dirname(target));
     }
-    const tmp = join(dirname(target), `.${basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}.steward-part`);
+    const tmp = join(dirname(target), `.${basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}${STAGED_SUFFIX}`);
     this.#files.push({ tmp, target });
     return tmp;
   }
@@ -58,6 +58,11 @@ export class StagedFiles {
     }
   }
 }
+
+const STAGED_SUFFIX = '.steward-part';
+
+/** Whether a file name is one of StagedFiles' temp files (a pull's, running or killed). */
+export const isStagedTemp = (name: string): boolean => name.endsWith(STAGED_SUFFIX);
 
 /** Temp files in `dir` whose writer process has exited (killed, say). */
 async function removeOrphans(dir: string): Promise<void> {
