@@ -64,6 +64,9 @@ function cpuTimes(pid: number): { user: number; system: number } {
   return { user: Number(fields[11]) / 100, system: Number(fields[12]) / 100 }; // utime, stime in clock ticks (USER_HZ = 100)
 }
 
+/** CPU seconds (user + system) between two cpuTimes readings. */
+const cpuBetween = (a: { user: number; system: number }, b: { user: number; system: number }): number => b.user + b.system - a.user - a.system;
+
 async function seriesCases(dir: string, mib: number, ingestOnly: boolean): Promise<void> {
   const seriesDir = join(dir, 'series');
   sh(join(process.cwd(), '..', 'shared', 'bench', 'make-model-series'), [seriesDir, '--mib', String(mib)]);
@@ -139,11 +142,10 @@ async function seriesCases(dir: string, mib: number, ingestOnly: boolean): Promi
       const [pullS, res] = await timed(() => pullVersion(client, { ...common, ref: v.version, outDir: join(step, 'new') }));
       const cpu = process.cpuUsage(cpu0);
       const serverCpu1 = cpuTimes(server.proc.pid!);
-      const pullServerCpu = serverCpu1.user + serverCpu1.system - serverCpu0.user - serverCpu0.system;
+      const pullServerCpu = cpuBetween(serverCpu0, serverCpu1);
       // The next device asking for the same step: the server remembers its delta frames (DeltaFrameCache).
       await pullVersion(client, { ...common, cacheDir: join(step, 'cache2'), ref: v.version, outDir: join(step, 'new2') });
-      const serverCpu2 = cpuTimes(server.proc.pid!);
-      const nextServerCpu = serverCpu2.user + serverCpu2.system - serverCpu1.user - serverCpu1.system;
+      const nextServerCpu = cpuBetween(serverCpu1, cpuTimes(server.proc.pid!));
       const oldF = join(seriesDir, parent.file);
       const newF = join(seriesDir, v.file);
       const patch = join(step, 'patch.zst');
