@@ -14,12 +14,11 @@ export async function spawnServer(dataDir: string, db?: string): Promise<{ url: 
   const proc = spawn(process.execPath, [...nodeArgs, script, dataDir, ...(db ? [db] : [])], { stdio: ['ignore', 'pipe', 'inherit'] });
   const line = await new Promise<string>((resolve, reject) => {
     const rl = createInterface({ input: proc.stdout! });
-    const onLine = (l: string) => {
-      if (!l.startsWith('{"url"')) return; // node's own output (--trace-gc) may come first
-      rl.off('line', onLine);
-      resolve(l);
-    };
-    rl.on('line', onLine);
+    // Node's own output (--trace-gc) goes on to stderr, before the ready line and after it.
+    rl.on('line', (l) => {
+      if (l.startsWith('{"url"')) resolve(l);
+      else process.stderr.write(`${l}\n`);
+    });
     proc.once('exit', (code) => reject(new Error(`server exited early with ${code}`)));
   });
   const { url, token, from } = JSON.parse(line) as { url: string; token: string; from: 'bundle' | 'sources' };
