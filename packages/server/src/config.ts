@@ -17,6 +17,8 @@ export const ConfigSchema = z.strictObject({
   quiet: z.boolean(),
   /** Parse and summarise part of large event batches on a worker thread (docs/monitoring.md). */
   ingestWorker: z.boolean(),
+  /** Old-generation room V8 leaves past the live heap, percent (heap-growth.ts); 0: V8's own factor. */
+  heapGrowingPercent: z.number().int().min(0).max(1000),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = Partial<Config>;
@@ -29,6 +31,7 @@ const ENV: Record<string, keyof Config> = {
   STEWARD_STORE: 'store',
   STEWARD_AUTH: 'auth',
   STEWARD_INGEST_WORKER: 'ingestWorker',
+  STEWARD_HEAP_GROWING_PERCENT: 'heapGrowingPercent',
 };
 
 function fromEnv(env: NodeJS.ProcessEnv): ConfigInput {
@@ -36,7 +39,7 @@ function fromEnv(env: NodeJS.ProcessEnv): ConfigInput {
   for (const [k, field] of Object.entries(ENV)) {
     const v = env[k];
     if (v === undefined || v === '') continue;
-    out[field] = field === 'port' ? Number(v) : field === 'auth' || field === 'ingestWorker' ? !['0', 'false', 'off', 'no'].includes(v.toLowerCase()) : v;
+    out[field] = field === 'port' || field === 'heapGrowingPercent' ? Number(v) : field === 'auth' || field === 'ingestWorker' ? !['0', 'false', 'off', 'no'].includes(v.toLowerCase()) : v;
   }
   return out as ConfigInput;
 }
@@ -66,6 +69,7 @@ export function resolveConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = 
     jsonLimit: 1024 * 1024,
     quiet: false,
     ingestWorker: false,
+    heapGrowingPercent: 200,
     ...defined(fromFile),
     ...early,
     dataDir,

@@ -4,6 +4,7 @@ import { serve } from '@hono/node-server';
 import type { AddressInfo } from 'node:net';
 import { InvalidInputError } from '@steward/core';
 import { createApp } from './app.ts';
+import { applyHeapGrowth } from './heap-growth.ts';
 import { isLoopback, resolveConfig, type Config, type ConfigInput } from './config.ts';
 import { openDb } from './db/connect.ts';
 import { loadOrCreateSigningKey } from './features/keys/signing-key.ts';
@@ -28,6 +29,8 @@ export async function startServer(flags: ConfigInput = {}, env: NodeJS.ProcessEn
   const say = (msg: string) => {
     if (!config.quiet) process.stderr.write(`${msg}\n`);
   };
+  // Fewer full GCs while pushes and pulls stream Buffers through (heap-growth.ts); process-wide.
+  applyHeapGrowth(config.heapGrowingPercent);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const db = await openDb(config.db);
   const objects = await createObjectStoreFromUrl(config.store, { dataDir: config.dataDir });
