@@ -15,6 +15,16 @@ describe('DeltaFrameCache', () => {
     expect(c.stats()).toMatchObject({ entries: 2, hits: 2, misses: 1 });
   });
 
+  it('setting a key it holds changes nothing, even with no room left (a key names its frame)', () => {
+    const c = new DeltaFrameCache(2 * (10_000 + 400));
+    c.set(key(1), frame(10_000, 1));
+    c.set(key(2), frame(10_000, 2));
+    c.set(key(1), frame(5_000, 3)); // what a caller could pass; the server never does
+    expect(c.stats()).toMatchObject({ entries: 2 });
+    expect([c.get(key(1))!.length, c.get(key(1))![0]]).toEqual([10_000, 1]);
+    expect(c.get(key(2))![0]).toBe(2);
+  });
+
   it('keeps a copy of its own size: the caller may reuse its buffer, and a small view pins no larger allocation', () => {
     const c = new DeltaFrameCache(1 << 20);
     const big = Buffer.alloc(64 * 1024, 3);

@@ -99,12 +99,8 @@ export class DeltaFrameCache {
   /** Remembers `frame` (copied to a buffer of its own size, so no larger allocation is pinned) if room can be made. */
   set(key: string, frame: Uint8Array | null): void {
     const size = entrySize(key, frame);
-    if (size > this.maxBytes) return;
-    const old = this.#entries.get(key);
-    if (old !== undefined) {
-      this.#bytes -= entrySize(key, old.frame);
-      this.#entries.delete(key);
-    }
+    // A key names its frame (the chunk and bases are content-addressed): one held is the same bytes.
+    if (size > this.maxBytes || this.#entries.has(key)) return;
     const now = this.now();
     for (const [k, e] of this.#entries) {
       if (this.#bytes + size <= this.maxBytes) break;
