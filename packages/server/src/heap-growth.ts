@@ -10,9 +10,9 @@ import { setFlagsFromString } from 'node:v8';
  * read makes Buffers too, so a push streaming a few hundred MB/s through the server used the slack
  * of a ~26 MB heap every ~40 MB: 15–28 mark-compacts for a 1.4 GB series push, each marking the
  * whole heap on V8's helper threads (~0.5 CPU-s in all, a sixth of the server's CPU, measured with
- * `--trace-gc`). With 200 the same push ran 4–5, and peak RSS did not grow (the garbage those
- * collections found was the Buffers' small wrappers; the bytes themselves are freed by
- * scavenges). bench/README.md, session 16.
+ * `--trace-gc`). With 200 the same push ran 4–5 (each found only ~2–3 MB of garbage: the
+ * Buffers' bytes are freed by scavenges), and peak RSS moved little: one 512 MiB file the same,
+ * a 4 GiB push 256 against 237 MiB, its pull 266 against 262. bench/README.md, session 16.
  *
  * The flag is read each time V8 computes a limit, so setting it once the process runs takes
  * effect at the next collection. A `--heap-growing-percent` given to node itself wins; 0 leaves
