@@ -10,7 +10,7 @@ import { withRetry, type RetryOptions } from './retry.ts';
 export interface ChunkedUploadOptions {
   /** Bytes per `POST /chunks` request (frames included); ≤ 64 MiB. Default 8 MiB (memory is concurrency × this). */
   batchBytes?: number;
-  /** Requests in flight (2–4 keeps a link busy without holding much memory). Default 3: the server writes and fsyncs one batch's pack while the next two arrive. */
+  /** Requests in flight (2–4 keeps a link busy without holding much memory). Default 2. */
   concurrency?: number;
   retry?: RetryOptions;
   /** Cumulative chunk bytes acknowledged by the server, the bytes queued so far, and the file of the last batch. */
@@ -65,7 +65,7 @@ export class ChunkUploader {
     this.#client = client;
     this.#opts = opts;
     this.#batchBytes = Math.min(opts.batchBytes ?? 8 << 20, 64 << 20);
-    this.#lanes = Array.from({ length: Math.max(1, opts.concurrency ?? 3) }, () => this.#lane());
+    this.#lanes = Array.from({ length: Math.max(1, opts.concurrency ?? 2) }, () => this.#lane());
     this.#lanes.forEach((l) => l.catch(() => undefined)); // surfaced by finish()
   }
 

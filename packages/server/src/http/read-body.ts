@@ -8,7 +8,7 @@ import { InvalidInputError, PayloadTooLargeError } from '@steward/core';
 export class BodyBuffers {
   #free: Buffer[] = [];
   constructor(
-    private readonly keep = 3, // a push's three upload lanes (ChunkUploader)
+    private readonly keep = 2,
     private readonly largest = 16 * 1024 * 1024,
   ) {}
 
