@@ -24,9 +24,9 @@ export interface FetchOptions {
 }
 
 /** The chunk endpoints: which chunks are missing, upload a verified batch, fetch a batch. */
-export function createChunkService(deps: { db: StorageDb; objects: ObjectStore; now: () => Date; packSize: number; arrivals?: ChunkArrivals; deltaFrames?: DeltaFrameCache }) {
+export function createChunkService(deps: { db: StorageDb; objects: ObjectStore; now: () => Date; packSize: number; arrivals?: ChunkArrivals; deltaFrames: DeltaFrameCache }) {
   const { db, objects, now } = deps;
-  const deltaFrames = deps.deltaFrames ?? new DeltaFrameCache();
+  const { deltaFrames } = deps;
   const buffers = new RunBuffers();
   return {
     /** Delta frames remembered for the next device (their count, bytes, hits and misses feed /metrics). */
