@@ -18,6 +18,7 @@ import { chunksRoutes } from './features/storage/chunks.routes.ts';
 import { resolvePackSize } from './features/storage/pack-size.ts';
 import { resolveDeltaCacheSize } from './features/storage/delta-frames.ts';
 import { watchDeltaFrames } from './features/storage/storage.metrics.ts';
+import { watchMemoryTrim } from './memory-trim.ts';
 import { createStorageService } from './features/storage/storage.service.ts';
 import { ChunkArrivals } from './features/storage/chunk-arrivals.ts';
 import { storageRoutes } from './features/storage/storage.routes.ts';
@@ -88,6 +89,7 @@ export function createApp(deps: AppDeps) {
   const fleet = createFleetService({ db: k, chain, channels, now, ...(deps.fleet ? { options: deps.fleet } : {}) });
   const metrics = createHttpMetrics();
   watchDeltaFrames(metrics.registry, storage.chunks.deltaFrames);
+  watchMemoryTrim(metrics.registry);
   const monitoring = createMonitoring({ db: k, blobs, versions, registry: metrics.registry, now, log, ...(deps.monitoring ? { config: deps.monitoring } : {}) });
   const rollouts = createRolloutFeature({ db: k, modelStore, versionStore, channels, now, log });
   const maintenance = createMaintenanceService({

@@ -19,6 +19,8 @@ export const ConfigSchema = z.strictObject({
   ingestWorker: z.boolean(),
   /** Old-generation room V8 leaves past the live heap, percent (heap-growth.ts); 0: V8's own factor. */
   heapGrowingPercent: z.number().int().min(0).max(1000),
+  /** Hand freed memory back to the system after this many MiB of transfers go quiet (memory-trim.ts); 0: never. */
+  memoryTrimMiB: z.number().int().min(0).max(1024 * 1024),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = Partial<Config>;
@@ -32,6 +34,7 @@ const ENV: Record<string, keyof Config> = {
   STEWARD_AUTH: 'auth',
   STEWARD_INGEST_WORKER: 'ingestWorker',
   STEWARD_HEAP_GROWING_PERCENT: 'heapGrowingPercent',
+  STEWARD_MEMORY_TRIM_MIB: 'memoryTrimMiB',
 };
 
 function fromEnv(env: NodeJS.ProcessEnv): ConfigInput {
@@ -39,7 +42,7 @@ function fromEnv(env: NodeJS.ProcessEnv): ConfigInput {
   for (const [k, field] of Object.entries(ENV)) {
     const v = env[k];
     if (v === undefined || v === '') continue;
-    out[field] = field === 'port' || field === 'heapGrowingPercent' ? Number(v) : field === 'auth' || field === 'ingestWorker' ? !['0', 'false', 'off', 'no'].includes(v.toLowerCase()) : v;
+    out[field] = field === 'port' || field === 'heapGrowingPercent' || field === 'memoryTrimMiB' ? Number(v) : field === 'auth' || field === 'ingestWorker' ? !['0', 'false', 'off', 'no'].includes(v.toLowerCase()) : v;
   }
   return out as ConfigInput;
 }
@@ -70,6 +73,7 @@ export function resolveConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = 
     quiet: false,
     ingestWorker: false,
     heapGrowingPercent: 200,
+    memoryTrimMiB: 64,
     ...defined(fromFile),
     ...early,
     dataDir,

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { InvalidInputError } from '@steward/core';
 import { createApp } from './app.ts';
 import { applyHeapGrowth } from './heap-growth.ts';
+import { startTransferTrim, stopTransferTrim } from './memory-trim.ts';
 import { isLoopback, resolveConfig, type Config, type ConfigInput } from './config.ts';
 import { openDb } from './db/connect.ts';
 import { loadOrCreateSigningKey } from './features/keys/signing-key.ts';
@@ -31,6 +32,8 @@ export async function startServer(flags: ConfigInput = {}, env: NodeJS.ProcessEn
   };
   // Fewer full GCs while pushes and pulls stream Buffers through (heap-growth.ts); process-wide.
   applyHeapGrowth(config.heapGrowingPercent);
+  // Freed body and pack buffers go back to the system once transfers go quiet (memory-trim.ts).
+  startTransferTrim(config.memoryTrimMiB);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const db = await openDb(config.db);
   const objects = await createObjectStoreFromUrl(config.store, { dataDir: config.dataDir });
@@ -75,6 +78,7 @@ export async function startServer(flags: ConfigInput = {}, env: NodeJS.ProcessEn
     ...(adminToken ? { adminToken } : {}),
     async close() {
       clearInterval(sweeper);
+      stopTransferTrim();
       stopRollouts();
       services.maintenance.stop();
       await services.fleet.stop();

@@ -1,4 +1,5 @@
 import { InvalidInputError, PayloadTooLargeError } from '@steward/core';
+import { noteTransfer } from '../memory-trim.ts';
 
 /**
  * Request body buffers kept for reuse: a push sends a stream of ~8 MiB batches, and a fresh buffer
@@ -41,6 +42,7 @@ export async function readBounded(body: AsyncIterable<Uint8Array>, max: number, 
       n += p.length;
     }
     if (n !== expected) throw new InvalidInputError(`request body ended after ${n} of ${expected} bytes`, { expected, received: n }, 'truncated_batch');
+    noteTransfer(n);
     return out;
   }
   const parts: Uint8Array[] = [];
@@ -50,5 +52,6 @@ export async function readBounded(body: AsyncIterable<Uint8Array>, max: number, 
     if (n > max) throw new PayloadTooLargeError(`request body is over ${max} bytes`, { max });
     parts.push(p); // socket pieces are not reused by Node: keeping them is safe, concat copies once
   }
+  noteTransfer(n);
   return Buffer.concat(parts, n);
 }

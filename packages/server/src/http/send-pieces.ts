@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Context } from 'hono';
+import { noteTransfer } from '../memory-trim.ts';
 
 /** A piece of a response body, and what to call once the socket has written it (the bytes may then be reused). */
 export interface BodyPiece {
@@ -28,6 +29,7 @@ export async function sendPieces(c: Context, status: number, headers: Record<str
     while (!step.done) {
       if (outgoing.destroyed) throw new Error('the client closed the connection');
       const piece = step.value;
+      noteTransfer(piece.bytes.length);
       outgoing.write(piece.bytes, () => piece.written?.());
       // Any write past the socket's 16 KiB mark returned false, so 'drain' will come; waiting only
       // past QUEUED keeps a queue of at most ~1 MiB per answer, without a promise per 64 KiB chunk.

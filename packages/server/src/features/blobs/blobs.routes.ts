@@ -14,6 +14,7 @@ import { validationError } from '../../http/validation.ts';
 import { readBounded } from '../../http/read-body.ts';
 import { countRejections } from '../storage/rejections.ts';
 import { MAX_RECIPE_WAIT_S } from './recipe-check.ts';
+import { noteTransfer } from '../../memory-trim.ts';
 
 /** A recipe lists at most ~1M chunks (64 GiB at the 64 KiB average); JSON is bounded accordingly. */
 const MAX_RECIPE_JSON = 80 * 1024 * 1024;
@@ -56,6 +57,7 @@ export function blobsRoutes(blobs: BlobService, metrics: HttpMetrics) {
     const counter = new Transform({
       transform(chunk: Buffer, _enc, done) {
         counted += chunk.length;
+        noteTransfer(chunk.length);
         done(null, chunk);
       },
     });

@@ -1,0 +1,8 @@
+{
+  "targets": [
+    {
+      "target_name": "steward_native",
+      "sources": ["malloc-trim.c"]
+    }
+  ]
+}
