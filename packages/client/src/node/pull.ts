@@ -15,7 +15,7 @@ import { withRetry } from './retry.ts';
 import { stewardHome, trustedKey } from './key-pin.ts';
 import type { TransferProgress } from './push.ts';
 import { safeJoin } from './safe-path.ts';
-import { seedFromInstalled } from './seed-installed.ts';
+import { SeedScan } from './seed-installed.ts';
 import { collectFiles, type LocalFile } from './collect-files.ts';
 import { verifyVersionSignature } from './signature.ts';
 import { isStagedTemp, StagedFiles } from './staged-files.ts';
@@ -167,18 +167,15 @@ async function prepare(client: StewardClient, opts: PullOptions, dryRun: boolean
     files = version.manifest.files;
   }
   const targets = files.map((f) => ({ file: f, target: safeJoin(opts.outDir, f.path) })); // refuse before writing anything
-  const todo: typeof targets = [];
-  let skipped = 0;
-  for (const t of targets) if (await alreadyThere(t.target, t.file)) skipped++; else todo.push(t);
   const cacheDir = opts.cacheDir ?? defaultChunkCacheDir(opts.home ? { STEWARD_HOME: opts.home } : process.env);
   const cache = new ChunkCache(cacheDir, { maxBytes: opts.cacheMaxBytes });
-  const seeding = opts.seed !== false && todo.length > 0;
-  const seeds = seeding
-    ? await seedFromInstalled(cache, await seedCandidates(opts.outDir, todo, files, opts.seedFrom ?? []), {
-        dryRun,
-        onBytes: (path, bytes, total) => opts.onProgress?.({ phase: 'chunk', path, bytes, total }),
-      })
-    : undefined;
+  // With seeds, a file at a target that the cache does not cover is chunked to tell whether it is
+  // already right, and that chunking is reused if it is a seed: one read of it, not two.
+  const scan = opts.seed === false ? undefined : new SeedScan(cache, { dryRun, onBytes: (path, bytes, total) => opts.onProgress?.({ phase: 'chunk', path, bytes, total }) });
+  const todo: typeof targets = [];
+  let skipped = 0;
+  for (const t of targets) if (await alreadyThere(t.target, t.file, scan, (bytes) => opts.onProgress?.({ phase: 'hash', path: t.file.path, bytes, total: t.file.size }))) skipped++; else todo.push(t);
+  const seeds = scan && todo.length > 0 ? await scan.seed(await seedCandidates(opts.outDir, todo, files, opts.seedFrom ?? [])) : undefined;
   const plan = await planFetch(client, todo.map((t) => t.file), cache, seeds?.ids);
   return { version, todo, skipped, plan, cache };
 }
@@ -238,10 +235,12 @@ async function seedCandidates(outDir: string, todo: { file: FileEntry; target: s
   return [...new Set([...todo.map((t) => t.target), ...stale.map((f) => f.absPath), ...others.map((f) => f.absPath)])].slice(0, MAX_SEED_FILES);
 }
 
-async function alreadyThere(target: string, file: FileEntry): Promise<boolean> {
+/** Whether the file at `target` is `file` already: its size, then its SHA-256 (from `scan`, which may chunk it as a seed on the way). */
+async function alreadyThere(target: string, file: FileEntry, scan: SeedScan | undefined, onHash: (bytesRead: number) => void): Promise<boolean> {
   const st = await stat(target).catch(() => null);
   if (!st?.isFile() || st.size !== file.size) return false;
-  return (await hashFile(target)).sha256 === file.sha256;
+  const sha256 = scan ? await scan.digest(target, st.size, onHash) : (await hashFile(target, onHash)).sha256;
+  return sha256 === file.sha256;
 }
 
 /** Downloads `file` whole into the new file `tmp`, verified against the manifest; removes it on failure. */

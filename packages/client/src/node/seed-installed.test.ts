@@ -139,6 +139,33 @@ it('reports the seeds it reads as a chunk phase of the progress', async () => {
   expect(phases).toContain('download:w.bin');
 });
 
+it('reads an installed file of the right size once: the chunking that seeds it also says it is not the wanted file', async () => {
+  await pull('1.0.0', 'cache-a');
+  const read = new Map<string, number>(); // bytes read per phase, for the file at the target
+  const res = await pullVersion(client, {
+    model: 'llm', ref: '1.1.0', outDir: out(), home: join(dir, 'home'), cacheDir: join(dir, 'cache-b'), fetch: fast,
+    onProgress: (p) => {
+      if (p.phase !== 'download') read.set(p.phase, p.bytes);
+    },
+  });
+  expect((await readFile(join(out(), 'w.bin'))).equals(v2)).toBe(true);
+  expect(res.transferredBytes).toBeLessThan(1024 * KiB);
+  expect(Object.fromEntries(read)).toEqual({ chunk: v1.length }); // chunked once, not hashed first
+});
+
+it('an installed file that is already right is skipped, whether the cache covers it (hashed) or not (chunked, nothing copied)', async () => {
+  await pull('1.1.0', 'cache-a');
+  const phases = new Set<string>();
+  const onProgress = (p: { phase: string }) => phases.add(p.phase);
+  const warm = await pullVersion(client, { model: 'llm', ref: '1.1.0', outDir: out(), home: join(dir, 'home'), cacheDir: join(dir, 'cache-a'), fetch: fast, onProgress });
+  expect([warm.skipped, warm.transferredBytes, [...phases]]).toEqual([1, 0, ['hash']]);
+  phases.clear();
+  const cold = await pullVersion(client, { model: 'llm', ref: '1.1.0', outDir: out(), home: join(dir, 'home'), cacheDir: join(dir, 'cache-b'), fetch: fast, onProgress });
+  expect([cold.skipped, cold.transferredBytes, cold.chunksSeeded, [...phases]]).toEqual([1, 0, 0, ['chunk']]);
+  expect((await new ChunkCache(join(dir, 'cache-b')).stats()).chunks).toBe(0);
+  expect((await readFile(join(out(), 'w.bin'))).equals(v2)).toBe(true);
+});
+
 it('looks through the remembered recipes only as far as needed, and goes on from there for the next file', async () => {
   const v3 = Buffer.concat([v2, randomBytes(100 * KiB)]); // another size
   await writeFile(join(dir, 'src', 'w.bin'), v3);

@@ -1,9 +1,10 @@
 import { open, stat } from 'node:fs/promises';
 import { DigestMismatchError } from '@steward/core';
 import type { ChunkCache } from './chunk-cache.ts';
-import { chunkFile, DEFAULT_SEGMENT_BYTES } from './chunk-file.ts';
+import { chunkFile, DEFAULT_SEGMENT_BYTES, type FileRecipe } from './chunk-file.ts';
 import { chunkPoolFor } from './chunk-pool.ts';
 import type { FileChunk } from './chunk-scan.ts';
+import { hashFile } from './hash-file.ts';
 
 /** Remembered recipes looked at to decide whether the cache already covers an installed file. */
 const RECIPES_CHECKED = 32;
@@ -43,35 +44,76 @@ export interface SeedResult {
  * is trusted without its digest). Nothing is written in a dry run; the ids are returned instead.
  */
 export async function seedFromInstalled(cache: ChunkCache, targets: readonly string[], opts: SeedOptions = {}): Promise<SeedResult> {
-  const result: SeedResult = { files: 0, chunks: 0, bytes: 0, ids: new Set() };
-  const known = new KnownRecipes(cache);
-  for (const target of targets) {
-    // Best effort: a seed that cannot be read or copied only means a bigger download.
-    await seedOne(cache, target, result, opts, known).catch(() => undefined);
-  }
-  return result;
+  return new SeedScan(cache, opts).seed(targets);
 }
 
-async function seedOne(cache: ChunkCache, target: string, result: SeedResult, opts: SeedOptions, known: KnownRecipes): Promise<void> {
-  const st = await stat(target).catch(() => null);
-  if (!st?.isFile() || st.size === 0) return;
-  if (await known.cover(st.size)) return;
-  let done = 0;
-  const onBytes = opts.onBytes && ((delta: number) => opts.onBytes!(target, (done += delta), st.size));
-  const recipe = await chunkFile(chunkPoolFor(st.size, opts.threads), target, st.size, DEFAULT_SEGMENT_BYTES, undefined, onBytes);
-  if (recipe.size !== st.size) return; // changed while being read
-  result.files++;
-  const cached = await cache.hasMany(recipe.chunks.map((c) => c.id));
-  const taken = new Set<string>();
-  const fresh = recipe.chunks.filter((c) => !cached.has(c.id) && !result.ids.has(c.id) && !taken.has(c.id) && taken.add(c.id)); // a chunk repeated in the file (zeros, say) is copied once
-  const copied = opts.dryRun ? fresh : await copyIntoCache(cache, target, fresh);
-  for (const c of copied) {
-    result.ids.add(c.id);
-    result.chunks++;
-    result.bytes += c.length;
+/**
+ * seedFromInstalled in two steps, so that a pull reads a file it may keep only once. A pull first
+ * asks whether each file at its targets is already the one it wants (`digest`); one of the right
+ * size the cache does not cover is chunked for that answer, since it would be chunked as a seed
+ * right after: chunking gives its SHA-256 too. `seed` then reuses that chunking.
+ */
+export class SeedScan {
+  readonly #known: KnownRecipes;
+  /** Files chunked by `digest`, by path, for `seed`. */
+  readonly #chunked = new Map<string, FileRecipe>();
+
+  constructor(
+    private readonly cache: ChunkCache,
+    private readonly opts: SeedOptions = {},
+  ) {
+    this.#known = new KnownRecipes(cache);
   }
-  if (!opts.dryRun && copied.length === fresh.length) {
-    await cache.putRecipe({ sha256: recipe.sha256, chunks: recipe.chunks.map((c) => ({ id: c.id, size: c.length })) }); // remembered as a delta base
+
+  /**
+   * The SHA-256 of the file at `target`, `size` bytes by its stat: chunked when the cache does not
+   * cover a file of that size (its recipe kept for `seed`), else hashed (`onHash` gets the bytes read).
+   */
+  async digest(target: string, size: number, onHash?: (bytesRead: number) => void): Promise<string> {
+    if (size === 0 || (await this.#known.cover(size))) return (await hashFile(target, onHash)).sha256;
+    const recipe = await this.#chunk(target, size);
+    this.#chunked.set(target, recipe);
+    return recipe.sha256;
+  }
+
+  async seed(targets: readonly string[]): Promise<SeedResult> {
+    const result: SeedResult = { files: 0, chunks: 0, bytes: 0, ids: new Set() };
+    for (const target of targets) {
+      // Best effort: a seed that cannot be read or copied only means a bigger download.
+      await this.#seedOne(target, result).catch(() => undefined);
+    }
+    return result;
+  }
+
+  async #chunk(target: string, size: number): Promise<FileRecipe> {
+    let done = 0;
+    const onBytes = this.opts.onBytes && ((delta: number) => this.opts.onBytes!(target, (done += delta), size));
+    return chunkFile(chunkPoolFor(size, this.opts.threads), target, size, DEFAULT_SEGMENT_BYTES, undefined, onBytes);
+  }
+
+  async #seedOne(target: string, result: SeedResult): Promise<void> {
+    const st = await stat(target).catch(() => null);
+    if (!st?.isFile() || st.size === 0) return;
+    let recipe = this.#chunked.get(target);
+    if (!recipe) {
+      if (await this.#known.cover(st.size)) return;
+      recipe = await this.#chunk(target, st.size);
+    }
+    if (recipe.size !== st.size) return; // changed while being read, or since
+    result.files++;
+    const cache = this.cache;
+    const cached = await cache.hasMany(recipe.chunks.map((c) => c.id));
+    const taken = new Set<string>();
+    const fresh = recipe.chunks.filter((c) => !cached.has(c.id) && !result.ids.has(c.id) && !taken.has(c.id) && taken.add(c.id)); // a chunk repeated in the file (zeros, say) is copied once
+    const copied = this.opts.dryRun ? fresh : await copyIntoCache(cache, target, fresh);
+    for (const c of copied) {
+      result.ids.add(c.id);
+      result.chunks++;
+      result.bytes += c.length;
+    }
+    if (!this.opts.dryRun && copied.length === fresh.length) {
+      await cache.putRecipe({ sha256: recipe.sha256, chunks: recipe.chunks.map((c) => ({ id: c.id, size: c.length })) }); // remembered as a delta base
+    }
   }
 }
 
