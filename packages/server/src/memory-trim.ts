@@ -96,17 +96,19 @@ export function transferTrim(): TransferTrim | null {
 }
 
 /**
- * Turns trimming on after `afterMiB` MiB of transfers (0: off). Returns whether it is on: false
- * also where the addon is missing, which only costs memory.
+ * Turns trimming on after `afterMiB` MiB of transfers (0: off), replacing any trimmer running.
+ * Returns the trimmer, or null when off: also where the addon is missing, which only costs memory.
  */
-export function startTransferTrim(afterMiB: number, trim: (() => boolean) | null = loadNativeTrim()): boolean {
+export function startTransferTrim(afterMiB: number, trim: (() => boolean) | null = loadNativeTrim()): TransferTrim | null {
   stopTransferTrim();
-  if (!(afterMiB > 0) || !trim) return false;
+  if (!(afterMiB > 0) || !trim) return null;
   current = new TransferTrim(trim, afterMiB * 1024 * 1024);
-  return true;
+  return current;
 }
 
-export function stopTransferTrim(): void {
+/** Stops `which` if it still runs (a server closing leaves a later server's trimmer alone), or whichever runs. */
+export function stopTransferTrim(which?: TransferTrim | null): void {
+  if (which !== undefined && which !== current) return;
   current?.close();
   current = null;
 }

@@ -33,7 +33,7 @@ export async function startServer(flags: ConfigInput = {}, env: NodeJS.ProcessEn
   // Fewer full GCs while pushes and pulls stream Buffers through (heap-growth.ts); process-wide.
   applyHeapGrowth(config.heapGrowingPercent);
   // Freed body and pack buffers go back to the system once transfers go quiet (memory-trim.ts).
-  startTransferTrim(config.memoryTrimMiB);
+  const trimmer = startTransferTrim(config.memoryTrimMiB);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const db = await openDb(config.db);
   const objects = await createObjectStoreFromUrl(config.store, { dataDir: config.dataDir });
@@ -78,7 +78,7 @@ export async function startServer(flags: ConfigInput = {}, env: NodeJS.ProcessEn
     ...(adminToken ? { adminToken } : {}),
     async close() {
       clearInterval(sweeper);
-      stopTransferTrim();
+      stopTransferTrim(trimmer);
       stopRollouts();
       services.maintenance.stop();
       await services.fleet.stop();
