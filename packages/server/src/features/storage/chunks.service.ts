@@ -7,6 +7,7 @@ import { compressAgainst, wireChunk } from './chunk-codec.ts';
 import { DeltaFrameCache } from './delta-frames.ts';
 import { encodeFrame, encodeWireFrame, parseFrames } from './frames.ts';
 import { createPackWriter } from './pack-writer.ts';
+import { warmSha256Worker } from './sha256-worker.ts';
 import type { ChunkArrivals } from './chunk-arrivals.ts';
 import { RunBuffers } from './run-buffers.ts';
 import type { BodyPiece } from '../../http/send-pieces.ts';
@@ -33,6 +34,7 @@ export function createChunkService(deps: { db: StorageDb; objects: ObjectStore; 
     deltaFrames,
     /** Ids not stored, in request order (duplicates kept). Stored ones are touched (GC grace). */
     async missing(ids: string[]): Promise<string[]> {
+      if (ids.length > 0) warmSha256Worker(); // the uploads or the recipe that follow verify on it
       const have = await touchAndFind(db, ids, iso(now()));
       return ids.filter((id) => !have.has(id));
     },

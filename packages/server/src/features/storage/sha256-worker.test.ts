@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it, vi } from 'vitest';
-import { Sha256Job, sha256WorkerRunning } from './sha256-worker.ts';
+import { Sha256Job, sha256WorkerRunning, warmSha256Worker } from './sha256-worker.ts';
 
 describe('SHA-256 on a worker thread', () => {
   it('hashes the given prefixes of lent buffers in order, lending at most `max` at once', async () => {
@@ -76,5 +76,21 @@ describe('SHA-256 on a worker thread', () => {
     }
     expect(await hashOnce(Buffer.from('two'))).toBe(createHash('sha256').update('two').digest('hex'));
     expect(sha256WorkerRunning()).toBe(true);
+  });
+
+  it('starts ahead of a push when warmed, and still exits when idle', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const job = new Sha256Job(16); // arms the idle exit under the fake clock
+      job.close();
+      vi.advanceTimersByTime(11_000);
+      expect(sha256WorkerRunning()).toBe(false);
+      warmSha256Worker();
+      expect(sha256WorkerRunning()).toBe(true);
+      vi.advanceTimersByTime(11_000);
+      expect(sha256WorkerRunning()).toBe(false);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

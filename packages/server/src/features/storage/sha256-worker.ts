@@ -67,6 +67,17 @@ function theWorker(): Worker {
   return w;
 }
 
+/**
+ * Starts the worker ahead of its first job (a push asking which chunks are missing uploads or
+ * declares a recipe next): a thread start took 30–120 ms that the push's first batch waited for.
+ * Idle, it exits as usual.
+ */
+export function warmSha256Worker(): void {
+  if (worker) return;
+  theWorker();
+  track(0, null); // no job: arms the idle exit
+}
+
 /** Whether the worker thread is running now (tests). */
 export const sha256WorkerRunning = (): boolean => worker !== null;
 
