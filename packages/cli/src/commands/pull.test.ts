@@ -1,8 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { seededBytes } from '@steward/core';
 // Test-only reach into the client package's fake server (not part of its public exports).
 import { startFakeServer } from '../../../client/src/testing/fake-server.ts';
 import { runCaptured } from '../testing/run-captured.ts';
@@ -22,11 +22,21 @@ async function cli(argv: string[]) {
   return runCaptured(argv, { env: { STEWARD_URL: fake.url, STEWARD_TOKEN: fake.state.token, STEWARD_HOME: join(dir, 'home') }, cwd: dir });
 }
 
+/**
+ * A 1.5 MiB file and a copy with 10 kB changed in the middle. Seeded, not random: how many chunks
+ * the edit touches varies with the bytes, and random ones crossed the 600 KiB bounds below in
+ * about 1 run in 300.
+ */
+function edited(seed: number): [Buffer, Buffer] {
+  const v1 = Buffer.from(seededBytes(1536 * 1024, seed));
+  const v2 = Buffer.from(v1);
+  Buffer.from(seededBytes(10_000, seed + 1000)).copy(v2, 700_000);
+  return [v1, v2];
+}
+
 describe('steward pull --dry-run / --cache-dir', () => {
   it('predicts the delta given the cache, then transfers exactly that', async () => {
-    const v1 = randomBytes(1536 * 1024);
-    const v2 = Buffer.from(v1);
-    randomBytes(10_000).copy(v2, 700_000);
+    const [v1, v2] = edited(61);
     await cli(['model', 'create', 'llm']);
     await writeFile(join(dir, 'w.bin'), v1);
     expect((await cli(['push', 'llm', '1.0.0', 'w.bin'])).code).toBe(0);
@@ -58,9 +68,7 @@ describe('steward pull --dry-run / --cache-dir', () => {
   });
 
   it('takes the chunks the cache lacks from the version in the output directory, unless --no-seed', async () => {
-    const v1 = randomBytes(1536 * 1024);
-    const v2 = Buffer.from(v1);
-    randomBytes(10_000).copy(v2, 700_000);
+    const [v1, v2] = edited(62);
     await cli(['model', 'create', 'llm']);
     for (const [version, bytes] of [['1.0.0', v1], ['1.1.0', v2]] as const) {
       await writeFile(join(dir, 'w.bin'), bytes);
