@@ -75,7 +75,7 @@ function theWorker(): Worker {
 export function warmSha256Worker(): void {
   if (worker) return;
   theWorker();
-  track(0, null); // no job: arms the idle exit
+  restartIdleClock();
 }
 
 /** Whether the worker thread is running now (tests). */
@@ -90,6 +90,11 @@ function track(id: number, hooks: JobHooks | null): void {
   if (hooks) jobs.set(id, hooks);
   else jobs.delete(id);
   if (jobs.size === 1 && hooks) worker?.ref();
+  restartIdleClock();
+}
+
+/** Stops the idle countdown, and starts it again if the worker has no job. */
+function restartIdleClock(): void {
   clearTimeout(idleTimer);
   idleTimer = undefined;
   if (jobs.size === 0 && worker) {
