@@ -37,12 +37,16 @@ const ENV: Record<string, keyof Config> = {
   STEWARD_MEMORY_TRIM_MIB: 'memoryTrimMiB',
 };
 
+/** Fields whose environment value is a number, and those that are on/off. */
+const NUMBERS = new Set<keyof Config>(['port', 'heapGrowingPercent', 'memoryTrimMiB']);
+const SWITCHES = new Set<keyof Config>(['auth', 'ingestWorker']);
+
 function fromEnv(env: NodeJS.ProcessEnv): ConfigInput {
   const out: Record<string, unknown> = {};
   for (const [k, field] of Object.entries(ENV)) {
     const v = env[k];
     if (v === undefined || v === '') continue;
-    out[field] = field === 'port' || field === 'heapGrowingPercent' || field === 'memoryTrimMiB' ? Number(v) : field === 'auth' || field === 'ingestWorker' ? !['0', 'false', 'off', 'no'].includes(v.toLowerCase()) : v;
+    out[field] = NUMBERS.has(field) ? Number(v) : SWITCHES.has(field) ? !['0', 'false', 'off', 'no'].includes(v.toLowerCase()) : v;
   }
   return out as ConfigInput;
 }
