@@ -13,6 +13,12 @@ describeEachDb('the database connection', (target) => {
     await db?.close();
   });
 
+  // 2 = MEMORY. On disk, statement journals over 64 KiB spilled into /var/tmp files: ~35,000
+  // writes per 1.4 GiB series push, each a system call on the event loop.
+  it.runIf(target.name === 'sqlite')('keeps statement journals and temporary tables in memory', async () => {
+    expect((await sql<{ temp_store: number }>`pragma temp_store`.execute(db.kysely)).rows[0]!.temp_store).toBe(2);
+  });
+
   // An embedded SQLite has no server to close it.
   it.runIf(target.name === 'postgres')('survives the database closing an idle connection, and the next query opens a new one', async () => {
     const pid = async () => Number((await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(db.kysely)).rows[0]!.pid);
