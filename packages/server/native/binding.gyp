@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "steward_native",
-      "sources": ["malloc-trim.c"]
+      "sources": ["addon.c", "malloc-trim.c", "aligned-buffer.c"]
     }
   ]
 }
