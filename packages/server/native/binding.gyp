@@ -2,7 +2,7 @@
   "targets": [
     {
       "target_name": "steward_native",
-      "sources": ["addon.c", "malloc-trim.c", "aligned-buffer.c"]
+      "sources": ["malloc-trim.c"]
     }
   ]
 }

@@ -10,7 +10,7 @@
 #include <malloc.h>
 #endif
 
-napi_value Trim(napi_env env, napi_callback_info info) {
+static napi_value Trim(napi_env env, napi_callback_info info) {
   (void)info;
   int released = 0;
 #if defined(__GLIBC__)
@@ -19,4 +19,17 @@ napi_value Trim(napi_env env, napi_callback_info info) {
   napi_value out;
   napi_get_boolean(env, released != 0, &out);
   return out;
+}
+
+NAPI_MODULE_INIT() {
+  napi_value supported, trim;
+#if defined(__GLIBC__)
+  napi_get_boolean(env, 1, &supported);
+#else
+  napi_get_boolean(env, 0, &supported);
+#endif
+  napi_create_function(env, "trim", NAPI_AUTO_LENGTH, Trim, NULL, &trim);
+  napi_set_named_property(env, exports, "trim", trim);
+  napi_set_named_property(env, exports, "supported", supported);
+  return exports;
 }

@@ -21,8 +21,6 @@ export const ConfigSchema = z.strictObject({
   heapGrowingPercent: z.number().int().min(0).max(1000),
   /** Hand freed memory back to the system after this many MiB of transfers go quiet (memory-trim.ts); 0: never. */
   memoryTrimMiB: z.number().int().min(0).max(1024 * 1024),
-  /** Write large objects and read new packs around the OS page cache (O_DIRECT) where the filesystem allows (storage/direct-io.ts). */
-  directIo: z.boolean(),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = Partial<Config>;
@@ -37,12 +35,11 @@ const ENV: Record<string, keyof Config> = {
   STEWARD_INGEST_WORKER: 'ingestWorker',
   STEWARD_HEAP_GROWING_PERCENT: 'heapGrowingPercent',
   STEWARD_MEMORY_TRIM_MIB: 'memoryTrimMiB',
-  STEWARD_DIRECT_IO: 'directIo',
 };
 
 /** Fields whose environment value is a number, and those that are on/off. */
 const NUMBERS = new Set<keyof Config>(['port', 'heapGrowingPercent', 'memoryTrimMiB']);
-const SWITCHES = new Set<keyof Config>(['auth', 'ingestWorker', 'directIo']);
+const SWITCHES = new Set<keyof Config>(['auth', 'ingestWorker']);
 
 function fromEnv(env: NodeJS.ProcessEnv): ConfigInput {
   const out: Record<string, unknown> = {};
@@ -81,7 +78,6 @@ export function resolveConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = 
     ingestWorker: false,
     heapGrowingPercent: 200,
     memoryTrimMiB: 64,
-    directIo: true,
     ...defined(fromFile),
     ...early,
     dataDir,

@@ -1,5 +1,8 @@
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { Gauge, type Registry } from 'prom-client';
-import { loadNativeAddon, nativeAddon } from './native-addon.ts';
 
 /**
  * Hands freed heap memory back to the system once bulk transfers go quiet (glibc's `malloc_trim`,
@@ -64,10 +67,25 @@ export class TransferTrim {
   }
 }
 
+interface NativeAddon {
+  supported: boolean;
+  trim(): boolean;
+}
+
 /** The addon's `trim`, or null where it is not built or the C library is not glibc. */
-export function loadNativeTrim(from?: string): (() => boolean) | null {
-  const addon = from === undefined ? nativeAddon() : loadNativeAddon(from);
-  return addon?.supported ? () => addon.trim() : null;
+export function loadNativeTrim(from = dirname(fileURLToPath(import.meta.url))): (() => boolean) | null {
+  // Sources run from packages/server/src, the bundle from packages/server/dist: the addon sits beside both.
+  for (let dir = from, i = 0; i < 3; i++, dir = dirname(dir)) {
+    const file = join(dir, 'native', 'build', 'Release', 'steward_native.node');
+    if (!existsSync(file)) continue;
+    try {
+      const addon = createRequire(import.meta.url)(file) as NativeAddon;
+      return addon.supported ? () => addon.trim() : null;
+    } catch {
+      return null; // built for another Node ABI or platform: run without it
+    }
+  }
+  return null;
 }
 
 let current: TransferTrim | null = null;

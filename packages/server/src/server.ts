@@ -36,7 +36,7 @@ export async function startServer(flags: ConfigInput = {}, env: NodeJS.ProcessEn
   const trimmer = startTransferTrim(config.memoryTrimMiB);
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const db = await openDb(config.db);
-  const objects = await createObjectStoreFromUrl(config.store, { dataDir: config.dataDir, directIo: config.directIo });
+  const objects = await createObjectStoreFromUrl(config.store, { dataDir: config.dataDir });
   const signingKey = loadOrCreateSigningKey(config.dataDir);
   const { app, services } = createApp({ db, objects, signingKey, auth: config.auth, jsonLimit: config.jsonLimit, monitoring: { ingestWorker: config.ingestWorker } });
 

@@ -13,30 +13,7 @@ describeObjectStore('file', async () => {
   return { store: createFileObjectStore(dir), cleanup: () => rm(dir, { recursive: true, force: true }) };
 });
 
-describeObjectStore('file, buffered (directIo off)', async () => {
-  const dir = await tempRoot();
-  return { store: createFileObjectStore(dir, { directIo: false }), cleanup: () => rm(dir, { recursive: true, force: true }) };
-});
-
 describe('file object store specifics', () => {
-  it('reads ranges around the page cache (uncached) exactly as it reads them buffered', async () => {
-    const dir = await tempRoot();
-    try {
-      const store = createFileObjectStore(dir);
-      const bytes = Buffer.from(Array.from({ length: 3 * 1024 * 1024 + 777 }, (_, i) => (i * 7919) % 251));
-      await store.put('packs/big', bytes, { expectedSize: bytes.length });
-      for (const [start, length] of [[0, 1], [4095, 2], [4096, 4096], [1_048_570, 1_048_600], [bytes.length - 10, 10], [0, bytes.length]] as const) {
-        const out = Buffer.alloc(length);
-        await store.readInto!('packs/big', start, out, { uncached: true });
-        expect(out.equals(bytes.subarray(start, start + length)), `bytes ${start}+${length}`).toBe(true);
-      }
-      await expect(store.readInto!('packs/big', bytes.length - 10, Buffer.alloc(11), { uncached: true })).rejects.toMatchObject({ code: 'range_not_satisfiable' });
-      await expect(store.readInto!('packs/none', 0, Buffer.alloc(1), { uncached: true })).rejects.toMatchObject({ code: 'object_not_found' });
-    } finally {
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
-
   it('reads a range into a caller buffer, with the errors of getRange', async () => {
     const dir = await tempRoot();
     try {

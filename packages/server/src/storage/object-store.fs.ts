@@ -1,12 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { mkdir, open, readdir, rename, rm, stat as fsStat, unlink } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat as fsStat, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { addAbortSignal, type Readable } from 'node:stream';
 import { ConflictError, NotFoundError } from '@steward/core';
 import { assertRangeInside, assertRangeShape } from './byte-range.ts';
 import { RESERVED_TEMP_SEGMENT, assertValidKey, assertValidPrefix, compareKeys } from './object-key.ts';
 import type { ObjectStat, ObjectStore, PutOptions, PutResult } from './object-store.ts';
-import { BufferedSink, directIoPossible, openDirect, openDirectRead, readDirect, type FileSink } from './direct-io.ts';
 import { PutDigest, iterateBody, type PutBody } from './put-body.ts';
 
 export interface FileObjectStore extends ObjectStore {
@@ -29,13 +28,34 @@ function isMissing(err: unknown): boolean {
   return errCode(err) === 'ENOENT' || errCode(err) === 'ENOTDIR';
 }
 
-/** Puts of at least this many bytes (or of an unknown size) are written O_DIRECT where possible (direct-io.ts). */
-export const DIRECT_FROM_BYTES = 1 << 20;
-
 /**
  * Durability after a rename: the new name lives in `dir`, and each directory mkdir just created
  * lives in its parent, so all of those must reach the disk too.
  */
+const WRITEV_BYTES = 1 << 20;
+/** Under every platform's IOV_MAX (1024 on Linux). */
+const WRITEV_PIECES = 256;
+
+/** writev until every byte of `pieces` is written (a writev may write less than asked). */
+async function writeAll(fh: FileHandle, pieces: Buffer[]): Promise<void> {
+  let left = pieces;
+  for (;;) {
+    const total = left.reduce((n, b) => n + b.byteLength, 0);
+    const { bytesWritten } = await fh.writev(left);
+    if (bytesWritten >= total) return;
+    let skip = bytesWritten;
+    const rest: Buffer[] = [];
+    for (const b of left) {
+      if (skip >= b.byteLength) skip -= b.byteLength;
+      else {
+        rest.push(skip > 0 ? b.subarray(skip) : b);
+        skip = 0;
+      }
+    }
+    left = rest;
+  }
+}
+
 async function fsyncDirs(dir: string, firstCreated: string | undefined): Promise<void> {
   await fsyncDir(dir);
   if (firstCreated === undefined) return;
@@ -62,8 +82,7 @@ async function fsyncDir(dir: string): Promise<void> {
  * ConflictError `object_key_conflict`. Empty directories left by deletes are kept (cheap, and
  * removing them would race with concurrent puts into the same directory).
  */
-export function createFileObjectStore(rootDir: string, opts: { directIo?: boolean } = {}): FileObjectStore {
-  let direct = (opts.directIo ?? true) && directIoPossible();
+export function createFileObjectStore(rootDir: string): FileObjectStore {
   const root = resolve(rootDir);
   const tmpDir = join(root, RESERVED_TEMP_SEGMENT);
   const pathOf = (key: string): string => {
@@ -77,19 +96,31 @@ export function createFileObjectStore(rootDir: string, opts: { directIo?: boolea
     opts.signal?.throwIfAborted();
     await mkdir(tmpDir, { recursive: true });
     const tmp = join(tmpDir, `${randomUUID()}.part`);
-    const sink = await openSink(tmp, opts.expectedSize ?? (body instanceof Uint8Array ? body.byteLength : undefined));
+    const fh = await open(tmp, 'wx', 0o644);
     let committed = false;
     try {
       let result: PutResult;
       try {
+        // Pieces go to disk in one writev per ~1 MiB: a pack arrives as one piece per chunk, and a
+        // FileHandle.write per 64 KiB piece cost ~5x the CPU of writev (measured: 160 MiB in
+        // 64 KiB pieces, 434–714 ms against 53–130 ms).
+        let pending: Buffer[] = [];
+        let pendingBytes = 0;
         for await (const chunk of iterateBody(body, opts.signal)) {
           digest.update(chunk);
-          await sink.write(chunk);
+          pending.push(chunk);
+          pendingBytes += chunk.byteLength;
+          if (pendingBytes >= WRITEV_BYTES || pending.length >= WRITEV_PIECES) {
+            await writeAll(fh, pending);
+            pending = [];
+            pendingBytes = 0;
+          }
         }
+        if (pending.length) await writeAll(fh, pending);
         result = digest.finish();
-        await sink.finish();
+        await fh.sync();
       } finally {
-        await sink.close();
+        await fh.close();
       }
       opts.signal?.throwIfAborted();
       const created = await moveIntoPlace(key, tmp, target);
@@ -99,16 +130,6 @@ export function createFileObjectStore(rootDir: string, opts: { directIo?: boolea
     } finally {
       if (!committed) await rm(tmp, { force: true });
     }
-  }
-
-  /** Large objects go O_DIRECT unless this store or its filesystem says no; small ones buffered. */
-  async function openSink(tmp: string, expectedSize: number | undefined): Promise<FileSink> {
-    if (direct && (expectedSize === undefined || expectedSize >= DIRECT_FROM_BYTES)) {
-      const sink = await openDirect(tmp, 0o644);
-      if (sink) return sink;
-      direct = false; // the filesystem refuses O_DIRECT: ask once, not per put
-    }
-    return new BufferedSink(await open(tmp, 'wx', 0o644));
   }
 
   /** mkdir -p + atomic rename; returns the first directory mkdir created, if any. */
@@ -130,21 +151,18 @@ export function createFileObjectStore(rootDir: string, opts: { directIo?: boolea
     }
   }
 
-  /** The object's file (O_DIRECT for `uncached` reads where this store may), or NotFoundError. */
-  async function openForRead(key: string, uncached = false) {
+  async function openForRead(key: string) {
     const path = pathOf(key);
-    const missing = (err: unknown): never => {
+    const fh = await open(path, 'r').catch((err: unknown) => {
       if (isMissing(err)) throw notFound(key);
       throw err;
-    };
-    const directFh = uncached && direct ? await openDirectRead(path).catch(missing) : null;
-    const fh = directFh ?? (await open(path, 'r').catch(missing));
+    });
     const st = await fh.stat();
     if (!st.isFile()) {
       await fh.close();
       throw notFound(key);
     }
-    return { fh, size: st.size, direct: directFh !== null };
+    return { fh, size: st.size };
   }
 
   function stream(rs: Readable, signal?: AbortSignal): Readable {
@@ -212,13 +230,12 @@ export function createFileObjectStore(rootDir: string, opts: { directIo?: boolea
       // so its reader needs no concatenation (copying every verified byte was 9 % of a push's server CPU).
       return stream(fh.createReadStream({ start, end, highWaterMark: Math.min(end - start + 1, 8 << 20) }), opts?.signal);
     },
-    async readInto(key, start, out, readOpts) {
+    async readInto(key, start, out) {
       const end = start + out.length - 1;
       assertRangeShape(key, start, end);
-      const { fh, size, direct: isDirect } = await openForRead(key, readOpts?.uncached);
+      const { fh, size } = await openForRead(key);
       try {
         assertRangeInside(key, start, end, size);
-        if (isDirect) return await readDirect(fh, start, out, `object ${key}`);
         for (let at = 0; at < out.length; ) {
           const { bytesRead } = await fh.read(out, at, out.length - at, start + at);
           if (bytesRead === 0) throw new Error(`object ${key} ended at byte ${start + at} while being read`);

@@ -45,10 +45,8 @@ export interface ObjectStore {
   /**
    * Optional (filesystem): bytes [start, start + out.length) straight into `out`, allocating
    * nothing; the same errors as getRange. Lets a reader that consumes bytes at once reuse a buffer.
-   * `uncached`: bytes read once (the digest check of new packs) go around the OS page cache where
-   * the store can (O_DIRECT), so they neither pay for fresh cache pages nor evict other files.
    */
-  readInto?(key: string, start: number, out: Uint8Array, opts?: { uncached?: boolean }): Promise<void>;
+  readInto?(key: string, start: number, out: Uint8Array): Promise<void>;
   has(key: string): Promise<boolean>;
   /** Returns null if missing. */
   stat(key: string): Promise<ObjectStat | null>;

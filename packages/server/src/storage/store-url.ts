@@ -90,8 +90,6 @@ export interface StoreFromUrlOptions {
   dataDir: string;
   /** Environment to read AWS_* from (defaults to process.env; injectable for tests). */
   env?: Record<string, string | undefined>;
-  /** File stores: O_DIRECT for large writes and one-time reads where possible (default true). */
-  directIo?: boolean;
 }
 
 /**
@@ -103,7 +101,7 @@ export interface StoreFromUrlOptions {
  */
 export async function createObjectStoreFromUrl(url: string, opts: StoreFromUrlOptions): Promise<ObjectStore> {
   const loc = parseStoreUrl(url);
-  if (loc.kind === 'file') return createFileObjectStore(isAbsolute(loc.dir) ? loc.dir : resolve(opts.dataDir, loc.dir), { directIo: opts.directIo ?? true });
+  if (loc.kind === 'file') return createFileObjectStore(isAbsolute(loc.dir) ? loc.dir : resolve(opts.dataDir, loc.dir));
   const env = opts.env ?? process.env;
   const { AWS_ACCESS_KEY_ID: id, AWS_SECRET_ACCESS_KEY: secret, AWS_SESSION_TOKEN: token } = env;
   const credentials =

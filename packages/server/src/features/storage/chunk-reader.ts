@@ -233,7 +233,7 @@ export async function hashLocated(
         let chunks: StoredChunk[];
         let inBuf = true;
         try {
-          await readInto(packKey(run[0]!.pack_id), run[0]!.pack_offset, buf.subarray(0, length), { uncached: true });
+          await readInto(packKey(run[0]!.pack_id), run[0]!.pack_offset, buf.subarray(0, length));
           chunks = storedChunks(run, buf);
         } catch (err) {
           job.giveBack(buf);
