@@ -7,10 +7,13 @@ export interface RetryOptions {
   baseDelayMs?: number;
 }
 
-/** Worth retrying: no answer at all (status 0), a gateway/server error, or 429. 4xx are final. */
+/**
+ * Worth retrying: no answer at all (status 0), a gateway/server error, or 429. 4xx are final, and
+ * so is 507 (the server's storage is full: seconds of back-off will not free it).
+ */
 export function isTransient(err: unknown): boolean {
   if (!(err instanceof StewardError)) return true; // socket resets and the like surface as plain errors
-  return err.status === 0 || err.status === 429 || err.status >= 500;
+  return err.status === 0 || err.status === 429 || (err.status >= 500 && err.status !== 507);
 }
 
 /**

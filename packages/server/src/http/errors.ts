@@ -24,6 +24,21 @@ export function toErrorResponse(err: unknown, c: Context, log: (msg: string, err
   if (err instanceof SyntaxError) {
     return c.json({ error: { code: 'malformed_json', message: `request body is not valid JSON: ${err.message}` } }, 400);
   }
+  if (isStorageFull(err)) {
+    log('storage full', err);
+    const message = "the server's storage is full: nothing of this request was committed; free disk space (or raise the database's quota), or remove unreferenced data with steward gc, then retry";
+    return c.json({ error: { code: 'storage_full', message } }, 507);
+  }
   log('unhandled error', err);
   return c.json({ error: { code: 'internal', message: 'internal server error; see the server log' } }, 500);
+}
+
+/**
+ * A disk or quota ran out under the object store or the database: ENOSPC / EDQUOT from the file
+ * system, SQLITE_FULL from SQLite, 53100 (disk_full) from PostgreSQL. What the request wrote is
+ * undone (temp files removed, transactions rolled back), so the client may retry once there is room.
+ */
+export function isStorageFull(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return code === 'ENOSPC' || code === 'EDQUOT' || code === 'SQLITE_FULL' || code === '53100';
 }
