@@ -26,7 +26,7 @@ export function toErrorResponse(err: unknown, c: Context, log: (msg: string, err
   }
   if (isStorageFull(err)) {
     log('storage full', err);
-    const message = "the server's storage is full: nothing of this request was committed; free disk space (or raise the database's quota), or remove unreferenced data with steward gc, then retry";
+    const message = "the server's storage is full: the request did not complete and left nothing visible; free disk space (or raise the database's quota), or remove unreferenced data with steward gc, then retry";
     return c.json({ error: { code: 'storage_full', message } }, 507);
   }
   log('unhandled error', err);
@@ -35,8 +35,9 @@ export function toErrorResponse(err: unknown, c: Context, log: (msg: string, err
 
 /**
  * A disk or quota ran out under the object store or the database: ENOSPC / EDQUOT from the file
- * system, SQLITE_FULL from SQLite, 53100 (disk_full) from PostgreSQL. What the request wrote is
- * undone (temp files removed, transactions rolled back), so the client may retry once there is room.
+ * system, SQLITE_FULL from SQLite, 53100 (disk_full) from PostgreSQL. Nothing of the request is
+ * visible (temp files are removed, transactions roll back; chunks already packed stay for a retry,
+ * or until GC), so the client may retry once there is room.
  */
 export function isStorageFull(err: unknown): boolean {
   const code = (err as { code?: unknown } | null)?.code;
