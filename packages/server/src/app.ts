@@ -17,7 +17,7 @@ import { createBlobService } from './features/blobs/blobs.service.ts';
 import { chunksRoutes } from './features/storage/chunks.routes.ts';
 import { resolvePackSize } from './features/storage/pack-size.ts';
 import { resolveDeltaCacheSize } from './features/storage/delta-frames.ts';
-import { watchDeltaFrames } from './features/storage/storage.metrics.ts';
+import { localWritePlaces, watchDeltaFrames, watchDiskSpace } from './features/storage/storage.metrics.ts';
 import { watchMemoryTrim } from './memory-trim.ts';
 import { createStorageService } from './features/storage/storage.service.ts';
 import { ChunkArrivals } from './features/storage/chunk-arrivals.ts';
@@ -90,6 +90,7 @@ export function createApp(deps: AppDeps) {
   const metrics = createHttpMetrics();
   watchDeltaFrames(metrics.registry, storage.chunks.deltaFrames);
   watchMemoryTrim(metrics.registry);
+  watchDiskSpace(metrics.registry, localWritePlaces(deps.objects, deps.db));
   const monitoring = createMonitoring({ db: k, blobs, versions, registry: metrics.registry, now, log, ...(deps.monitoring ? { config: deps.monitoring } : {}) });
   const rollouts = createRolloutFeature({ db: k, modelStore, versionStore, channels, now, log });
   const maintenance = createMaintenanceService({

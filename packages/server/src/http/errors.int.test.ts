@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { statfsSync } from 'node:fs';
 import { afterEach, expect, it } from 'vitest';
 import { sha256, startHarness } from '../testing/api-harness.ts';
 import { describeEachDb } from '../testing/test-dbs.ts';
@@ -31,5 +32,15 @@ describeEachDb('a full disk', (target) => {
     const stored = await h.call('PUT', `blobs/${digest}`, { body: bytes, headers: { 'content-length': String(bytes.length) } });
     expect(stored.status).toBe(201);
     expect((await h.call('HEAD', `blobs/${digest}`)).status).toBe(200);
+  });
+
+  it('shows the free space where it writes at /metrics, before a push meets 507', async () => {
+    h = await startHarness(target.url);
+    const text = (await h.call('GET', '/metrics', { token: null })).text;
+    const free = (place: string) => Number(new RegExp(`^steward_disk_free_bytes\\{place="${place}"\\} (\\d+)$`, 'm').exec(text)?.[1]);
+    const fs = statfsSync(h.dir); // the store's own directory is made at its first put
+    expect(Math.abs(free('objects') - Number(fs.bavail) * Number(fs.bsize))).toBeLessThan(256 * 1024 * 1024);
+    // The database's place is reported only for SQLite, whose file the server writes itself.
+    expect(Number.isNaN(free('database'))).toBe(target.name !== 'sqlite');
   });
 });
