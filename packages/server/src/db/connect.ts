@@ -12,6 +12,8 @@ export interface Db {
   dialect: 'sqlite' | 'postgres';
   /** Redacted location for logs. */
   describe: string;
+  /** SQLite: the database file (`:memory:` for an in-memory one). */
+  file?: string;
   close(): Promise<void>;
 }
 
@@ -42,7 +44,7 @@ export async function openDb(url: string): Promise<Db> {
     // files, ~35,000 writes per 1.4 GiB series push (touching 500 chunks a statement).
     sqlite.pragma('temp_store = MEMORY');
     const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }), ...(log ? { log } : {}) });
-    db = { kysely, dialect: 'sqlite', describe: `sqlite:${file}`, close: () => kysely.destroy() };
+    db = { kysely, dialect: 'sqlite', describe: `sqlite:${file}`, file, close: () => kysely.destroy() };
   } else if (url.startsWith('postgres://') || url.startsWith('postgresql://')) {
     // BIGINT (sizes) arrives as a string by default; our sizes stay far below 2^53.
     pg.types.setTypeParser(20, (v) => Number(v));

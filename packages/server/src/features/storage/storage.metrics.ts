@@ -16,12 +16,11 @@ export function watchDeltaFrames(registry: Registry, cache: DeltaFrameCache): vo
 }
 
 /** The local directories the server writes into: a file store's root and an SQLite database's directory. */
-export function localWritePlaces(objects: ObjectStore, db: Pick<Db, 'dialect' | 'describe'>): { place: string; dir: string }[] {
+export function localWritePlaces(objects: ObjectStore, db: Pick<Db, 'file'>): { place: string; dir: string }[] {
   const places: { place: string; dir: string }[] = [];
   const root = (objects as { rootDir?: unknown }).rootDir;
   if (objects.kind === 'file' && typeof root === 'string') places.push({ place: 'objects', dir: root });
-  const file = db.describe.slice('sqlite:'.length);
-  if (db.dialect === 'sqlite' && file !== ':memory:') places.push({ place: 'database', dir: dirname(file) });
+  if (db.file !== undefined && db.file !== ':memory:') places.push({ place: 'database', dir: dirname(db.file) });
   return places;
 }
 
