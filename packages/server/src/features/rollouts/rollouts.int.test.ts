@@ -145,6 +145,24 @@ describeEachDb('rollouts', (db) => {
     expect((await table('race')).candidate.weightBps).toBe(4000);
   });
 
+  it('answers an update with the row that update wrote, even when another server moves it right after', async () => {
+    await setup('cas');
+    const started = await h.call('POST', `${ch('cas')}/rollouts`, { json: { version: '1.1.0', steps: [{ weight: 10 }, { pause: null }] } });
+    const { createRolloutStoreSql } = await import('./rollouts.store.sql.ts');
+    const store = createRolloutStoreSql(h.db.kysely);
+    for (let round = 0; round < 20; round++) {
+      const r = (await store.get(started.data.id))!;
+      // The other server updates as soon as ours has committed, while ours may still be answering.
+      const theirs = (async () => {
+        for (let i = 0; i < 10_000; i++) if (await store.update(r.id, r.revision + 1, { message: `theirs ${round}` }, new Date().toISOString())) return;
+        throw new Error('our update never landed');
+      })();
+      const ours = await store.update(r.id, r.revision, { message: `ours ${round}` }, new Date().toISOString());
+      await theirs;
+      expect(ours).toMatchObject({ revision: r.revision + 1, message: `ours ${round}` });
+    }
+  });
+
   it('resolves units with variants, download conditions, critical flag and file URLs', async () => {
     await setup('resolve');
     const r = await h.call('POST', `${ch('resolve')}/rollouts`, {

@@ -133,9 +133,10 @@ export function createRolloutStoreSql(kysely: Kysely<Database>) {
       if (patch.finishedAt !== undefined) set.finished_at = patch.finishedAt;
       // Leaving the active states frees the channel for the next rollout; a revert re-takes it.
       const activeKey = patch.state === undefined ? {} : { active_key: ACTIVE_STATES.includes(patch.state) ? sql<string>`model_id || '/' || channel` : null };
-      const res = await db.updateTable('rollouts').set({ ...set, ...activeKey }).where('id', '=', id).where('revision', '=', expected).executeTakeFirst();
-      if (Number(res.numUpdatedRows) !== 1) return undefined;
-      return this.get(id);
+      // The row as this statement wrote it: a read after it could already see another server's
+      // next claim, and a controller chaining steps from that would claim the same step twice.
+      const row = await db.updateTable('rollouts').set({ ...set, ...activeKey }).where('id', '=', id).where('revision', '=', expected).returningAll().executeTakeFirst();
+      return row ? toRollout(row) : undefined;
     },
 
     async get(id: string): Promise<Rollout | undefined> {
