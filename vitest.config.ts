@@ -15,6 +15,8 @@ export default defineConfig({
     hookTimeout: 60_000,
     // Integration suites start servers and databases; two cores, so keep parallelism modest.
     maxWorkers: 2,
-    env: { STEWARD_HOME: home },
+    // No free-space reserve for uploads (disk-reserve.ts; 512 MiB by default): the suite writes
+    // little and must not fail on a nearly full disk. Its own tests set one explicitly.
+    env: { STEWARD_HOME: home, STEWARD_MIN_FREE_MIB: '0' },
   },
 });

@@ -17,7 +17,8 @@ import { createBlobService } from './features/blobs/blobs.service.ts';
 import { chunksRoutes } from './features/storage/chunks.routes.ts';
 import { resolvePackSize } from './features/storage/pack-size.ts';
 import { resolveDeltaCacheSize } from './features/storage/delta-frames.ts';
-import { localWritePlaces, watchDeltaFrames, watchDiskSpace } from './features/storage/storage.metrics.ts';
+import { watchDeltaFrames, watchDiskSpace } from './features/storage/storage.metrics.ts';
+import { DiskReserve, localWritePlaces } from './features/storage/disk-reserve.ts';
 import { watchMemoryTrim } from './memory-trim.ts';
 import { createStorageService } from './features/storage/storage.service.ts';
 import { ChunkArrivals } from './features/storage/chunk-arrivals.ts';
@@ -60,9 +61,11 @@ export interface AppDeps {
   /**
    * Chunked storage tuning: target pack size in bytes (default STEWARD_PACK_SIZE or 64 MiB), how
    * long a recipe check waits for a chunk before 409 chunk_missing (default 30 s; tests shorten it),
-   * and the delta frame cache's budget in bytes (default STEWARD_DELTA_CACHE_SIZE or 64 MiB; 0: off).
+   * the delta frame cache's budget in bytes (default STEWARD_DELTA_CACHE_SIZE or 64 MiB; 0: off),
+   * and the free bytes uploads must leave on the local disks written to (DiskReserve; default 0,
+   * off: startServer passes the configured reserve, 512 MiB unless STEWARD_MIN_FREE_MIB says otherwise).
    */
-  storage?: { packSize?: number; recipeIdleMs?: number; deltaCacheSize?: number };
+  storage?: { packSize?: number; recipeIdleMs?: number; deltaCacheSize?: number; minFreeBytes?: number };
   /** Monitoring tuning (e.g. `ingestWorker`, from the server config). */
   monitoring?: Partial<MonitoringConfig>;
 }
@@ -77,6 +80,7 @@ export function createApp(deps: AppDeps) {
   const channelStore = createChannelStoreSql(k);
   const tokens = createTokenService({ tokenStore: createTokenStoreSql(k), now });
   const packSize = resolvePackSize(deps.storage?.packSize);
+  const reserve = new DiskReserve(localWritePlaces(deps.objects, deps.db), deps.storage?.minFreeBytes ?? 0);
   // Chunks uploaded through the chunk API wake the blob service's recipe checks waiting for them.
   const arrivals = new ChunkArrivals();
   const blobs = createBlobService({ db: k, objects: deps.objects, now, packSize, recipeIdleMs: deps.storage?.recipeIdleMs, arrivals });
@@ -90,7 +94,7 @@ export function createApp(deps: AppDeps) {
   const metrics = createHttpMetrics();
   watchDeltaFrames(metrics.registry, storage.chunks.deltaFrames);
   watchMemoryTrim(metrics.registry);
-  watchDiskSpace(metrics.registry, localWritePlaces(deps.objects, deps.db));
+  watchDiskSpace(metrics.registry, reserve);
   const monitoring = createMonitoring({ db: k, blobs, versions, registry: metrics.registry, now, log, ...(deps.monitoring ? { config: deps.monitoring } : {}) });
   const rollouts = createRolloutFeature({ db: k, modelStore, versionStore, channels, now, log });
   const maintenance = createMaintenanceService({
@@ -146,9 +150,9 @@ export function createApp(deps: AppDeps) {
   api.route('/', gates.routes);
   api.route('/', chainRoutes(chain));
   api.route('/', fleetRoutes(fleet));
-  api.route('/', blobsRoutes(blobs, metrics));
-  api.route('/', chunksRoutes(storage.chunks, metrics.storageRejected));
-  api.route('/', storageRoutes(storage));
+  api.route('/', blobsRoutes(blobs, metrics, reserve));
+  api.route('/', chunksRoutes(storage.chunks, metrics.storageRejected, reserve));
+  api.route('/', storageRoutes(storage, reserve));
   api.route('/', tokensRoutes(tokens, deps.signingKey));
   api.route('/', monitoringRoutes(monitoring.service, now));
   api.route('/', maintenanceRoutes(maintenance));

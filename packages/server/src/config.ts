@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { InvalidInputError } from '@steward/core';
+import { DEFAULT_MIN_FREE_MIB } from './features/storage/disk-reserve.ts';
 
 export const ConfigSchema = z.strictObject({
   host: z.string().min(1),
@@ -21,6 +22,8 @@ export const ConfigSchema = z.strictObject({
   heapGrowingPercent: z.number().int().min(0).max(1000),
   /** Hand freed memory back to the system after this many MiB of transfers go quiet (memory-trim.ts); 0: never. */
   memoryTrimMiB: z.number().int().min(0).max(1024 * 1024),
+  /** Free space uploads leave on the disks of the file store and the SQLite database, MiB (disk-reserve.ts); 0: none. */
+  minFreeMiB: z.number().int().min(0).max(1024 * 1024 * 1024),
 });
 export type Config = z.infer<typeof ConfigSchema>;
 export type ConfigInput = Partial<Config>;
@@ -35,10 +38,11 @@ const ENV: Record<string, keyof Config> = {
   STEWARD_INGEST_WORKER: 'ingestWorker',
   STEWARD_HEAP_GROWING_PERCENT: 'heapGrowingPercent',
   STEWARD_MEMORY_TRIM_MIB: 'memoryTrimMiB',
+  STEWARD_MIN_FREE_MIB: 'minFreeMiB',
 };
 
 /** Fields whose environment value is a number, and those that are on/off. */
-const NUMBERS = new Set<keyof Config>(['port', 'heapGrowingPercent', 'memoryTrimMiB']);
+const NUMBERS = new Set<keyof Config>(['port', 'heapGrowingPercent', 'memoryTrimMiB', 'minFreeMiB']);
 const SWITCHES = new Set<keyof Config>(['auth', 'ingestWorker']);
 
 function fromEnv(env: NodeJS.ProcessEnv): ConfigInput {
@@ -78,6 +82,7 @@ export function resolveConfig(flags: ConfigInput = {}, env: NodeJS.ProcessEnv = 
     ingestWorker: false,
     heapGrowingPercent: 200,
     memoryTrimMiB: 64,
+    minFreeMiB: DEFAULT_MIN_FREE_MIB,
     ...defined(fromFile),
     ...early,
     dataDir,

@@ -38,7 +38,7 @@ export async function startServer(flags: ConfigInput = {}, env: NodeJS.ProcessEn
   const db = await openDb(config.db);
   const objects = await createObjectStoreFromUrl(config.store, { dataDir: config.dataDir });
   const signingKey = loadOrCreateSigningKey(config.dataDir);
-  const { app, services } = createApp({ db, objects, signingKey, auth: config.auth, jsonLimit: config.jsonLimit, monitoring: { ingestWorker: config.ingestWorker } });
+  const { app, services } = createApp({ db, objects, signingKey, auth: config.auth, jsonLimit: config.jsonLimit, monitoring: { ingestWorker: config.ingestWorker }, storage: { minFreeBytes: config.minFreeMiB * 2 ** 20 } });
 
   const adminToken = await services.tokens.bootstrapAdmin();
   if (adminToken) {

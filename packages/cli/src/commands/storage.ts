@@ -3,12 +3,30 @@ import { parseDurationMs, StewardError } from '@steward/core';
 import type { App } from '../app.ts';
 import { UsageError } from '../args.ts';
 import { formatBytes, table } from '../format.ts';
+import type { StorageStats } from '@steward/client';
 
 /** `--grace`: a duration (`90s`, `30m`, `1h`, `2d`) or plain seconds → seconds. */
 export function parseGraceSeconds(text: string): number {
   const ms = parseDurationMs(text, { bare: 's' });
   if (ms === undefined) throw new UsageError(`--grace must look like 90s, 30m, 1h or 2d, got "${text}"`);
   return ms / 1000;
+}
+
+/**
+ * `disk: objects 12.3 GB free, database 12.3 GB free; uploads leave 536.9 MB`, flagged FULL once a
+ * place is under the reserve (pushes of new bytes are refused) and LOW under twice it.
+ */
+export function diskLine(disk: NonNullable<StorageStats['disk']>): string {
+  const places = disk.places.map((p) => `${p.place} ${p.freeBytes === null ? 'unknown' : `${formatBytes(p.freeBytes)} free`}`).join(', ');
+  if (disk.minFreeBytes <= 0) return `disk: ${places}; no reserve (STEWARD_MIN_FREE_MIB=0)`;
+  const least = Math.min(...disk.places.map((p) => p.freeBytes ?? Infinity));
+  const flag =
+    least < disk.minFreeBytes
+      ? ' (FULL: pushes of new data are refused; free space or run steward gc)'
+      : least < 2 * disk.minFreeBytes
+        ? ' (LOW: pushes of new data will be refused soon; free space or run steward gc)'
+        : '';
+  return `disk: ${places}; uploads leave ${formatBytes(disk.minFreeBytes)}${flag}`;
 }
 
 export function registerStorageCommands(program: Command, app: App): void {
@@ -18,12 +36,13 @@ export function registerStorageCommands(program: Command, app: App): void {
     .description('logical vs stored bytes, dedup ratio, chunks, packs and blobs (whole store or one model)')
     .action(async (model: string | undefined, _o: unknown, cmd: Command) => {
       const s = await app.client(cmd).storage.stats(model);
-      app.print(cmd, s, () =>
-        table(
+      app.print(cmd, s, () => {
+        const usage = table(
           ['LOGICAL', 'STORED', 'DEDUP', 'CHUNKS', 'PACKS', 'BLOBS'],
           [[formatBytes(s.logicalBytes), formatBytes(s.storedBytes), `${s.dedupRatio.toFixed(2)}x`, String(s.chunks), String(s.packs), String(s.blobs)]],
-        ),
-      );
+        );
+        return s.disk?.places.length ? `${usage}\n${diskLine(s.disk)}` : usage;
+      });
     });
 
   program

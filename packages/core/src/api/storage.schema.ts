@@ -13,6 +13,13 @@ export const StorageStatsSchema = z
     chunks: z.number(),
     packs: z.number(),
     blobs: z.number(),
+    /** Whole-store stats only: free space on each local disk the server writes to (none on S3 with PostgreSQL), and the reserve uploads leave there. */
+    disk: z
+      .object({
+        minFreeBytes: z.number(),
+        places: z.array(z.object({ place: z.string(), freeBytes: z.number().nullable() })),
+      })
+      .optional(),
   })
   .meta({ id: 'StorageStats' });
 export type StorageStats = z.infer<typeof StorageStatsSchema>;

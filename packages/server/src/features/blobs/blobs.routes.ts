@@ -15,6 +15,7 @@ import { readBounded } from '../../http/read-body.ts';
 import { countRejections } from '../storage/rejections.ts';
 import { MAX_RECIPE_WAIT_S } from './recipe-check.ts';
 import { noteTransfer } from '../../memory-trim.ts';
+import type { DiskReserve } from '../storage/disk-reserve.ts';
 
 /** A recipe lists at most ~1M chunks (64 GiB at the 64 KiB average); JSON is bounded accordingly. */
 const MAX_RECIPE_JSON = 80 * 1024 * 1024;
@@ -43,7 +44,7 @@ const RecipeQuery = z.object({
 const Params = z.object({ sha256: Sha256Schema.openapi({ param: { name: 'sha256', in: 'path' } }) });
 
 /** Content-addressed upload and download. Streaming bodies, so these are plain routes documented by hand. */
-export function blobsRoutes(blobs: BlobService, metrics: HttpMetrics) {
+export function blobsRoutes(blobs: BlobService, metrics: HttpMetrics, reserve?: DiskReserve) {
   const app = new OpenAPIHono<AppEnv>();
   app.use('/blobs/*', countRejections(metrics.storageRejected));
 
@@ -52,6 +53,8 @@ export function blobsRoutes(blobs: BlobService, metrics: HttpMetrics) {
     const len = c.req.header('content-length');
     const size = len === undefined ? undefined : Number(len);
     if (size !== undefined && (!Number.isSafeInteger(size) || size < 0)) throw new InvalidInputError('invalid Content-Length', {}, 'invalid_length');
+    // A blob stored already costs nothing; a chunked one (no length) is judged on what is free now.
+    if (reserve && reserve.minFreeBytes > 0 && !(await blobs.stat(sha256))) reserve.check(size ?? 0);
     let counted = 0;
     // Count in the pipeline (a 'data' listener here would start the flow before the store reads).
     const counter = new Transform({

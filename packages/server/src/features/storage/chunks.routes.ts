@@ -11,6 +11,7 @@ import { ENCODED_FRAMES_TYPE, InvalidInputError, MAX_BATCH_BYTES, MAX_BATCH_FRAM
 import { MAX_BASES_PER_ID, type ChunkService } from './chunks.service.ts';
 import { BodyBuffers, readBounded } from '../../http/read-body.ts';
 import { countRejections } from './rejections.ts';
+import type { DiskReserve } from './disk-reserve.ts';
 const FetchBody = z.strictObject({
   ids: z.array(Sha256Schema).max(MAX_BATCH_FRAMES),
   encoding: z.enum(['zstd']).optional().openapi({ description: 'ask for per-frame encodings (old clients omit it and get raw frames)' }),
@@ -24,7 +25,7 @@ const FRAMES_TYPE = 'application/octet-stream';
 const octet = (description: string) => ({ description, content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } } });
 
 /** Chunk negotiation (see docs/storage.md): which are missing, upload a verified batch, fetch a batch. */
-export function chunksRoutes(chunks: ChunkService, rejected?: Counter) {
+export function chunksRoutes(chunks: ChunkService, rejected?: Counter, reserve?: DiskReserve) {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: defaultHook as never });
   const tags = ['chunks'];
   const buffers = new BodyBuffers();
@@ -39,6 +40,7 @@ export function chunksRoutes(chunks: ChunkService, rejected?: Counter) {
   app.post('/chunks', requireRole('publish'), async (c) => {
     // Read the socket directly (c.req.raw would make the adapter buffer without a bound).
     const length = c.req.header('content-length');
+    reserve?.check(Number(length) || MAX_BATCH_BYTES); // before a byte is read: a batch is at most that
     const body = await readBounded(requestBody(c), MAX_BATCH_BYTES, length === undefined ? undefined : Number(length), buffers);
     try {
       return c.json(await chunks.upload(body), 200);
@@ -50,7 +52,7 @@ export function chunksRoutes(chunks: ChunkService, rejected?: Counter) {
     method: 'post',
     path: '/chunks',
     tags,
-    description: `Upload up to ${MAX_BATCH_FRAMES} chunks (${MAX_BATCH_BYTES} bytes) as frames [32-byte SHA-256][u32 BE length][bytes]. Every frame is verified before anything is stored: 422 chunk_digest_mismatch, 400 truncated_batch, 400 chunk_too_large.`,
+    description: `Upload up to ${MAX_BATCH_FRAMES} chunks (${MAX_BATCH_BYTES} bytes) as frames [32-byte SHA-256][u32 BE length][bytes]. Every frame is verified before anything is stored: 422 chunk_digest_mismatch, 400 truncated_batch, 400 chunk_too_large; 507 storage_full when the batch would cut into the free space the server keeps (STEWARD_MIN_FREE_MIB).`,
     request: { body: { content: { 'application/octet-stream': { schema: z.string().openapi({ format: 'binary' }) } }, required: true } },
     responses: { 200: json(ChunkUploadResultSchema, 'stored'), ...errorResponses },
   });
