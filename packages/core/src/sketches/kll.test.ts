@@ -56,6 +56,11 @@ describe('KLL sketch', () => {
   });
 
   it('merge of parts keeps the error bound of the union (property)', () => {
+    // The bound holds at 99 % confidence, so any one case may exceed it: a property drawing new
+    // cases every run failed CI about once in a dozen runs (a case at 1.68 %). The cases are
+    // fixed (fast-check's seed) and judged as the guarantee is stated: at most 1 in 20 over
+    // 1.65 %, none far over it.
+    const errors: number[] = [];
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 2 ** 31 }), fc.integer({ min: 2, max: 6 }), (seed, parts) => {
         const rng = mulberry32(seed);
@@ -64,10 +69,13 @@ describe('KLL sketch', () => {
         data.forEach((x, i) => (sketches[i % parts] as KllSketch).update(x));
         const merged = sketches.reduce((acc, s) => acc.merge(s));
         expect(merged.n).toBe(data.length);
-        expect(maxRankError(merged, data.slice().sort())).toBeLessThan(0.0165);
+        const err = maxRankError(merged, data.slice().sort());
+        errors.push(err);
+        expect(err).toBeLessThan(0.022);
       }),
-      { numRuns: 8 },
+      { numRuns: 40, seed: 20261125 },
     );
+    expect(errors.filter((e) => e >= 0.0165).length).toBeLessThanOrEqual(2);
   });
 
   it('round-trips through JSON and continues identically', () => {
