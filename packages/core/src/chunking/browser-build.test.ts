@@ -1,46 +1,17 @@
-import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
-import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { chunkBuffer } from './chunker.ts';
 import golden from './golden-boundaries.json' with { type: 'json' };
 import { seededBytes } from './seeded-bytes.ts';
+import { bundleChunkingForBrowser as bundleForBrowser } from '../testing/browser-bundle.ts';
 
 /**
- * Stand-in for a real browser test (to be replaced by a Playwright run once the browser harness
- * exists): bundle the chunking module for `platform: 'browser'` (esbuild refuses node: built-ins
- * there) and run the bundle in a fresh `node:vm` context, which has only ECMAScript globals: no
- * process, Buffer, require, TextEncoder or crypto. Same input must give the same boundaries, with
- * the WebAssembly gear scan and, in a realm without WebAssembly (or a page whose CSP refuses it),
- * with the JS loop it falls back to.
+ * The chunking module bundled for browsers, run in a fresh `node:vm` context, which has only
+ * ECMAScript globals: no process, Buffer, require, TextEncoder or crypto (so the bundle needs
+ * none). Same input must give the same boundaries, with the WebAssembly gear scan and, in a realm
+ * without WebAssembly, with the JS loop it falls back to. The same bundle runs in Chromium in
+ * browser-chromium.test.ts.
  */
-async function bundleForBrowser(): Promise<string> {
-  const entry = `
-    import { chunkBuffer, createChunker, seededBytes } from './index.ts';
-    import { gearScanEngine } from './gear-scan.ts';
-    globalThis.engine = gearScanEngine;
-    globalThis.chunkSeeded = (length, seed) =>
-      JSON.stringify(chunkBuffer(seededBytes(length, seed)).map((c) => c.offset));
-    globalThis.chunkStreamed = (length, seed, piece) => {
-      const bytes = seededBytes(length, seed);
-      const chunker = createChunker();
-      const out = [];
-      for (let i = 0; i < bytes.length; i += piece) out.push(...chunker.push(bytes.subarray(i, i + piece)));
-      out.push(...chunker.finish());
-      return JSON.stringify(out.map((c) => c.offset));
-    };`;
-  const result = await build({
-    stdin: { contents: entry, resolveDir: fileURLToPath(new URL('.', import.meta.url)), loader: 'ts' },
-    bundle: true,
-    format: 'iife',
-    platform: 'browser',
-    target: 'es2020',
-    write: false,
-    logLevel: 'silent',
-  });
-  return result.outputFiles[0]!.text;
-}
-
 describe('browser build equivalence (node:vm stand-in)', () => {
   it.each([
     ['WebAssembly', 'wasm'],
