@@ -1,7 +1,9 @@
 import { build } from 'esbuild';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { launchChromium, openPage, runBrowserSuites } from '../testing/chromium.ts';
 import { bucketOf } from './bucket.ts';
 import { resolve } from './resolve.ts';
 import type { RoutingTable, UnitContext } from './types.ts';
@@ -71,5 +73,26 @@ describe('browser build', () => {
     // The sample reaches every branch, so equality is not trivially about stable answers.
     const arms = new Set(fromNode.map(([, d]) => (d as { arm: string }).arm));
     expect([...arms].sort()).toEqual(['b', 'c', 'candidate', 'stable']);
+  });
+});
+
+describe.skipIf(!runBrowserSuites)('in Chromium (playwright-core)', () => {
+  let browser: Browser | undefined;
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it('resolves 10k units exactly like Node', async () => {
+    browser = await launchChromium();
+    const page = await openPage(browser, [await bundle()]);
+    const input = JSON.stringify({ table, cases: cases() });
+    const fromBrowser = JSON.parse(
+      await page.evaluate((text) => {
+        const { table, cases } = JSON.parse(text) as { table: RoutingTable; cases: { key: string; ctx: UnitContext }[] };
+        const r = (globalThis as unknown as { Routing: { bucketOf: typeof bucketOf; resolve: typeof resolve } }).Routing;
+        return JSON.stringify(cases.map(({ key, ctx }) => [r.bucketOf('canary-7', key), r.resolve(table, key, ctx)]));
+      }, input),
+    ) as unknown[];
+    expect(fromBrowser).toEqual(cases().map(({ key, ctx }) => [bucketOf('canary-7', key), resolve(table, key, ctx)]));
   });
 });
