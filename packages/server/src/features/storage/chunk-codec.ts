@@ -29,7 +29,7 @@ export type Compression = 'none' | 'zstd' | 'raw-low-gain' | 'raw-incompressible
  * pushed byte that compresses goes through it. Fetch answers keep level 3 for legacy raw chunks
  * and dictionaries (they search the client's old bytes, where matches are the whole point).
  */
-const STORE_LEVEL = 1;
+export const STORE_LEVEL = 1;
 const LEVEL = 3;
 /** Stored compressed only when zstd's output is at most this fraction of the raw bytes. */
 export const STORE_ZSTD_AT_MOST = 0.9;
@@ -39,6 +39,35 @@ const INCOMPRESSIBLE_ABOVE = 0.97;
 const SLICE = 2 * 1024;
 const SLICES = 4;
 const PROBE_MIN = 4 * SLICE * SLICES;
+
+/** The storage judgement's figures, as data: judgeChunk also runs on the SHA-256 worker, which gets them in its messages. */
+export const STORE_RULES = { atMost: STORE_ZSTD_AT_MOST, incompressibleAbove: INCOMPRESSIBLE_ABOVE, slice: SLICE, slices: SLICES, probeMin: PROBE_MIN } as const;
+export type StoreRules = typeof STORE_RULES;
+
+/**
+ * How a push stores one chunk: zstd only when it saves at least 10 %. A chunk over 32 KiB is
+ * judged by its probe first (8 KiB compressed), so a raw chunk costs a tenth of a full
+ * compression; the probe saves ~1 point less than the whole chunk (its entropy tables cost more
+ * per byte). `z` is the compressed bytes for 'zstd', as `compress` returned them (a view of its
+ * output buffer: copy it before the next call).
+ *
+ * Self-contained on purpose: its source text also runs on the SHA-256 worker (sha256-worker.ts),
+ * so it reaches zstd only through `compress` and names nothing else of this module; `probe` is a
+ * scratch buffer of slice × slices bytes.
+ */
+export function judgeChunk(raw: Uint8Array, rules: StoreRules, compress: (src: Uint8Array) => Uint8Array, probe: Uint8Array): { compression: Compression; z?: Uint8Array } {
+  if (raw.length < 64) return { compression: 'raw-incompressible' };
+  if (raw.length > rules.probeMin) {
+    const step = (raw.length - rules.slice) / (rules.slices - 1);
+    for (let i = 0; i < rules.slices; i++) probe.set(raw.subarray(Math.floor(i * step), Math.floor(i * step) + rules.slice), i * rules.slice);
+    const guess = compress(probe).length / probe.length;
+    if (guess > rules.atMost) return { compression: guess > rules.incompressibleAbove ? 'raw-incompressible' : 'raw-low-gain' };
+  }
+  const z = compress(raw);
+  const ratio = z.length / raw.length;
+  if (ratio <= rules.atMost) return { compression: 'zstd', z };
+  return { compression: ratio > rules.incompressibleAbove ? 'raw-incompressible' : 'raw-low-gain' };
+}
 
 /** The probe's bytes, copied into one reused buffer (compress reads it synchronously). */
 const probeBytes = Buffer.allocUnsafeSlow(SLICE * SLICES);
@@ -71,23 +100,10 @@ function probeRatio(raw: Uint8Array): number | undefined {
   return raw.length > PROBE_MIN ? compressor.compress(probe(raw)).length / (SLICE * SLICES) : undefined;
 }
 
-const rawBecause = (ratio: number): Compression => (ratio > INCOMPRESSIBLE_ABOVE ? 'raw-incompressible' : 'raw-low-gain');
-
-/**
- * Stored form of one chunk: zstd only when it saves at least 10 %. A chunk over 32 KiB is judged
- * by its probe first (8 KiB compressed), so a raw chunk costs a tenth of a full compression; the
- * probe saves ~1 point less than the whole chunk (its entropy tables cost more per byte).
- */
+/** Stored form of one chunk (judgeChunk on this thread); a compressed result is copied out of the shared output buffer at its exact size. */
 export function encodeChunk(raw: Uint8Array): { bytes: Uint8Array; compression: Compression } {
-  if (raw.length < 64) return { bytes: raw, compression: 'raw-incompressible' };
-  if (raw.length > PROBE_MIN) {
-    const guess = storeCompress(probe(raw)).length / (SLICE * SLICES);
-    if (guess > STORE_ZSTD_AT_MOST) return { bytes: raw, compression: rawBecause(guess) };
-  }
-  const z = storeCompress(raw);
-  const ratio = z.length / raw.length;
-  // Only a kept result is copied out of the shared output buffer, at its exact size.
-  return ratio <= STORE_ZSTD_AT_MOST ? { bytes: Buffer.from(z), compression: 'zstd' } : { bytes: raw, compression: rawBecause(ratio) };
+  const j = judgeChunk(raw, STORE_RULES, storeCompress, probeBytes);
+  return { bytes: j.z ? Buffer.from(j.z) : raw, compression: j.compression };
 }
 
 /** Inverse of encodeChunk; throws if the stored bytes do not decode to `rawLength` bytes. */

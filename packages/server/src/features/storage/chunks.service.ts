@@ -5,7 +5,8 @@ import { locate, storedIds, touchAndFind } from './chunk-index.ts';
 import { readChunks } from './chunk-reader.ts';
 import { compressAgainst, wireChunk } from './chunk-codec.ts';
 import { DeltaFrameCache } from './delta-frames.ts';
-import { encodeFrame, encodeWireFrame, parseFrames } from './frames.ts';
+import { encodeFrame, encodeWireFrame, parseFrames, type Frame } from './frames.ts';
+import { BodyBuffers } from '../../http/read-body.ts';
 import { createPackWriter } from './pack-writer.ts';
 import { warmSha256Worker } from './sha256-worker.ts';
 import type { ChunkArrivals } from './chunk-arrivals.ts';
@@ -29,6 +30,34 @@ export function createChunkService(deps: { db: StorageDb; objects: ObjectStore; 
   const { db, objects, now } = deps;
   const { deltaFrames } = deps;
   const buffers = new RunBuffers();
+  const encodedBuffers = new BodyBuffers();
+  /** Stores the new ones of verified frames in packs (an upload's second half). */
+  async function storeFrames(frames: Frame[]) {
+    // Only a look, no touch (a touch is a commit, an fsync on SQLite, per batch): a client sends
+    // chunks `missing` called missing, so one stored since was stored after that question and is
+    // as young as a touch would make it; the recipe commit touches every chunk again anyway. (A
+    // client that uploads without asking may meet 409 chunk_missing at its recipe, and re-sends.)
+    const have = await storedIds(db, frames.map((f) => f.id));
+    const writer = createPackWriter({ db, objects, now, packSize: deps.packSize, ...(deps.arrivals ? { arrivals: deps.arrivals } : {}) });
+    let stored = 0;
+    let bytes = 0;
+    const seen = new Set<string>();
+    try {
+      for (const f of frames) {
+        if (have.has(f.id) || seen.has(f.id)) continue;
+        seen.add(f.id);
+        await writer.add(f.id, f.bytes, f.stored);
+        stored++;
+        bytes += f.bytes.length;
+      }
+      await writer.flush();
+    } catch (err) {
+      await writer.settled(); // the caller reuses `body` once we return: no write may still read it
+      throw err;
+    }
+    return { stored, skipped: frames.length - stored, bytes };
+  }
+
   return {
     /** Delta frames remembered for the next device (their count, bytes, hits and misses feed /metrics). */
     deltaFrames,
@@ -43,30 +72,15 @@ export function createChunkService(deps: { db: StorageDb; objects: ObjectStore; 
      * ones in packs. Nothing reads `body` once this settles (the route reuses its buffer).
      */
     async upload(body: Buffer) {
-      const frames = await parseFrames(body);
-      // Only a look, no touch (a touch is a commit, an fsync on SQLite, per batch): a client sends
-      // chunks `missing` called missing, so one stored since was stored after that question and is
-      // as young as a touch would make it; the recipe commit touches every chunk again anyway. (A
-      // client that uploads without asking may meet 409 chunk_missing at its recipe, and re-sends.)
-      const have = await storedIds(db, frames.map((f) => f.id));
-      const writer = createPackWriter({ db, objects, now, packSize: deps.packSize, ...(deps.arrivals ? { arrivals: deps.arrivals } : {}) });
-      let stored = 0;
-      let bytes = 0;
-      const seen = new Set<string>();
+      // The worker writes the zstd bytes of the chunks it judges compressible here; the pack writer
+      // reads them from it, so it goes back only once the pack is written (finally below).
+      // (Only for a body in shared memory: the worker verifies no other.)
+      const encoded = body.buffer instanceof SharedArrayBuffer ? encodedBuffers.take(body.length) : undefined;
       try {
-        for (const f of frames) {
-          if (have.has(f.id) || seen.has(f.id)) continue;
-          seen.add(f.id);
-          await writer.add(f.id, f.bytes);
-          stored++;
-          bytes += f.bytes.length;
-        }
-        await writer.flush();
-      } catch (err) {
-        await writer.settled(); // the caller reuses `body` once we return: no write may still read it
-        throw err;
+        return await storeFrames(await parseFrames(body, encoded));
+      } finally {
+        if (encoded) encodedBuffers.give(encoded);
       }
-      return { stored, skipped: frames.length - stored, bytes };
     },
     /**
      * Frames for `ids` in order; 404 chunk_not_found (nothing sent) if any is unknown. With

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { sha256Hex } from './chunk-codec.ts';
+import { decodeChunk, encodeChunk, sha256Hex } from './chunk-codec.ts';
+import { float16Weights } from './storage-test-helpers.ts';
 import { BodyBuffers } from '../../http/read-body.ts';
 import { encodeFrame, parseFrames } from './frames.ts';
 
@@ -56,5 +57,31 @@ describe('chunk batch frames', () => {
       (e: unknown) => e as { code: string; details: { id: string } },
     );
     expect([err?.code, err?.details.id]).toEqual(['chunk_digest_mismatch', sha256Hex(chunks[30]!)]);
+  });
+
+  it('with an output buffer, the worker also decides how each chunk is stored, as the event loop would, and compresses it there', async () => {
+    // int8-like symbols (zstd keeps them), float16 weights (low gain: raw), noise, tiny ones.
+    const symbols = (n: number) => Buffer.from(randomBytes(n).map((b) => b & 0x3f));
+    const chunks = Array.from({ length: 48 }, (_, i) => [symbols(60_000 + i), float16Weights(50_000 + 2 * i), randomBytes(30_000 + i), randomBytes(40)][i % 4]!);
+    const plain = batch(chunks);
+    const buffers = new BodyBuffers();
+    const shared = buffers.take(plain.length);
+    plain.copy(shared);
+    const out = buffers.take(plain.length);
+    const frames = await parseFrames(shared, out);
+    const kinds = new Set<string>();
+    frames.forEach((f, i) => {
+      const here = encodeChunk(chunks[i]!);
+      expect(f.stored?.compression).toBe(here.compression);
+      kinds.add(here.compression);
+      if (here.compression === 'zstd') {
+        expect(f.stored!.bytes!.buffer).toBe(out.buffer); // written into the output, not a fresh buffer
+        expect(Buffer.from(f.stored!.bytes!).equals(Buffer.from(here.bytes))).toBe(true);
+        expect(decodeChunk(f.stored!.bytes!, 'zstd', chunks[i]!.length).equals(chunks[i]!)).toBe(true);
+      } else expect(f.stored!.bytes).toBeUndefined();
+    });
+    expect([...kinds].sort()).toEqual(['raw-incompressible', 'raw-low-gain', 'zstd']);
+    // Without one (or for a body hashed in place), the event loop encodes as before.
+    expect((await parseFrames(shared)).every((f) => f.stored === undefined)).toBe(true);
   });
 });

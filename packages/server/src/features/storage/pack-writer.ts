@@ -1,6 +1,7 @@
 import type { ObjectStore } from '../../storage/object-store.ts';
 import { iso } from '../../lib/context.ts';
 import { encodeChunk } from './chunk-codec.ts';
+import type { StoredForm } from './sha256-worker.ts';
 import { newPackId, packKey } from './pack-key.ts';
 import type { ChunksTable, StorageDb } from './storage.tables.ts';
 import { batches, relaxedTransaction } from './chunk-index.ts';
@@ -58,11 +59,15 @@ export function createPackWriter(deps: PackWriterDeps) {
   }
 
   return {
-    /** Queue a chunk (raw bytes, id already verified by the caller). Returns its stored length. */
-    async add(id: string, raw: Uint8Array): Promise<number> {
+    /**
+     * Queue a chunk (raw bytes, id already verified by the caller), stored as `stored` says when
+     * the SHA-256 worker judged it already (its bytes must stay untouched until the pack is
+     * written), else as encodeChunk decides here. Returns its stored length.
+     */
+    async add(id: string, raw: Uint8Array, stored?: StoredForm): Promise<number> {
       if (seen.has(id)) return 0;
       seen.add(id);
-      const enc = encodeChunk(raw);
+      const enc = stored ? { bytes: stored.bytes ?? raw, compression: stored.compression } : encodeChunk(raw);
       // No copy: callers hand over immutable buffers (request pieces, their concatenations).
       parts.push(enc.bytes);
       rows.push({ id, pack_offset: size, stored_length: enc.bytes.length, raw_length: raw.length, compression: enc.compression });

@@ -1,14 +1,43 @@
 import { createHash } from 'node:crypto';
+import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
+import { judgeChunk, STORE_LEVEL, STORE_RULES, type Compression } from './chunk-codec.ts';
+
+/** How a stored chunk's compression travels back from the worker (index into this list). */
+const CODES: Compression[] = ['zstd', 'raw-low-gain', 'raw-incompressible'];
 
 /**
  * The worker: one SHA-256 per job, fed whole buffers that are transferred (not copied) to it and
- * back. Plain CommonJS evaluated from this string, so it runs the same from sources (tsx), a
- * bundle or tests, and starts without the parent's loaders (execArgv: []).
+ * back; and slices of an upload's shared body, hashed where they are and, when asked, judged and
+ * zstd'd for storage by the same judgeChunk as the event loop's (its source text, below), into a
+ * shared output buffer. Plain CommonJS evaluated from this string, so it runs the same from
+ * sources (tsx), a bundle or tests, and starts without the parent's loaders (execArgv: []).
  */
 const SOURCE = `
 const { parentPort } = require('node:worker_threads');
 const { createHash } = require('node:crypto');
+const __name = (f) => f; // esbuild's keepNames helper, which judgeChunk's compiled text may call
+const judgeChunk = ${judgeChunk.toString()};
+const CODES = ${JSON.stringify(CODES)};
+let zstd; // undefined: not loaded yet; null: could not be loaded (the event loop encodes then)
+function storeCompressor(binding) {
+  if (zstd !== undefined) return zstd;
+  try {
+    const { CCtx, CParameter, compressBound } = require(binding);
+    const cctx = new CCtx();
+    cctx.setParameter(CParameter.compressionLevel, ${STORE_LEVEL});
+    let out = Buffer.allocUnsafeSlow(compressBound(256 * 1024));
+    const compress = (src) => {
+      const bound = compressBound(src.length);
+      if (out.length < bound) out = Buffer.allocUnsafeSlow(bound);
+      return out.subarray(0, cctx.compress2(out, src));
+    };
+    zstd = { compress, probe: Buffer.allocUnsafeSlow(8192) };
+  } catch {
+    zstd = null;
+  }
+  return zstd;
+}
 const hashes = new Map();
 parentPort.on('message', (m) => {
   if (m.op === 'update') {
@@ -25,18 +54,37 @@ parentPort.on('message', (m) => {
   } else if (m.op === 'slices') {
     const bytes = new Uint8Array(m.sab);
     const hexes = [];
-    for (let i = 0; i < m.at.length; i += 2) hexes.push(createHash('sha256').update(bytes.subarray(m.at[i], m.at[i] + m.at[i + 1])).digest('hex'));
-    parentPort.postMessage({ id: m.id, op: 'slices', hexes });
+    const z = m.encode ? storeCompressor(m.encode.binding) : null;
+    // Per slice [code, offset, length]: where its zstd bytes sit in the output (length 0: raw).
+    const enc = z ? new Float64Array(m.at.length / 2 * 3) : null;
+    const out = z ? new Uint8Array(m.encode.out) : null;
+    let used = 0;
+    for (let i = 0, k = 0; i < m.at.length; i += 2, k += 3) {
+      const slice = bytes.subarray(m.at[i], m.at[i] + m.at[i + 1]);
+      hexes.push(createHash('sha256').update(slice).digest('hex'));
+      if (!z) continue;
+      const j = judgeChunk(slice, m.encode.rules, z.compress, z.probe);
+      enc[k] = CODES.indexOf(j.compression);
+      if (j.z && used + j.z.length <= out.length) {
+        out.set(j.z, used);
+        enc[k + 1] = used;
+        enc[k + 2] = j.z.length;
+        used += j.z.length;
+      } else if (j.z) {
+        enc[k] = -1; // no room left (cannot happen: kept output is under 90 % of its slice); the event loop encodes it
+      }
+    }
+    parentPort.postMessage({ id: m.id, op: 'slices', hexes, enc });
   }
 });
 `;
 
-type Message = { id: number; op: 'back'; buf: ArrayBuffer } | { id: number; op: 'digest'; hex: string } | { id: number; op: 'slices'; hexes: string[] };
+type Message = { id: number; op: 'back'; buf: ArrayBuffer } | { id: number; op: 'digest'; hex: string } | { id: number; op: 'slices'; hexes: string[]; enc: Float64Array | null };
 
 interface JobHooks {
   back?(buf: ArrayBuffer): void;
   digest?(hex: string): void;
-  slices?(hexes: string[]): void;
+  slices?(hexes: string[], enc: Float64Array | null): void;
   fail(err: Error): void;
 }
 
@@ -53,7 +101,7 @@ function theWorker(): Worker {
     // A buffer coming back to a closed job is left to GC.
     if (m.op === 'back') j?.back?.(m.buf);
     else if (m.op === 'digest') j?.digest?.(m.hex);
-    else j?.slices?.(m.hexes);
+    else j?.slices?.(m.hexes, m.enc);
   });
   const fail = (err: Error) => {
     if (retired.has(w)) return; // ended for idleness, with no job; the jobs now belong to a newer worker
@@ -208,37 +256,63 @@ export class Sha256Job {
 /** Below this many bytes in all, slices are hashed in place: a round trip to the worker costs more. */
 const SLICES_IN_PLACE = 1 << 20;
 
+/** A chunk's stored form as the worker judged it: its compression, and its bytes when zstd (a view of the caller's output buffer). */
+export interface StoredForm {
+  compression: Compression;
+  bytes?: Uint8Array;
+}
+
+/** Where the worker finds zstd-napi's raw binding (resolved here: the worker starts with no module paths of ours). */
+let zstdBinding: string | undefined;
+const bindingPath = () => (zstdBinding ??= createRequire(import.meta.url).resolve('zstd-napi/binding.js'));
+
 /**
  * The hex SHA-256 of each slice. Slices of one SharedArrayBuffer (an upload batch's body, see
  * BodyBuffers) are hashed on the worker thread, which reads them where they are: the event loop
  * meanwhile receives the next batch and stores the previous one, on the core a push's client
  * leaves idle once it has chunked. Other slices, and small batches, are hashed in place.
- * The caller must not change the bytes until this settles.
+ * With `encodeInto` (shared memory, at least as long as the slices together) the worker also
+ * judges each slice for storage (judgeChunk) and writes the zstd bytes of those kept compressed
+ * into it: `stored[i]` is that form, or undefined where the event loop is to encode the slice
+ * itself (hashed in place, or the worker could not load zstd).
+ * The caller must not change the bytes, nor `encodeInto`'s, until this settles.
  */
-export function digestSlices(slices: readonly Uint8Array[]): Promise<string[]> {
+export function digestSlices(slices: readonly Uint8Array[], encodeInto?: Uint8Array): Promise<{ hexes: string[]; stored: (StoredForm | undefined)[] }> {
   const sab = slices[0]?.buffer;
   const total = slices.reduce((n, b) => n + b.length, 0);
   if (!(sab instanceof SharedArrayBuffer) || total < SLICES_IN_PLACE || slices.some((b) => b.buffer !== sab)) {
-    return Promise.resolve(slices.map((b) => createHash('sha256').update(b).digest('hex')));
+    return Promise.resolve({ hexes: slices.map((b) => createHash('sha256').update(b).digest('hex')), stored: [] });
   }
   const at = new Float64Array(slices.length * 2);
   slices.forEach((b, i) => {
     at[2 * i] = b.byteOffset;
     at[2 * i + 1] = b.length;
   });
+  const out = encodeInto && encodeInto.buffer instanceof SharedArrayBuffer && encodeInto.length >= total ? encodeInto : undefined;
+  // The worker writes from the start of the output's SharedArrayBuffer: a view that does not start there gets none.
+  const encode = out && out.byteOffset === 0 ? { out: out.buffer, binding: bindingPath(), rules: STORE_RULES } : undefined;
   const id = ++lastId;
   return new Promise((resolve, reject) => {
     const w = theWorker();
     track(id, {
-      slices: (hexes) => {
+      slices: (hexes, enc) => {
         track(id, null);
-        resolve(hexes);
+        const stored: (StoredForm | undefined)[] = [];
+        if (enc && out) {
+          for (let i = 0; i < slices.length; i++) {
+            const code = enc[3 * i]!;
+            if (code < 0) continue;
+            const compression = CODES[code]!;
+            stored[i] = compression === 'zstd' ? { compression, bytes: out.subarray(enc[3 * i + 1]!, enc[3 * i + 1]! + enc[3 * i + 2]!) } : { compression };
+          }
+        }
+        resolve({ hexes, stored });
       },
       fail: (err) => {
         track(id, null);
         reject(err);
       },
     });
-    w.postMessage({ id, op: 'slices', sab, at });
+    w.postMessage({ id, op: 'slices', sab, at, ...(encode ? { encode } : {}) });
   });
 }
