@@ -3,9 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openDb } from '../../db/connect.ts';
 import { spawnServer } from '../../testing/child-server.ts';
 import { chunkBuffer } from './chunker.ts';
 import { edited, frames, parseFetched, sha } from './storage-test-helpers.ts';
+import type { StorageDb } from './storage.tables.ts';
 
 /** SIGKILL rounds: a few by default, 50 with STEWARD_LONG=1. */
 const ROUNDS = process.env.STEWARD_LONG === '1' ? 50 : 3;
@@ -76,7 +78,9 @@ async function pulled(api: Api, bytes: Buffer): Promise<Buffer> {
 describe('chunked storage under SIGKILL', () => {
   it(`stays consistent across ${ROUNDS} kills during pushes and GC`, { timeout: 60_000 + ROUNDS * 60_000 }, async () => {
     process.env.STEWARD_PACK_SIZE = String(256 * 1024);
-    const base = randomBytes(1536 * 1024);
+    // Half noise (stored raw), half int8-like bytes of 64 values (stored zstd, judged on the SHA-256
+    // worker when they arrive in a large batch): kills meet both kinds of chunk in packs, GC and pulls.
+    const base = Buffer.concat([randomBytes(768 * 1024), Buffer.from(randomBytes(768 * 1024).map((b) => b & 0x3f))]);
     const committed = new Map<string, Buffer>();
     let n = 0;
     let gcRuns = 0;
@@ -132,5 +136,13 @@ describe('chunked storage under SIGKILL', () => {
     console.log(`storage crash test: ${ROUNDS} kills, ${committed.size} versions committed and read back after every later restart, ${gcRuns} GC runs finished`);
     expect(committed.size).toBeGreaterThan(0);
     expect(gcRuns).toBeGreaterThan(0);
+    // Both kinds of chunk were in play.
+    const db = await openDb(`sqlite:${join(dir, 'steward.db')}`);
+    try {
+      const kinds = await (db.kysely as unknown as StorageDb).selectFrom('chunks').select('compression').distinct().execute();
+      expect(kinds.map((k) => k.compression).sort()).toEqual(expect.arrayContaining(['raw-incompressible', 'zstd']));
+    } finally {
+      await db.close();
+    }
   });
 });
