@@ -81,16 +81,23 @@ function probe(raw: Uint8Array): Buffer {
 // Safe to share: calls are synchronous and Node runs them on one thread.
 const compressor = new Compressor();
 compressor.setParameters({ compressionLevel: LEVEL });
-/** The STORE_LEVEL context and its output buffer: a push judges and compresses every new chunk through them, and fetch answers zstd low-gain raw chunks with them. */
-const storeCctx = new CCtx();
-storeCctx.setParameter(CParameter.compressionLevel, STORE_LEVEL);
-let storeOut = Buffer.allocUnsafeSlow(compressBound(256 * 1024));
-/** zstd (STORE_LEVEL) of `raw` as a view of storeOut, valid until the next call. */
-function storeCompress(raw: Uint8Array): Buffer {
-  const bound = compressBound(raw.length);
-  if (storeOut.length < bound) storeOut = Buffer.allocUnsafeSlow(bound);
-  return storeOut.subarray(0, storeCctx.compress2(storeOut, raw));
+/**
+ * zstd at `level` through one context and one output buffer, both reused: each result is a view of
+ * that buffer, valid until the next call. Self-contained like judgeChunk: the SHA-256 worker
+ * builds its own from this function's source text and the binding it loads.
+ */
+export function storeCompressorOf(zstd: Pick<typeof import('zstd-napi/binding.js'), 'CCtx' | 'CParameter' | 'compressBound'>, level: number): (src: Uint8Array) => Buffer {
+  const cctx = new zstd.CCtx();
+  cctx.setParameter(zstd.CParameter.compressionLevel, level);
+  let out = Buffer.allocUnsafeSlow(zstd.compressBound(256 * 1024));
+  return (src) => {
+    const bound = zstd.compressBound(src.length);
+    if (out.length < bound) out = Buffer.allocUnsafeSlow(bound);
+    return out.subarray(0, cctx.compress2(out, src));
+  };
 }
+/** zstd at STORE_LEVEL: a push judges and compresses every new chunk through it (where the worker did not), and fetch answers zstd low-gain raw chunks with it. */
+const storeCompress = storeCompressorOf({ CCtx, CParameter, compressBound }, STORE_LEVEL);
 const decompressor = new Decompressor();
 const dctx = new DCtx();
 const compress = (b: Uint8Array) => compressor.compress(b);

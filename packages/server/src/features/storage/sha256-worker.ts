@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
-import { judgeChunk, STORE_LEVEL, STORE_RULES, type Compression } from './chunk-codec.ts';
+import { judgeChunk, STORE_LEVEL, STORE_RULES, storeCompressorOf, type Compression } from './chunk-codec.ts';
 
 /** How a stored chunk's compression travels back from the worker (index into this list). */
 const CODES: Compression[] = ['zstd', 'raw-low-gain', 'raw-incompressible'];
@@ -19,20 +19,12 @@ const { createHash } = require('node:crypto');
 const __name = (f) => f; // esbuild's keepNames helper, which judgeChunk's compiled text may call
 const judgeChunk = ${judgeChunk.toString()};
 const CODES = ${JSON.stringify(CODES)};
+const storeCompressorOf = ${storeCompressorOf.toString()};
 let zstd; // undefined: not loaded yet; null: could not be loaded (the event loop encodes then)
-function storeCompressor(binding) {
+function storeCompressor(binding, rules) {
   if (zstd !== undefined) return zstd;
   try {
-    const { CCtx, CParameter, compressBound } = require(binding);
-    const cctx = new CCtx();
-    cctx.setParameter(CParameter.compressionLevel, ${STORE_LEVEL});
-    let out = Buffer.allocUnsafeSlow(compressBound(256 * 1024));
-    const compress = (src) => {
-      const bound = compressBound(src.length);
-      if (out.length < bound) out = Buffer.allocUnsafeSlow(bound);
-      return out.subarray(0, cctx.compress2(out, src));
-    };
-    zstd = { compress, probe: Buffer.allocUnsafeSlow(8192) };
+    zstd = { compress: storeCompressorOf(require(binding), ${STORE_LEVEL}), probe: Buffer.allocUnsafeSlow(rules.slice * rules.slices) };
   } catch {
     zstd = null;
   }
@@ -54,7 +46,7 @@ parentPort.on('message', (m) => {
   } else if (m.op === 'slices') {
     const bytes = new Uint8Array(m.sab);
     const hexes = [];
-    const z = m.encode ? storeCompressor(m.encode.binding) : null;
+    const z = m.encode ? storeCompressor(m.encode.binding, m.encode.rules) : null;
     // Per slice [code, offset, length]: where its zstd bytes sit in the output (length 0: raw).
     const enc = z ? new Float64Array(m.at.length / 2 * 3) : null;
     const out = z ? new Uint8Array(m.encode.out) : null;
