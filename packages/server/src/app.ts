@@ -13,6 +13,7 @@ import { tokensRoutes } from './features/auth/tokens.routes.ts';
 import { createTokenService } from './features/auth/tokens.service.ts';
 import { createTokenStoreSql } from './features/auth/tokens.store.sql.ts';
 import { blobsRoutes } from './features/blobs/blobs.routes.ts';
+import { recipeChecksRoutes } from './features/blobs/recipe-checks.routes.ts';
 import { createBlobService } from './features/blobs/blobs.service.ts';
 import { chunksRoutes } from './features/storage/chunks.routes.ts';
 import { resolvePackSize } from './features/storage/pack-size.ts';
@@ -151,6 +152,7 @@ export function createApp(deps: AppDeps) {
   api.route('/', chainRoutes(chain));
   api.route('/', fleetRoutes(fleet));
   api.route('/', blobsRoutes(blobs, metrics, reserve));
+  api.route('/', recipeChecksRoutes(blobs));
   api.route('/', chunksRoutes(storage.chunks, metrics.storageRejected, reserve));
   api.route('/', storageRoutes(storage, reserve));
   api.route('/', tokensRoutes(tokens, deps.signingKey));

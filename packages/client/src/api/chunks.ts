@@ -87,6 +87,47 @@ export class ChunksApi {
   }
 
   /**
+   * Opens a check of a file whose digest is not known yet (it is still being chunked), with its
+   * first chunk ids (at most 10,000 per call): the server hashes those chunks in order while the
+   * client goes on, so the check of a file that is mostly stored already ends soon after its
+   * chunking does. 503 `recipe_checks_busy` when the server runs its limit of checks; 404 on a
+   * server without open checks (declare the recipe with `putRecipe` instead).
+   * @example
+   * const { id } = await client.chunks.openRecipeCheck(firstIds);
+   * await client.chunks.appendRecipeCheck(id, moreIds);
+   * let r = await client.chunks.declareRecipeCheck(id, { sha256, size }, { wait: 30 });
+   * while (r.pending) r = await client.chunks.declareRecipeCheck(id, { sha256, size }, { wait: 30 });
+   */
+  openRecipeCheck(ids: string[]): Promise<{ id: string; chunks: number }> {
+    return this.http.json('POST', '/recipe-checks', { chunks: ids });
+  }
+
+  /** More ids of an open check, in file order (at most 10,000 per call): how many it holds, and the bytes hashed so far. */
+  appendRecipeCheck(id: string, ids: string[]): Promise<{ chunks: number; hashedBytes: number }> {
+    return this.http.json('POST', `/recipe-checks/${encodeURIComponent(id)}/ids`, { chunks: ids });
+  }
+
+  /**
+   * Declares an open check's end: the chunks must hash to `sha256` and add up to `size`. Answers
+   * as `putRecipe` with `wait` does (`pending` after `wait` seconds: call again, same arguments,
+   * to wait on); 422 `digest_mismatch` if they do not.
+   */
+  async declareRecipeCheck(id: string, target: { sha256: string; size: number }, opts: { wait?: number; signal?: AbortSignal } = {}): Promise<PutRecipeResult> {
+    const res = await this.http.raw('PUT', `/recipe-checks/${encodeURIComponent(id)}`, {
+      query: { wait: opts.wait },
+      headers: { accept: 'application/json', 'content-type': 'application/json' },
+      body: JSON.stringify(target),
+      signal: opts.signal,
+    });
+    return (await res.json()) as PutRecipeResult;
+  }
+
+  /** Gives up an open check (a failed push); it commits nothing. */
+  async cancelRecipeCheck(id: string): Promise<void> {
+    await this.http.raw('DELETE', `/recipe-checks/${encodeURIComponent(id)}`);
+  }
+
+  /**
    * @example
    * const { chunks } = await client.chunks.recipe(file.sha256);
    */

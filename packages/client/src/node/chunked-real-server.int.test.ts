@@ -112,4 +112,72 @@ describe('delta push/pull against the real server', () => {
     const whole = await client.versions.file('llm', '2.1.0', 'old.bin');
     expect(sha(new Uint8Array(await new Response(whole.body).arrayBuffer()))).toBe(sha(file));
   }, 60_000);
+
+  /** A client recording each request's method, path (with query) and status; `answer` may answer instead of the server. */
+  const recorder = (answer?: (url: URL, method: string) => Response | undefined) => {
+    const seen: { method: string; path: string; status: number }[] = [];
+    const c = new StewardClient({
+      url: server.url,
+      token: server.token,
+      fetch: async (input, init) => {
+        const url = new URL(input);
+        const method = init?.method ?? 'GET';
+        const res = answer?.(url, method) ?? (await fetch(input, init));
+        seen.push({ method, path: url.pathname + url.search, status: res.status });
+        return res;
+      },
+    });
+    return { c, seen };
+  };
+
+  it('a file chunked in segments gets an open recipe check: its ids go up while it is chunked, and its end commits the blob', async () => {
+    const { c, seen } = recorder();
+    const v1 = Buffer.from(seededBytes(8 * 1024 * KiB, 81));
+    await writeFile(join(dir, 'src', 'seg.bin'), v1);
+    const push = (version: string) => pushVersion(c, { model: 'llm', version, paths: ['seg.bin'], cwd: join(dir, 'src'), segmentBytes: 1024 * KiB, upload: { batchBytes: 512 * KiB } });
+    await push('3.0.0');
+    // A fine-tune of it: the open check hashes the stored bulk while the file is chunked.
+    const v2 = Buffer.from(v1);
+    Buffer.from(seededBytes(16 * KiB, 82)).copy(v2, 7 * 1024 * KiB);
+    await writeFile(join(dir, 'src', 'seg.bin'), v2);
+    seen.length = 0;
+    const res = await push('3.1.0');
+    expect(res.uploaded).toBe(1);
+    const opened = seen.filter((r) => r.method === 'POST' && r.path.endsWith('/recipe-checks'));
+    expect(opened.map((r) => r.status)).toEqual([201]);
+    const ends = seen.filter((r) => r.method === 'PUT' && /\/recipe-checks\/[0-9a-f-]+\?wait=30$/.test(r.path));
+    expect(ends.at(-1)!.status).toBe(201);
+    expect(seen.some((r) => r.path.includes('/blobs/') && r.path.includes('/recipe'))).toBe(false); // no whole-recipe declaration
+    const out = join(dir, 'out-seg');
+    await pullVersion(client, { model: 'llm', ref: '3.1.0', outDir: out, home: join(dir, 'home'), cacheDir: join(dir, 'cache') });
+    expect(sha(await readFile(join(out, 'seg.bin')))).toBe(sha(v2));
+  }, 60_000);
+
+  it('two paths with the same content: one open check ends in the blob, the other is cancelled', async () => {
+    const { c, seen } = recorder();
+    const bytes = randomBytes(4 * 1024 * KiB);
+    await mkdir(join(dir, 'src', 'twins'), { recursive: true });
+    await writeFile(join(dir, 'src', 'twins', 'a.bin'), bytes);
+    await writeFile(join(dir, 'src', 'twins', 'b.bin'), bytes);
+    const res = await pushVersion(c, { model: 'llm', version: '3.2.0', paths: ['twins'], cwd: join(dir, 'src'), segmentBytes: 512 * KiB, upload: { batchBytes: 512 * KiB } });
+    expect([res.uploaded, res.skipped]).toEqual([1, 0]);
+    expect(seen.filter((r) => r.method === 'POST' && r.path.endsWith('/recipe-checks')).length).toBe(2);
+    expect(seen.filter((r) => r.method === 'DELETE' && r.path.includes('/recipe-checks/')).map((r) => r.status)).toEqual([204]);
+    const whole = await client.versions.file('llm', '3.2.0', 'twins/b.bin');
+    expect(sha(new Uint8Array(await new Response(whole.body).arrayBuffer()))).toBe(sha(bytes));
+  }, 60_000);
+
+  it('a server without open recipe checks (404) still gets the push, by the usual recipe declaration', async () => {
+    const { c, seen } = recorder((url) =>
+      url.pathname.includes('/recipe-checks') ? Response.json({ error: { code: 'not_found', message: 'no such route' } }, { status: 404 }) : undefined,
+    );
+    const bytes = randomBytes(4 * 1024 * KiB);
+    await writeFile(join(dir, 'src', 'older.bin'), bytes);
+    const res = await pushVersion(c, { model: 'llm', version: '3.3.0', paths: ['older.bin'], cwd: join(dir, 'src'), segmentBytes: 512 * KiB, upload: { batchBytes: 512 * KiB } });
+    expect(res.uploaded).toBe(1);
+    expect(seen.filter((r) => r.path.includes('/recipe-checks')).map((r) => r.status)).toEqual([404]); // tried once, then left alone
+    expect(seen.filter((r) => r.method === 'PUT' && r.path.includes('/recipe')).at(-1)!.status).toBe(201);
+    const whole = await client.versions.file('llm', '3.3.0', 'older.bin');
+    expect(sha(new Uint8Array(await new Response(whole.body).arrayBuffer()))).toBe(sha(bytes));
+  }, 60_000);
 });

@@ -72,6 +72,33 @@ describe('ChunkUploader', () => {
     expect(f.chunks.every((c) => state.have.has(c.id))).toBe(true);
   });
 
+  it('sends the few chunks queued at once when no request is in flight, and fills batches while one is', async () => {
+    const f = await fileOfChunks('trickle.bin', 4);
+    const { state, client } = fakeChunks();
+    const sizes: number[] = [];
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => (release = r));
+    const upload = client.chunks.upload.bind(client.chunks);
+    client.chunks.upload = async (body: Uint8Array) => {
+      sizes.push(body.length);
+      if (sizes.length === 1) await gate; // the first request stays in flight
+      return upload(body);
+    };
+    const up = new ChunkUploader(client, { batchBytes: 8 * 1024 * KiB, concurrency: 2 });
+    up.add(f.path, f.chunks.slice(0, 1));
+    // One chunk, far from a batch: sent at once (a fine-tune's few new chunks, which a recipe check waits for).
+    expect(await until(() => sizes.length === 1)).toBe(true);
+    up.add(f.path, f.chunks.slice(1, 3));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(sizes.length).toBe(1); // a request is in flight: the next ones wait to fill a batch
+    release();
+    expect(await until(() => sizes.length === 2)).toBe(true); // ...until it ends: then together
+    up.add(f.path, f.chunks.slice(3));
+    await up.finish();
+    expect(sizes.map((n) => Math.round(n / (64 * KiB)))).toEqual([1, 2, 1]);
+    expect(state.have.size).toBe(4);
+  });
+
   it('finish rejects with the upload failure and stops sending', async () => {
     const f = await fileOfChunks('b.bin', 10);
     const { state, client } = fakeChunks();

@@ -56,6 +56,8 @@ export class ChunkUploader {
   #sent = 0;
   #chunksUploaded = 0;
   #closed = false;
+  /** Lanes sending a batch now. */
+  #inFlight = 0;
   #failed: unknown;
   #waiters: (() => void)[] = [];
   readonly #lanes: Promise<void>[];
@@ -157,19 +159,24 @@ export class ChunkUploader {
     // sent) before the lane reads the next batch into the buffer.
     let scratch: Buffer | undefined;
     for (;;) {
-      // A full batch, or whatever is left once nothing more can come.
-      while (this.#failed === undefined && this.#toSendBytes < this.#batchBytes && !(this.#drained && this.#toSend.length > 0)) {
+      // A full batch; or whatever is queued when no request is in flight (waiting for a full batch
+      // would hold back a fine-tune's few new chunks, and the server's recipe check waiting for
+      // them, until chunking ends); or whatever is left once nothing more can come.
+      while (this.#failed === undefined && this.#toSendBytes < this.#batchBytes && !(this.#toSend.length > 0 && (this.#drained || this.#inFlight === 0))) {
         if (this.#drained) return;
         await new Promise<void>((r) => this.#waiters.push(r));
       }
       if (this.#failed !== undefined) return;
       const batch = this.#take();
       scratch ??= Buffer.allocUnsafe(this.#batchBytes);
+      this.#inFlight++;
       try {
         await this.#send(batch, scratch);
       } catch (err) {
         this.#fail(err);
         throw err;
+      } finally {
+        this.#inFlight--;
       }
     }
   }

@@ -7,6 +7,7 @@ import { ChunkUploader, type ChunkedUploadOptions, type ChunkedUploadStats } fro
 import type { FileChunk } from './chunk-scan.ts';
 import { collectFiles, type LocalFile } from './collect-files.ts';
 import { DigestCache, defaultDigestCacheFile } from './digest-cache.ts';
+import { OpenRecipeCheck } from './open-recipe-check.ts';
 import { putBlobFromFile } from './http-upload.ts';
 import { withRetry } from './retry.ts';
 
@@ -80,22 +81,36 @@ export async function pushVersion(client: StewardClient, opts: PushOptions): Pro
   const local = all.filter((f) => !known.has(f.absPath));
   const progress = uploadProgress(local, opts.onProgress);
   const uploader = local.length > 0 && (await hasChunkApi(client)) ? new ChunkUploader(client, { ...opts.upload, onBytes: progress.report }) : null;
+  // Files chunked in segments get an open recipe check: the server hashes their chunks while the rest is chunked.
+  const opens = uploader ? openChecks(client, local, opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES) : new Map<string, OpenRecipeCheck>();
+  const cancelOpens = () => Promise.all([...opens.values()].map((o) => o.cancel()));
   let recipes: FileRecipe[];
   try {
-    recipes = await chunkAll(local, opts, uploader ? (abs, chunks) => uploader.add(abs, chunks) : undefined, digests);
+    recipes = await chunkAll(
+      local,
+      opts,
+      uploader
+        ? (abs, chunks) => {
+            uploader.add(abs, chunks);
+            opens.get(abs)?.add(chunks.map((c) => c.id));
+          }
+        : undefined,
+      digests,
+    );
   } catch (err) {
-    await uploader?.abort(err);
+    await Promise.all([uploader?.abort(err), cancelOpens()]);
     throw err;
   }
   progress.chunked();
   // Declared now, while the upload goes on: the server hashes what it holds and waits for the rest.
-  const early = uploader ? declareEarly(client, recipes, opts.recipeWaitSeconds ?? EARLY_WAIT_S) : null;
+  const early = uploader ? declareEarly(client, recipes, opts.recipeWaitSeconds ?? EARLY_WAIT_S, new Map(local.map((f, i) => [recipes[i]!, opens.get(f.absPath)]))) : null;
   let sent: ChunkedUploadStats | undefined;
   try {
     sent = await uploader?.finish();
   } catch (err) {
     early?.stop();
     await early?.declared;
+    await cancelOpens();
     throw err;
   }
   // Every chunk is stored now: the server's check only has the last windows left to hash.
@@ -207,6 +222,24 @@ async function chunkAll(local: LocalFile[], opts: PushOptions, onChunks?: (absPa
 /** Seconds each early recipe PUT waits on the server before it answers pending and is asked again. */
 const EARLY_WAIT_S = 30;
 
+/** Open recipe checks per push at most (a server runs 4 checks at once, for every push it serves). */
+const MAX_OPEN_CHECKS = 2;
+
+/**
+ * An open recipe check (OpenRecipeCheck) for each of the first MAX_OPEN_CHECKS files chunked in
+ * segments, by absolute path: their chunks become known segment by segment, so the server can
+ * hash the first ones long before the file's digest is known. A file chunked in one piece gets
+ * all its ids at once, with its digest: it gains nothing from one.
+ */
+function openChecks(client: StewardClient, local: LocalFile[], segmentBytes: number): Map<string, OpenRecipeCheck> {
+  const out = new Map<string, OpenRecipeCheck>();
+  for (const f of local) {
+    if (out.size >= MAX_OPEN_CHECKS) break;
+    if (f.size >= 2 * segmentBytes && !out.has(f.absPath)) out.set(f.absPath, new OpenRecipeCheck(client));
+  }
+  return out;
+}
+
 /**
  * Declares each blob by its recipe with `?wait` as soon as chunking is done, while the upload is
  * still going on: the server hashes the chunks it already holds (the unchanged bulk of a
@@ -215,13 +248,33 @@ const EARLY_WAIT_S = 30;
  * failure (a server without `wait` answers 409 chunk_missing at once) leaves that recipe to
  * putRecipes after the upload, so this is only ever a head start.
  */
-function declareEarly(client: StewardClient, recipes: FileRecipe[], wait: number): { declared: Promise<Map<string, boolean>>; stop: () => void } {
+function declareEarly(
+  client: StewardClient,
+  recipes: FileRecipe[],
+  wait: number,
+  opens: Map<FileRecipe, OpenRecipeCheck | undefined>,
+): { declared: Promise<Map<string, boolean>>; stop: () => void } {
   const ctl = new AbortController();
   const declared = (async () => {
     const out = new Map<string, boolean>();
-    for (const recipe of new Map(recipes.map((r) => [r.sha256, r])).values()) {
+    // One declaration per digest: the open check of the first file with it, if any; the others' go.
+    const byDigest = new Map<string, { recipe: FileRecipe; open?: OpenRecipeCheck }>();
+    for (const recipe of recipes) {
+      const open = opens.get(recipe);
+      const first = byDigest.get(recipe.sha256);
+      if (!first) byDigest.set(recipe.sha256, { recipe, ...(open ? { open } : {}) });
+      else if (open && !first.open) first.open = open;
+      else void open?.cancel();
+    }
+    for (const { recipe, open } of byDigest.values()) {
+      if (ctl.signal.aborted) break;
       const body = { size: recipe.size, chunks: recipe.chunks.map((c) => c.id) };
       try {
+        const created = open ? await open.end({ sha256: recipe.sha256, size: recipe.size }, wait, ctl.signal) : null;
+        if (created !== null) {
+          out.set(recipe.sha256, created);
+          continue;
+        }
         // A HEAD is cheaper than sending the recipe of a file the server already has.
         if ((await client.blobs.head(recipe.sha256)) !== null) {
           out.set(recipe.sha256, false);

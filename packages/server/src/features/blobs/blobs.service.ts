@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
-import { assertSha256, ConflictError, DigestMismatchError, NotFoundError } from '@steward/core';
+import { assertSha256, ConflictError, DigestMismatchError, NotFoundError, StewardError } from '@steward/core';
 import type { PutRecipeResult } from '@steward/core/api';
 import type { Database } from '../../db/schema.ts';
 import { iso } from '../../lib/context.ts';
@@ -14,7 +14,7 @@ import { storageDb } from '../storage/storage.tables.ts';
 import { ingest } from './blob-ingest.ts';
 import { blobPieces, recipeJson } from './blob-read.ts';
 import { commitRecipe, type RecipeChunk } from './blob-recipe.ts';
-import { type RecipeCheck, RecipeChecks, within } from './recipe-check.ts';
+import { MAX_WAITING_CHECKS, type RecipeCheck, RecipeChecks, type RecipeTarget, within } from './recipe-check.ts';
 import { ChunkArrivals } from '../storage/chunk-arrivals.ts';
 
 /**
@@ -54,6 +54,11 @@ export function createBlobService(deps: BlobServiceDeps) {
   const stat = (sha256: string) => db.selectFrom('blobs').select(['sha256', 'size']).where('sha256', '=', sha256).executeTakeFirst();
   const writer = () => createPackWriter({ db, objects, now, packSize, arrivals });
   const buffers = new RunBuffers();
+  const openCheck = (id: string): RecipeCheck => {
+    const check = checks.byId(id);
+    if (!check) throw new NotFoundError(`no recipe check ${id} on this server (it expired, failed, or the server restarted): declare the whole recipe with PUT /api/v1/blobs/{sha256}/recipe`, { id }, 'recipe_check_not_found');
+    return check;
+  };
   const hasRecipe = async (sha256: string) => !!(await db.selectFrom('blob_chunks').select('seq').where('blob_sha256', '=', sha256).limit(1).executeTakeFirst());
 
   /**
@@ -141,6 +146,45 @@ export function createBlobService(deps: BlobServiceDeps) {
       const check = checks.find(sha256, size);
       if (!check) throw new NotFoundError(`no check of a recipe for blob ${sha256} (${size} bytes) is running on this server: send the whole recipe`, { sha256, size }, 'recipe_check_not_found');
       return waitFor(check, waitMs);
+    },
+    /**
+     * POST /recipe-checks: an open check of a file whose digest its push does not know yet (it is
+     * still being chunked): the server hashes the chunks in order as their ids come (appendRecipeCheck)
+     * and their bytes are stored, then matches the digest declared at the end (declareRecipeCheck).
+     * 503 recipe_checks_busy when MAX_WAITING_CHECKS already run.
+     */
+    openRecipeCheck(ids: string[]): { id: string; chunks: number } {
+      const o = checks.open(ids);
+      if (!o) throw new StewardError('recipe_checks_busy', `this server already runs ${MAX_WAITING_CHECKS} recipe checks: declare the recipe once the file is chunked (PUT /api/v1/blobs/{sha256}/recipe)`, 503, { max: MAX_WAITING_CHECKS });
+      return { id: o.id, chunks: o.check.idCount };
+    },
+    /** POST /recipe-checks/{id}/ids: more ids of an open check, in file order. */
+    appendRecipeCheck(id: string, ids: string[]): { chunks: number; hashedBytes: number } {
+      const check = openCheck(id);
+      check.append(ids);
+      return { chunks: check.idCount, hashedBytes: check.hashedBytes };
+    },
+    /**
+     * PUT /recipe-checks/{id}: no more ids; the chunks must hash to `sha256` and add up to `size`.
+     * Answers like PUT /blobs/{sha}/recipe?wait (asking again waits on); a blob stored already
+     * ends the check at once with `created: false`.
+     */
+    async declareRecipeCheck(id: string, target: RecipeTarget, waitMs: number): Promise<PutRecipeResult> {
+      assertSha256(target.sha256);
+      const check = openCheck(id);
+      check.declare(target);
+      if (!check.settled) {
+        const existing = await stat(target.sha256);
+        if (existing) {
+          check.cancel();
+          return { sha256: target.sha256, size: Number(existing.size), created: false };
+        }
+      }
+      return waitFor(check, waitMs);
+    },
+    /** DELETE /recipe-checks/{id}: the push gave up; the check stops (nothing was written). */
+    cancelRecipeCheck(id: string): void {
+      openCheck(id).cancel();
     },
     /** Recipe checks running now (tests: a request is known to wait once it is counted here). */
     recipeChecksRunning: (): number => checks.running,
