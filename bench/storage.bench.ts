@@ -5,7 +5,8 @@
 //   peak RSS of push and pull of one big file (512 MiB; 4 GiB with STEWARD_LONG=1), client and server.
 // Run: node --import tsx bench/storage.bench.ts   (STEWARD_BENCH_MIB=256 by default;
 //   STEWARD_BENCH_ONLY=memory runs only the memory case, STEWARD_BENCH_ONLY=ingest only the anchors and the push;
-//   STEWARD_BENCH_ROUNDS=N ingest rounds, default 2)
+//   STEWARD_BENCH_ROUNDS=N ingest rounds, default 2; STEWARD_BENCH_PIN=1 runs the push with the client on
+//   CPU 0 and the server on CPU 1, a stand-in for two machines: each side gets a core of its own)
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -97,7 +98,7 @@ async function seriesCases(dir: string, mib: number, ingestOnly: boolean): Promi
       runs.push(round);
       console.log(
         `round ${r}: openssl ${rate(round.shaS).toFixed(0)} MiB/s, restic ${round.restic ? `${rate(round.restic.s).toFixed(0)} MiB/s` : 'skipped'}, push ${rate(round.pushS).toFixed(0)} MiB/s; ` +
-          `push CPU: client ${userSys(round.clientCpu)}, server ${userSys(round.serverCpu)}, wall ${round.pushS.toFixed(1)} s; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+          `push CPU: client ${userSys(round.clientCpu)}, server ${userSys(round.serverCpu)}, wall ${round.pushS.toFixed(1)} s; load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}\n  per version: ${round.perVersion}`,
       );
     }
     if (!server) throw new Error('no ingest round ran');
@@ -167,6 +168,8 @@ interface IngestRound {
   shaS: number;
   restic: { s: number; stored: number } | null;
   pushS: number;
+  /** Each version's push time, as text. */
+  perVersion: string;
   /** Chunk bytes the server lacked and got. */
   uploaded: number;
   clientCpu: { user: number; system: number };
@@ -209,15 +212,27 @@ async function ingestRound(dir: string, r: number, versions: { version: string; 
     const serverCpu0 = cpuTimes(server.proc.pid!);
     const clientCpu0 = process.cpuUsage();
     let uploaded = 0;
+    const pin = process.env.STEWARD_BENCH_PIN === '1';
+    if (pin) {
+      sh('taskset', ['-apc', '1', String(server.proc.pid)]);
+      sh('taskset', ['-apc', '0', String(process.pid)]);
+    }
+    const perVersion: string[] = [];
     const [pushS] = await timed(async () => {
-      for (const v of versions) uploaded += (await pushVersion(client, { model: 'bench', version: v.version, paths: [v.file], digests: null })).uploadedBytes; // every byte read: ingest, not a re-push
+      for (const v of versions) {
+        const t0 = performance.now();
+        uploaded += (await pushVersion(client, { model: 'bench', version: v.version, paths: [v.file], digests: null })).uploadedBytes; // every byte read: ingest, not a re-push
+        perVersion.push(`${v.version} ${((performance.now() - t0) / 1000).toFixed(2)}`);
+      }
     });
+    if (pin) sh('taskset', ['-apc', `0-${availableParallelism() - 1}`, String(process.pid)]);
     const c = process.cpuUsage(clientCpu0);
     const serverCpu1 = cpuTimes(server.proc.pid!);
     return {
       shaS,
       restic,
       pushS,
+      perVersion: `${perVersion.join(' s, ')} s${pin ? ' (client on CPU 0, server on CPU 1)' : ''}`,
       uploaded,
       clientCpu: { user: c.user / 1e6, system: c.system / 1e6 },
       serverCpu: { user: serverCpu1.user - serverCpu0.user, system: serverCpu1.system - serverCpu0.system },
