@@ -173,14 +173,25 @@ export function createBlobService(deps: BlobServiceDeps) {
       assertSha256(target.sha256);
       const check = openCheck(id);
       check.declare(target);
-      if (!check.settled) {
+      const stored = async () => {
         const existing = await stat(target.sha256);
+        return existing ? { sha256: target.sha256, size: Number(existing.size), created: false } : null;
+      };
+      if (!check.settled) {
+        const existing = await stored();
         if (existing) {
           check.cancel();
-          return { sha256: target.sha256, size: Number(existing.size), created: false };
+          return existing;
         }
       }
-      return waitFor(check, waitMs);
+      try {
+        return await waitFor(check, waitMs);
+      } catch (err) {
+        // Cancelled for a blob stored meanwhile (or by another push): asking again still says so.
+        const existing = await stored();
+        if (existing) return existing;
+        throw err;
+      }
     },
     /** DELETE /recipe-checks/{id}: the push gave up; the check stops (nothing was written). */
     cancelRecipeCheck(id: string): void {

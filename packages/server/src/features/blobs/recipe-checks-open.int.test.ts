@@ -116,6 +116,8 @@ describeEachDb('open recipe checks (ids sent while the file is chunked, digest d
     const res = await declare(again, { sha256: f.sha256, size: f.bytes.length });
     expect([res.status, res.data.created]).toEqual([200, false]);
     expect(performance.now() - t0).toBeLessThan(1_000);
+    const reask = await declare(again, { sha256: f.sha256, size: f.bytes.length }); // its answer lost: asked again
+    expect([reask.status, reask.data.created]).toEqual([200, false]);
 
     const g = file(8);
     await upload(g.chunks);
