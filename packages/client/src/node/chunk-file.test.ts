@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chunkBuffer } from '@steward/core';
-import { chunkFile } from './chunk-file.ts';
+import { chunkFile, DEFAULT_SEGMENT_BYTES, MIN_SEGMENT_BYTES, segmentBytesFor } from './chunk-file.ts';
 import { createChunkPool, workerEntry, type ChunkPool } from './chunk-pool.ts';
 import { runChunkTask } from './chunk-task.ts';
 
@@ -32,6 +32,16 @@ function mixed(parts: { kind: 'rand' | 'zero'; len: number }[]): Buffer {
 }
 
 describe('chunkFile', () => {
+  it('segments: 64 MiB for big files; smaller files still in 2 per core, down to 12 MiB (under 24 MiB: one task)', () => {
+    const MiB = 1024 * KiB;
+    expect(segmentBytesFor(4096 * MiB, 2)).toBe(DEFAULT_SEGMENT_BYTES);
+    expect(segmentBytesFor(256 * MiB, 2)).toBe(64 * MiB);
+    expect(segmentBytesFor(100 * MiB, 2)).toBe(25 * MiB); // 4 segments: both cores busy
+    expect(segmentBytesFor(100 * MiB + 1, 2)).toBe(26 * MiB); // whole MiB, so still 4
+    expect(segmentBytesFor(100 * MiB, 8)).toBe(MIN_SEGMENT_BYTES);
+    expect(segmentBytesFor(20 * MiB, 2)).toBe(MIN_SEGMENT_BYTES); // 20 < 2 × 12 MiB: chunkFile runs one task
+  });
+
   it('split into segments equals whole-file chunking (property, inline pool)', async () => {
     const pool = createChunkPool(0);
     const part = fc.record({ kind: fc.constantFrom<'rand' | 'zero'>('rand', 'zero'), len: fc.integer({ min: 1, max: 700 * KiB }) });

@@ -1,7 +1,7 @@
 import type { StewardClient } from '../client.ts';
 import type { FileEntry, Version, VersionMetadata } from '../types.ts';
 import { StewardApiError } from '../errors.ts';
-import { chunkFile, DEFAULT_SEGMENT_BYTES, type FileRecipe } from './chunk-file.ts';
+import { chunkFile, segmentBytesFor, type FileRecipe } from './chunk-file.ts';
 import { chunkPoolFor } from './chunk-pool.ts';
 import { ChunkUploader, type ChunkedUploadOptions, type ChunkedUploadStats } from './chunked-upload.ts';
 import type { FileChunk } from './chunk-scan.ts';
@@ -32,7 +32,7 @@ export interface PushOptions {
   onProgress?: (p: TransferProgress) => void;
   /** Chunking threads; default: all cores for pushes of 64 MiB or more, inline below. */
   threads?: number;
-  /** Files of at least 2 segments are chunked by several workers in parallel (bytes). */
+  /** Files of at least 2 segments are chunked by several workers in parallel (bytes; default: segmentBytesFor each file). */
   segmentBytes?: number;
   /** Batch size, requests in flight and retries of the chunk upload. */
   upload?: Omit<ChunkedUploadOptions, 'onBytes'>;
@@ -82,7 +82,7 @@ export async function pushVersion(client: StewardClient, opts: PushOptions): Pro
   const progress = uploadProgress(local, opts.onProgress);
   const uploader = local.length > 0 && (await hasChunkApi(client)) ? new ChunkUploader(client, { ...opts.upload, onBytes: progress.report }) : null;
   // Files chunked in segments get an open recipe check: the server hashes their chunks while the rest is chunked.
-  const opens = uploader ? openChecks(client, local, opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES) : new Map<string, OpenRecipeCheck>();
+  const opens = uploader ? openChecks(client, local, opts.segmentBytes) : new Map<string, OpenRecipeCheck>();
   const cancelOpens = () => Promise.all([...opens.values()].map((o) => o.cancel()));
   let recipes: FileRecipe[];
   try {
@@ -211,7 +211,7 @@ async function chunkAll(local: LocalFile[], opts: PushOptions, onChunks?: (absPa
     local.map(async (f) => {
       current = f.path; // files are queued together; the bar names the last one queued or started
       const before = digests ? await DigestCache.stat(f.absPath) : undefined;
-      const r = await chunkFile(pool, f.absPath, f.size, opts.segmentBytes ?? DEFAULT_SEGMENT_BYTES, onChunks && ((c) => onChunks(f.absPath, c)), onBytes);
+      const r = await chunkFile(pool, f.absPath, f.size, opts.segmentBytes ?? segmentBytesFor(f.size), onChunks && ((c) => onChunks(f.absPath, c)), onBytes);
       if (r.size !== f.size) throw new Error(`${f.path} changed while being pushed (${f.size} → ${r.size} bytes)`);
       if (digests && before) digests.record(f.absPath, before, await DigestCache.stat(f.absPath), r.sha256);
       return r;
@@ -231,11 +231,11 @@ const MAX_OPEN_CHECKS = 2;
  * hash the first ones long before the file's digest is known. A file chunked in one piece gets
  * all its ids at once, with its digest: it gains nothing from one.
  */
-function openChecks(client: StewardClient, local: LocalFile[], segmentBytes: number): Map<string, OpenRecipeCheck> {
+function openChecks(client: StewardClient, local: LocalFile[], segmentBytes: number | undefined): Map<string, OpenRecipeCheck> {
   const out = new Map<string, OpenRecipeCheck>();
   for (const f of local) {
     if (out.size >= MAX_OPEN_CHECKS) break;
-    if (f.size >= 2 * segmentBytes && !out.has(f.absPath)) out.set(f.absPath, new OpenRecipeCheck(client));
+    if (f.size >= 2 * (segmentBytes ?? segmentBytesFor(f.size)) && !out.has(f.absPath)) out.set(f.absPath, new OpenRecipeCheck(client));
   }
   return out;
 }

@@ -1,7 +1,7 @@
 import { open, stat } from 'node:fs/promises';
 import { DigestMismatchError } from '@steward/core';
 import type { ChunkCache } from './chunk-cache.ts';
-import { chunkFile, DEFAULT_SEGMENT_BYTES, type FileRecipe } from './chunk-file.ts';
+import { chunkFile, segmentBytesFor, type FileRecipe } from './chunk-file.ts';
 import { chunkPoolFor } from './chunk-pool.ts';
 import type { FileChunk } from './chunk-scan.ts';
 import { hashFile } from './hash-file.ts';
@@ -88,7 +88,7 @@ export class SeedScan {
   async #chunk(target: string, size: number): Promise<FileRecipe> {
     let done = 0;
     const onBytes = this.opts.onBytes && ((delta: number) => this.opts.onBytes!(target, (done += delta), size));
-    return chunkFile(chunkPoolFor(size, this.opts.threads), target, size, DEFAULT_SEGMENT_BYTES, undefined, onBytes);
+    return chunkFile(chunkPoolFor(size, this.opts.threads), target, size, segmentBytesFor(size), undefined, onBytes);
   }
 
   async #seedOne(target: string, result: SeedResult): Promise<void> {
