@@ -53,7 +53,7 @@ export class RecipeCheck {
   hashedBytes = 0;
   #stopped: StewardError | null = null;
   #target: RecipeTarget | null;
-  readonly #ids: string[];
+  #ids: string[];
   /** Wakes a check waiting for ids (an append, the declaration, a stop). */
   #more: (() => void) | null = null;
   /** Set by cancel: `done` rejects with 409 recipe_check_cancelled, having committed nothing. */
@@ -67,13 +67,15 @@ export class RecipeCheck {
     ids: readonly string[],
     target: RecipeTarget | null,
   ) {
-    this.#ids = [...ids];
+    const open = target === null;
+    // An open check's list grows (a copy); a declared one's is the request's, as it is.
+    this.#ids = open ? [...ids] : (ids as string[]);
     this.#target = target;
     this.done = this.#run();
     const settle = () => {
       this.settled = true;
       this.#idCount = this.#ids.length;
-      this.#ids.length = 0; // a settled open check stays findable a while: without its (up to ~80 MB of) ids
+      if (open) this.#ids = []; // a settled open check stays findable a while: without its (up to ~80 MB of) ids
     };
     this.done.then(settle, settle); // also: a check nobody waits for any more must not be an unhandled rejection
   }

@@ -40,20 +40,30 @@ async function commit(api: Api, version: string, bytes: Buffer): Promise<boolean
 }
 
 /**
- * Whole-file PUT, chunk negotiation, or chunk negotiation with the recipe declared first (?wait,
- * checked while the chunks upload, as the CLI pushes), in turn; resolves true only once the version
- * committed.
+ * Whole-file PUT, chunk negotiation, chunk negotiation with the recipe declared first (?wait,
+ * checked while the chunks upload), or with an open recipe check (ids in two pieces, the digest
+ * declared after the upload, as the CLI pushes a file chunked in segments), in turn; resolves true
+ * only once the version committed.
  */
-async function push(api: Api, version: string, bytes: Buffer, mode: 'whole' | 'delta' | 'early'): Promise<boolean> {
+const MODES = ['whole', 'delta', 'early', 'open'] as const;
+const committedBy = new Map<(typeof MODES)[number], number>();
+
+async function push(api: Api, version: string, bytes: Buffer, mode: (typeof MODES)[number]): Promise<boolean> {
   if (mode !== 'whole') {
     const parts = chunkBuffer(bytes).map((c) => bytes.subarray(c.offset, c.offset + c.length));
     const ids = parts.map(sha);
     const recipe = { size: bytes.length, chunks: ids };
     const early = mode === 'early' ? api('PUT', `blobs/${sha(bytes)}/recipe?wait=10`, recipe).catch(() => undefined) : undefined;
+    const half = Math.ceil(ids.length / 2);
+    const opened = mode === 'open' ? await api('POST', 'recipe-checks', { chunks: ids.slice(0, half) }) : undefined;
     const missing = new Set<string>((await api('POST', 'chunks/missing', { ids })).data.missing);
     const send = parts.filter((_, i) => missing.has(ids[i]!));
     for (let i = 0; i < send.length; i += 16) await api('POST', 'chunks', frames(send.slice(i, i + 16)));
-    const declared = await early;
+    let declared = await early;
+    if (opened?.status === 201) {
+      await api('POST', `recipe-checks/${opened.data.id}/ids`, { chunks: ids.slice(half) });
+      declared = await api('PUT', `recipe-checks/${opened.data.id}?wait=10`, { sha256: sha(bytes), size: bytes.length });
+    }
     if (!declared || declared.status >= 300 || declared.status === 202) {
       if ((await api('PUT', `blobs/${sha(bytes)}/recipe`, recipe)).status >= 300) return false;
     }
@@ -106,9 +116,11 @@ describe('chunked storage under SIGKILL', () => {
           while (alive) {
             const version = `${round}.${w}.${n++}`;
             const bytes = edited(base, 4, n * 7 + w);
-            const ok = await push(api, version, bytes, (['whole', 'delta', 'early'] as const)[(n + w) % 3]!).catch(() => false);
+            const mode = MODES[(n + w) % MODES.length]!;
+            const ok = await push(api, version, bytes, mode).catch(() => false);
             if (ok) {
               committed.set(version, bytes);
+              committedBy.set(mode, (committedBy.get(mode) ?? 0) + 1);
               progressed();
             }
           }
@@ -135,6 +147,7 @@ describe('chunked storage under SIGKILL', () => {
     delete process.env.STEWARD_PACK_SIZE;
     console.log(`storage crash test: ${ROUNDS} kills, ${committed.size} versions committed and read back after every later restart, ${gcRuns} GC runs finished`);
     expect(committed.size).toBeGreaterThan(0);
+    expect(MODES.filter((m) => !committedBy.get(m))).toEqual([]); // every way of pushing committed some
     expect(gcRuns).toBeGreaterThan(0);
     // Both kinds of chunk were in play.
     const db = await openDb(`sqlite:${join(dir, 'steward.db')}`);
