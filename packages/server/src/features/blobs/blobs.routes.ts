@@ -31,14 +31,15 @@ function parseJson(body: Buffer): unknown {
   }
 }
 
-const RecipeQuery = z.object({
+/** `?wait=S` of a recipe declaration (here and on open recipe checks). */
+export const RecipeQuery = z.object({
   wait: z.coerce
     .number()
     .int()
     .min(0)
     .max(MAX_RECIPE_WAIT_S)
     .optional()
-    .openapi({ param: { name: 'wait', in: 'query' }, description: `seconds (at most ${MAX_RECIPE_WAIT_S}) to wait for chunks not stored yet, hashing the stored ones meanwhile; 202 pending if the check is not done by then (ask again to keep waiting)` }),
+    .openapi({ param: { name: 'wait', in: 'query' }, description: `seconds (at most ${MAX_RECIPE_WAIT_S}) to wait for the check: it hashes the stored chunks and waits for the rest; 202 pending if it is not done by then (ask again to keep waiting)` }),
 });
 
 const Params = z.object({ sha256: Sha256Schema.openapi({ param: { name: 'sha256', in: 'path' } }) });

@@ -1,10 +1,9 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createApp } from '../../app.ts';
 import { openDb } from '../../db/connect.ts';
 import { apiCaller, startHarness, type Harness } from '../../testing/api-harness.ts';
 import { describeEachDb } from '../../testing/test-dbs.ts';
-import { frames, getBytes, sha } from '../storage/storage-test-helpers.ts';
+import { fileOfChunks, frames, getBytes, sha } from '../storage/storage-test-helpers.ts';
 import { MAX_WAITING_CHECKS } from './recipe-check.ts';
 
 const KiB = 1024;
@@ -18,11 +17,7 @@ describeEachDb('recipe declared while its chunks upload (?wait)', (db) => {
     await h?.close();
   });
 
-  /** A file of `n` distinct 1 KiB chunks (600 chunks span three of the check's 256-chunk windows). */
-  const fileOf = (n: number) => {
-    const chunks = Array.from({ length: n }, () => randomBytes(KiB));
-    return { chunks, ids: chunks.map(sha), bytes: Buffer.concat(chunks) };
-  };
+  const fileOf = fileOfChunks;
   const upload = (chunks: Buffer[]) => h.call('POST', 'chunks', { body: frames(chunks), headers: { 'content-type': 'application/octet-stream' } });
   const putRecipe = (f: ReturnType<typeof fileOf>, query = '', ids = f.ids) => h.call('PUT', `blobs/${sha(f.bytes)}/recipe${query}`, { json: { size: f.bytes.length, chunks: ids } });
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../../testing/api-harness.ts';
 import { describeEachDb } from '../../testing/test-dbs.ts';
-import { frames, getBytes, sha } from '../storage/storage-test-helpers.ts';
+import { fileOfChunks, frames, getBytes, sha } from '../storage/storage-test-helpers.ts';
 import { MAX_WAITING_CHECKS } from './recipe-check.ts';
 
 const KiB = 1024;
@@ -16,16 +16,7 @@ describeEachDb('open recipe checks (ids sent while the file is chunked, digest d
     await h?.close();
   });
 
-  /** A file of `n` distinct 1 KiB chunks (600 chunks span three of the check's 256-chunk windows). */
-  const fileOf = (n: number) => {
-    const chunks = Array.from({ length: n }, () => randomBytes(KiB));
-    return { chunks, ids: chunks.map(sha), bytes: Buffer.concat(chunks), sha256: '' };
-  };
-  const file = (n: number) => {
-    const f = fileOf(n);
-    f.sha256 = sha(f.bytes);
-    return f;
-  };
+  const file = fileOfChunks;
   const upload = (chunks: Buffer[]) => h.call('POST', 'chunks', { body: frames(chunks), headers: { 'content-type': 'application/octet-stream' } });
   const open = async (ids: string[]) => {
     const res = await h.call('POST', 'recipe-checks', { json: { chunks: ids } });

@@ -5,7 +5,8 @@ import { errorResponses, json, jsonBody } from '../../http/schemas.ts';
 import { defaultHook } from '../../http/validation.ts';
 import { requireRole } from '../auth/auth.middleware.ts';
 import type { BlobService } from './blobs.service.ts';
-import { MAX_RECIPE_WAIT_S, MAX_WAITING_CHECKS } from './recipe-check.ts';
+import { MAX_WAITING_CHECKS } from './recipe-check.ts';
+import { RecipeQuery } from './blobs.routes.ts';
 
 /** Ids per open or append request (the JSON stays well under the API's 1 MiB limit). */
 export const MAX_CHECK_IDS = 10_000;
@@ -13,15 +14,6 @@ export const MAX_CHECK_IDS = 10_000;
 const Ids = z.strictObject({ chunks: z.array(Sha256Schema).max(MAX_CHECK_IDS).openapi({ description: `chunk ids in file order (at most ${MAX_CHECK_IDS} per request)` }) });
 const Declared = z.strictObject({ sha256: Sha256Schema, size: z.number().int().nonnegative() });
 const IdParam = z.object({ id: z.string().uuid().openapi({ param: { name: 'id', in: 'path' } }) });
-const WaitQuery = z.object({
-  wait: z.coerce
-    .number()
-    .int()
-    .min(0)
-    .max(MAX_RECIPE_WAIT_S)
-    .optional()
-    .openapi({ param: { name: 'wait', in: 'query' }, description: `seconds (at most ${MAX_RECIPE_WAIT_S}) to wait for the check to finish; 202 pending if it has not by then (ask again to keep waiting)` }),
-});
 const Opened = z.object({ id: z.string(), chunks: z.number() }).openapi('RecipeCheckOpened');
 const Progress = z.object({ chunks: z.number(), hashedBytes: z.number() }).openapi('RecipeCheckProgress');
 
@@ -69,7 +61,7 @@ export function recipeChecksRoutes(blobs: BlobService) {
       middleware: publish,
       description:
         'Declare the end: no more ids, and the chunks must hash to sha256 and add up to size (422 digest_mismatch otherwise; 409 chunk_missing once no chunk arrived for 30 s). Answers once the blob is committed (201), at once if it was stored already (200), or 202 pending after ?wait seconds; asking again (same body) waits on.',
-      request: { params: IdParam, query: WaitQuery, ...jsonBody(Declared) },
+      request: { params: IdParam, query: RecipeQuery, ...jsonBody(Declared) },
       responses: { 200: json(PutRecipeResultSchema, 'already stored'), 201: json(PutRecipeResultSchema, 'created'), 202: json(PutRecipeResultSchema, 'pending (ask again)'), ...errorResponses },
     }),
     async (c) => {

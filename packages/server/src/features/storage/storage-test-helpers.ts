@@ -4,6 +4,13 @@ import { encodeFrame } from './frames.ts';
 
 export const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
+/** A file of `n` distinct 1 KiB chunks, its chunk ids and digest (600 chunks span three of a recipe check's 256-chunk windows). */
+export function fileOfChunks(n: number): { chunks: Buffer[]; ids: string[]; bytes: Buffer; sha256: string } {
+  const chunks = Array.from({ length: n }, () => randomBytes(1024));
+  const bytes = Buffer.concat(chunks);
+  return { chunks, ids: chunks.map(sha), bytes, sha256: sha(bytes) };
+}
+
 /** A batch body for POST /chunks. */
 export const frames = (chunks: Uint8Array[]) => new Uint8Array(Buffer.concat(chunks.flatMap((c) => encodeFrame(sha(c), c))));
 
