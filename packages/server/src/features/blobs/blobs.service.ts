@@ -158,9 +158,10 @@ export function createBlobService(deps: BlobServiceDeps) {
       if (!o) throw new StewardError('recipe_checks_busy', `this server already runs ${MAX_WAITING_CHECKS} recipe checks: declare the recipe once the file is chunked (PUT /api/v1/blobs/{sha256}/recipe)`, 503, { max: MAX_WAITING_CHECKS });
       return { id: o.id, chunks: o.check.idCount };
     },
-    /** POST /recipe-checks/{id}/ids: more ids of an open check, in file order. */
-    appendRecipeCheck(id: string, ids: string[]): { chunks: number; hashedBytes: number } {
+    /** POST /recipe-checks/{id}/ids: more ids of an open check, in file order; a check that failed already answers why. */
+    async appendRecipeCheck(id: string, ids: string[]): Promise<{ chunks: number; hashedBytes: number }> {
       const check = openCheck(id);
+      if (check.settled) await check.done; // rejects with its failure (an undeclared check cannot have succeeded)
       check.append(ids);
       return { chunks: check.idCount, hashedBytes: check.hashedBytes };
     },

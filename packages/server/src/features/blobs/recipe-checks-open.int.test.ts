@@ -93,6 +93,8 @@ describeEachDb('open recipe checks (ids sent while the file is chunked, digest d
     await upload(f.chunks);
     const id = await open(f.ids.slice(0, 2));
     await new Promise((r) => setTimeout(r, 2_000)); // idle limit 1.5 s here
+    const late = await append(id, f.ids.slice(2)); // the push learns it at its next append
+    expect([late.status, late.data.error.code]).toEqual([409, 'recipe_check_expired']);
     const res = await declare(id, { sha256: f.sha256, size: f.bytes.length });
     expect([res.status, res.data.error.code]).toEqual([409, 'recipe_check_expired']);
     expect(await stored(f.sha256)).toBe(false);

@@ -46,11 +46,11 @@ export function recipeChecksRoutes(blobs: BlobService) {
       path: '/recipe-checks/{id}/ids',
       tags,
       middleware: publish,
-      description: 'More chunk ids of the file, in order. 404 recipe_check_not_found (it expired after 30 s without ids, failed, or runs on another replica); 409 recipe_check_declared after its end.',
+      description: 'More chunk ids of the file, in order. 404 recipe_check_not_found (unknown here: another replica, a restart, or it ended over a minute ago); 409 recipe_check_declared after its end; a check that failed already answers its failure (409 recipe_check_expired, 409 chunk_missing, 503 shutting_down).',
       request: { params: IdParam, ...jsonBody(Ids) },
       responses: { 200: json(Progress, 'ids received so far, bytes hashed so far'), ...errorResponses },
     }),
-    async (c) => c.json(blobs.appendRecipeCheck(c.req.valid('param').id, c.req.valid('json').chunks), 200),
+    async (c) => c.json(await blobs.appendRecipeCheck(c.req.valid('param').id, c.req.valid('json').chunks), 200),
   );
 
   app.openapi(
