@@ -32,11 +32,6 @@ export class OpenRecipeCheck {
     this.#pump();
   }
 
-  /** Whether the check is still alive (nothing failed so far). */
-  get alive(): boolean {
-    return !this.#failed;
-  }
-
   #pump(): void {
     if (this.#sending || this.#failed || this.#queue.length === 0) return;
     const ids = this.#queue.splice(0, IDS_PER_REQUEST);
