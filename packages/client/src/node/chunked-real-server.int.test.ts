@@ -180,4 +180,13 @@ describe('delta push/pull against the real server', () => {
     const whole = await client.versions.file('llm', '3.3.0', 'older.bin');
     expect(sha(new Uint8Array(await new Response(whole.body).arrayBuffer()))).toBe(sha(bytes));
   }, 60_000);
+
+  it('a model that does not exist, or a version number taken already, fails before any byte is read or sent', async () => {
+    const { c, seen } = recorder();
+    await writeFile(join(dir, 'src', 'late.bin'), randomBytes(2 * 1024 * KiB));
+    const push = (model: string, version: string) => pushVersion(c, { model, version, paths: ['late.bin'], cwd: join(dir, 'src') });
+    await expect(push('no-such-model', '1.0.0')).rejects.toMatchObject({ status: 404, code: 'model_not_found' });
+    await expect(push('llm', '1.0.0')).rejects.toMatchObject({ status: 409, code: 'version_exists' });
+    expect(seen.filter((r) => r.path.includes('/chunks') || r.path.includes('/blobs') || r.path.includes('/recipe-checks'))).toEqual([]);
+  }, 60_000);
 });

@@ -59,9 +59,9 @@ export interface PushResult {
 }
 
 /**
- * Publishes a version: chunk and hash files (streaming, on worker threads) while sending the
- * chunks the server lacks as soon as they are known, create a draft, declare each new blob by its
- * recipe, attach files, commit. A server without the chunk API gets whole blobs instead. Any
+ * Publishes a version: create a draft (so a wrong model or a version that exists fails before any
+ * upload), chunk and hash files (streaming, on worker threads) while sending the chunks the server
+ * lacks as soon as they are known, declare each new blob by its recipe, attach files, commit. A server without the chunk API gets whole blobs instead. Any
  * failure after the draft exists deletes the draft, so nothing half-pushed stays behind; chunks
  * already sent stay and are not sent again by the next attempt. Files unchanged since an earlier
  * push from this machine (see DigestCache) whose blobs the server has are not read at all.
@@ -76,6 +76,19 @@ export interface PushResult {
 export async function pushVersion(client: StewardClient, opts: PushOptions): Promise<PushResult> {
   const all = await collectFiles(opts.paths, opts.cwd);
   if (all.length === 0) throw new Error('nothing to push: the given paths contain no files');
+  // The draft first: a model that does not exist or is archived, or a version number taken
+  // already, fails here, before a byte is read or sent.
+  const draft = await client.drafts.create(opts.model, { ...opts.metadata, version: opts.version });
+  try {
+    return await pushInto(client, opts, all, draft.id);
+  } catch (err) {
+    await client.drafts.delete(opts.model, draft.id).catch(() => undefined); // best effort; drafts expire anyway
+    throw err;
+  }
+}
+
+/** pushVersion's work once its draft exists: read, upload and declare what the server lacks, attach, commit. */
+async function pushInto(client: StewardClient, opts: PushOptions, all: LocalFile[], draftId: string): Promise<PushResult> {
   const digests = opts.digests === undefined ? await DigestCache.open(defaultDigestCacheFile()) : opts.digests;
   const known = await unchangedOnServer(client, all, digests);
   const local = all.filter((f) => !known.has(f.absPath));
@@ -116,20 +129,14 @@ export async function pushVersion(client: StewardClient, opts: PushOptions): Pro
   // Every chunk is stored now: the server's check only has the last windows left to hash.
   const declared = (await early?.declared) ?? new Map<string, boolean>();
   const entries: FileEntry[] = local.map((f, i) => ({ path: f.path, sha256: recipes[i]!.sha256, size: recipes[i]!.size }));
-  const draft = await client.drafts.create(opts.model, { ...opts.metadata, version: opts.version });
-  try {
-    const stats = uploader && sent ? await putRecipes(client, uploader, recipes, sent, declared) : await uploadMissing(client, local, entries, opts.onProgress);
-    const readDigests = new Set(entries.map((e) => e.sha256));
-    const unread = new Set([...known.values()].map((k) => k.sha256).filter((sha) => !readDigests.has(sha)));
-    const read = new Map(local.map((f, i) => [f.absPath, entries[i]!]));
-    await client.drafts.attach(opts.model, draft.id, all.map((f) => known.get(f.absPath) ?? read.get(f.absPath)!));
-    const version = await client.drafts.commit(opts.model, draft.id);
-    await digests?.save().catch(() => undefined); // a hint for the next push only
-    return { version, ...stats, skipped: stats.skipped + unread.size, unchanged: known.size };
-  } catch (err) {
-    await client.drafts.delete(opts.model, draft.id).catch(() => undefined); // best effort; drafts expire anyway
-    throw err;
-  }
+  const stats = uploader && sent ? await putRecipes(client, uploader, recipes, sent, declared) : await uploadMissing(client, local, entries, opts.onProgress);
+  const readDigests = new Set(entries.map((e) => e.sha256));
+  const unread = new Set([...known.values()].map((k) => k.sha256).filter((sha) => !readDigests.has(sha)));
+  const read = new Map(local.map((f, i) => [f.absPath, entries[i]!]));
+  await client.drafts.attach(opts.model, draftId, all.map((f) => known.get(f.absPath) ?? read.get(f.absPath)!));
+  const version = await client.drafts.commit(opts.model, draftId);
+  await digests?.save().catch(() => undefined); // a hint for the next push only
+  return { version, ...stats, skipped: stats.skipped + unread.size, unchanged: known.size };
 }
 
 /**
