@@ -225,7 +225,7 @@ async function ingestRound(dir: string, r: number, versions: { version: string; 
         perVersion.push(`${v.version} ${((performance.now() - t0) / 1000).toFixed(2)}`);
       }
     });
-    if (pin) sh('taskset', ['-apc', `0-${availableParallelism() - 1}`, String(process.pid)]);
+    if (pin) for (const pid of [process.pid, server.proc.pid!]) sh('taskset', ['-apc', `0-${availableParallelism() - 1}`, String(pid)]); // the pulls that follow run unpinned
     const c = process.cpuUsage(clientCpu0);
     const serverCpu1 = cpuTimes(server.proc.pid!);
     return {
