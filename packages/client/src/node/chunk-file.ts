@@ -32,6 +32,9 @@ export function segmentBytesFor(size: number, cores = availableParallelism()): n
   return Math.min(DEFAULT_SEGMENT_BYTES, Math.max(MIN_SEGMENT_BYTES, Math.ceil(size / (2 * cores) / MiB) * MiB));
 }
 
+/** Whether chunkFile cuts a file of `size` bytes in segments (chunked in parallel, its chunks handed out segment by segment). */
+export const inSegments = (size: number, segmentBytes: number): boolean => size >= 2 * segmentBytes;
+
 /**
  * Chunks one file on the pool. Small files are one task (chunks + SHA-256 in a single read).
  * Large files become a whole-file SHA-256 task plus one task per segment, each chunking its
@@ -48,7 +51,7 @@ export async function chunkFile(
   onChunks?: (chunks: FileChunk[]) => void,
   onBytes?: (delta: number) => void,
 ): Promise<FileRecipe> {
-  if (size < 2 * segmentBytes) {
+  if (!inSegments(size, segmentBytes)) {
     const r = await pool.run({ kind: 'scan', path, from: 0, to: size, final: true, wholeHash: true }, onBytes);
     if (r.chunks.length) onChunks?.(r.chunks);
     return { sha256: r.sha256!, size, chunks: r.chunks };

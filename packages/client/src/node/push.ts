@@ -1,7 +1,7 @@
 import type { StewardClient } from '../client.ts';
 import type { FileEntry, Version, VersionMetadata } from '../types.ts';
 import { StewardApiError } from '../errors.ts';
-import { chunkFile, segmentBytesFor, type FileRecipe } from './chunk-file.ts';
+import { chunkFile, inSegments, segmentBytesFor, type FileRecipe } from './chunk-file.ts';
 import { chunkPoolFor } from './chunk-pool.ts';
 import { ChunkUploader, type ChunkedUploadOptions, type ChunkedUploadStats } from './chunked-upload.ts';
 import type { FileChunk } from './chunk-scan.ts';
@@ -95,7 +95,7 @@ async function pushInto(client: StewardClient, opts: PushOptions, all: LocalFile
   const progress = uploadProgress(local, opts.onProgress);
   const uploader = local.length > 0 && (await hasChunkApi(client)) ? new ChunkUploader(client, { ...opts.upload, onBytes: progress.report }) : null;
   // Files chunked in segments get an open recipe check: the server hashes their chunks while the rest is chunked.
-  const opens = uploader ? openChecks(client, local, opts.segmentBytes) : new Map<string, OpenRecipeCheck>();
+  const opens = uploader ? openChecks(client, local, opts) : new Map<string, OpenRecipeCheck>();
   const cancelOpens = () => Promise.all([...opens.values()].map((o) => o.cancel()));
   let recipes: FileRecipe[];
   try {
@@ -218,7 +218,7 @@ async function chunkAll(local: LocalFile[], opts: PushOptions, onChunks?: (absPa
     local.map(async (f) => {
       current = f.path; // files are queued together; the bar names the last one queued or started
       const before = digests ? await DigestCache.stat(f.absPath) : undefined;
-      const r = await chunkFile(pool, f.absPath, f.size, opts.segmentBytes ?? segmentBytesFor(f.size), onChunks && ((c) => onChunks(f.absPath, c)), onBytes);
+      const r = await chunkFile(pool, f.absPath, f.size, segmentBytesOf(f, opts), onChunks && ((c) => onChunks(f.absPath, c)), onBytes);
       if (r.size !== f.size) throw new Error(`${f.path} changed while being pushed (${f.size} → ${r.size} bytes)`);
       if (digests && before) digests.record(f.absPath, before, await DigestCache.stat(f.absPath), r.sha256);
       return r;
@@ -238,14 +238,17 @@ const MAX_OPEN_CHECKS = 2;
  * hash the first ones long before the file's digest is known. A file chunked in one piece gets
  * all its ids at once, with its digest: it gains nothing from one.
  */
-function openChecks(client: StewardClient, local: LocalFile[], segmentBytes: number | undefined): Map<string, OpenRecipeCheck> {
+function openChecks(client: StewardClient, local: LocalFile[], opts: PushOptions): Map<string, OpenRecipeCheck> {
   const out = new Map<string, OpenRecipeCheck>();
   for (const f of local) {
     if (out.size >= MAX_OPEN_CHECKS) break;
-    if (f.size >= 2 * (segmentBytes ?? segmentBytesFor(f.size)) && !out.has(f.absPath)) out.set(f.absPath, new OpenRecipeCheck(client));
+    if (inSegments(f.size, segmentBytesOf(f, opts)) && !out.has(f.absPath)) out.set(f.absPath, new OpenRecipeCheck(client));
   }
   return out;
 }
+
+/** The segment length a push chunks `f` in: the option, else segmentBytesFor its size. */
+const segmentBytesOf = (f: LocalFile, opts: PushOptions): number => opts.segmentBytes ?? segmentBytesFor(f.size);
 
 /**
  * Declares each blob by its recipe with `?wait` as soon as chunking is done, while the upload is

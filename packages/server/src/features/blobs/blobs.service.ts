@@ -54,6 +54,11 @@ export function createBlobService(deps: BlobServiceDeps) {
   const stat = (sha256: string) => db.selectFrom('blobs').select(['sha256', 'size']).where('sha256', '=', sha256).executeTakeFirst();
   const writer = () => createPackWriter({ db, objects, now, packSize, arrivals });
   const buffers = new RunBuffers();
+  /** The answer for a blob stored already (a recipe declared for it commits nothing), or null. */
+  const alreadyStored = async (sha256: string): Promise<PutRecipeResult | null> => {
+    const existing = await stat(sha256);
+    return existing ? { sha256, size: Number(existing.size), created: false } : null;
+  };
   const openCheck = (id: string): RecipeCheck => {
     const check = checks.byId(id);
     if (!check) throw new NotFoundError(`no recipe check ${id} on this server (it expired, failed, or the server restarted): declare the whole recipe with PUT /api/v1/blobs/{sha256}/recipe`, { id }, 'recipe_check_not_found');
@@ -111,8 +116,8 @@ export function createBlobService(deps: BlobServiceDeps) {
      */
     async putRecipe(sha256: string, size: number, ids: string[], opts: { waitMs?: number } = {}): Promise<PutRecipeResult> {
       assertSha256(sha256);
-      const existing = await stat(sha256);
-      if (existing) return { sha256, size: Number(existing.size), created: false };
+      const existing = await alreadyStored(sha256);
+      if (existing) return existing;
       const check = opts.waitMs ? checks.get(sha256, size, ids) : null;
       if (check) return waitFor(check, opts.waitMs!);
       // Only a look, no touch: the client's `missing` question touched these chunks (or stored them)
@@ -141,8 +146,8 @@ export function createBlobService(deps: BlobServiceDeps) {
      */
     async joinRecipe(sha256: string, size: number, waitMs: number): Promise<PutRecipeResult> {
       assertSha256(sha256);
-      const existing = await stat(sha256);
-      if (existing) return { sha256, size: Number(existing.size), created: false };
+      const existing = await alreadyStored(sha256);
+      if (existing) return existing;
       const check = checks.find(sha256, size);
       if (!check) throw new NotFoundError(`no check of a recipe for blob ${sha256} (${size} bytes) is running on this server: send the whole recipe`, { sha256, size }, 'recipe_check_not_found');
       return waitFor(check, waitMs);
@@ -174,12 +179,8 @@ export function createBlobService(deps: BlobServiceDeps) {
       assertSha256(target.sha256);
       const check = openCheck(id);
       check.declare(target);
-      const stored = async () => {
-        const existing = await stat(target.sha256);
-        return existing ? { sha256: target.sha256, size: Number(existing.size), created: false } : null;
-      };
       if (!check.settled) {
-        const existing = await stored();
+        const existing = await alreadyStored(target.sha256);
         if (existing) {
           check.cancel();
           return existing;
@@ -189,7 +190,7 @@ export function createBlobService(deps: BlobServiceDeps) {
         return await waitFor(check, waitMs);
       } catch (err) {
         // Cancelled for a blob stored meanwhile (or by another push): asking again still says so.
-        const existing = await stored();
+        const existing = await alreadyStored(target.sha256);
         if (existing) return existing;
         throw err;
       }

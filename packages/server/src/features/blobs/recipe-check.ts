@@ -61,6 +61,8 @@ export class RecipeCheck {
   readonly done: Promise<{ created: boolean }>;
   /** Whether `done` has settled. */
   settled = false;
+  /** How many ids a settled open check had (its list is dropped). */
+  #idCount = 0;
 
   constructor(
     private readonly deps: RecipeCheckDeps,
@@ -90,16 +92,10 @@ export class RecipeCheck {
     return this.#target?.size ?? -1;
   }
 
-  /** The digest and size, once known. */
-  get target(): RecipeTarget | null {
-    return this.#target;
-  }
-
   /** Ids received so far. */
   get idCount(): number {
     return this.settled ? this.#idCount : this.#ids.length;
   }
-  #idCount = 0;
 
   /** More ids of an open check, in file order. */
   append(ids: readonly string[]): void {
