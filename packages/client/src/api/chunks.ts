@@ -1,4 +1,4 @@
-import type { BlobRecipe, ChunkUploadResult, PutRecipeResult } from '@steward/core/api';
+import type { BlobRecipe, ChunkUploadResult, PutRecipeResult, PutRecipesInput, PutRecipesResult, RecipeQueryResult } from '@steward/core/api';
 import { ENCODED_FRAMES_TYPE } from '@steward/core';
 import { StewardApiError } from '../errors.ts';
 import type { HttpTransport } from '../http.ts';
@@ -9,7 +9,7 @@ async function* slices(body: Uint8Array, size: number): AsyncGenerator<Uint8Arra
   for (let at = 0; at < body.length; at += size) yield body.subarray(at, Math.min(at + size, body.length));
 }
 
-export type { BlobRecipe, ChunkUploadResult, PutRecipeResult };
+export type { BlobRecipe, ChunkUploadResult, PutRecipeResult, PutRecipesInput, PutRecipesResult, RecipeQueryResult };
 
 /**
  * Chunk-level transfers (see docs/storage.md): ask which chunks the server lacks, upload framed
@@ -45,6 +45,19 @@ export class ChunksApi {
       signal,
     });
     return (await res.json()) as ChunkUploadResult;
+  }
+
+  /**
+   * Declares several blobs by their recipes in one request, every chunk stored already (at most
+   * 1,000 recipes and 100,000 chunk ids): the server checks each and commits all of them or none.
+   * Results in request order, `created: false` for blobs it had. 409 `chunk_missing` lists every
+   * missing chunk; 422 `digest_mismatch` names the first recipe that does not add up. A server
+   * older than this call answers 404.
+   * @example
+   * const { results } = await client.chunks.putRecipes([{ sha256, size, chunks: ids }, …]);
+   */
+  putRecipes(recipes: PutRecipesInput['recipes']): Promise<PutRecipesResult> {
+    return this.http.json('POST', '/blobs/recipes', { recipes });
   }
 
   /**
@@ -133,6 +146,17 @@ export class ChunksApi {
    */
   recipe(sha256: string): Promise<BlobRecipe> {
     return this.http.json('GET', `/blobs/${sha256}/recipe`);
+  }
+
+  /**
+   * The recipes of several blobs in one request (at most 1,000 digests naming at most 1 GiB of
+   * files; ask for larger files one by one with `recipe`), in request order: null for a blob not
+   * stored, or stored whole by an older server. A server older than this call answers 404.
+   * @example
+   * const { recipes } = await client.chunks.recipes(files.map((f) => f.sha256));
+   */
+  recipes(sha256s: string[]): Promise<RecipeQueryResult> {
+    return this.http.json('POST', '/blobs/recipes/query', { sha256s });
   }
 
   /**

@@ -16,7 +16,7 @@ export function defaultChunkCacheDir(env: Record<string, string | undefined> = p
 
 const ID = /^[0-9a-f]{64}$/;
 /** Remembered recipes `trim` keeps, most recent first (a pull looks at the 8 newest). */
-const RECIPES_KEPT = 32;
+export const RECIPES_KEPT = 32;
 /** Background mtime bumps in flight per cache (see read). */
 const TOUCHES_IN_FLIGHT = 32;
 /** Segment files opened or stat'ed at once when the index is (re)loaded and trimmed. */

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { open, rm } from 'node:fs/promises';
-import { DigestMismatchError } from '@steward/core';
+import { DigestMismatchError, MAX_RECIPE_QUERY_BYTES, MAX_RECIPE_QUERY_DIGESTS } from '@steward/core';
 import { Decompressor } from 'zstd-napi';
 import { batchBySize, type ChunkFrame } from '../api/chunk-frames.ts';
 import type { BlobRecipe } from '../api/chunks.ts';
@@ -47,9 +47,10 @@ export async function recipeOrNull(client: StewardClient, sha256: string): Promi
 export async function planFetch(client: StewardClient, files: FileEntry[], cache: ChunkCache, seeded?: ReadonlySet<string>): Promise<FetchPlan> {
   const plan: FetchPlan = { recipes: new Map(), fetch: [], fetchBytes: 0, cachedChunks: 0, cachedBytes: 0, seededChunks: 0, seededBytes: 0, wholeBytes: 0 };
   const seen = new Set<string>();
+  const recipes = await recipesOf(client, files);
   for (const f of files) {
     if (plan.recipes.has(f.sha256)) continue;
-    const recipe = await withRetry(() => recipeOrNull(client, f.sha256));
+    const recipe = recipes.get(f.sha256)!;
     plan.recipes.set(f.sha256, recipe);
     if (!recipe) {
       plan.wholeBytes += f.size;
@@ -74,6 +75,59 @@ export async function planFetch(client: StewardClient, files: FileEntry[], cache
     }
   }
   return plan;
+}
+
+/** Recipe GETs in flight while planning (large files, or a server without the batch query). */
+const RECIPES_IN_FLIGHT = 8;
+/** Files up to this size have their recipes asked for together (`POST /blobs/recipes/query`), as many as the server takes per request. */
+const QUERY_FILE_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The recipe (or null) of each file's blob: small files' in `POST /blobs/recipes/query` batches
+ * (one request for a thousand files of a model, where a GET each waited a round trip per file),
+ * large ones with a GET each, RECIPES_IN_FLIGHT at a time. A server without the batch query gets
+ * GETs for all.
+ */
+async function recipesOf(client: StewardClient, files: readonly FileEntry[]): Promise<Map<string, BlobRecipe | null>> {
+  const out = new Map<string, BlobRecipe | null>();
+  const sizes = new Map(files.map((f) => [f.sha256, f.size]));
+  const alone: string[] = [];
+  let group: string[] = [];
+  let groupBytes = 0;
+  const groups: string[][] = [];
+  for (const [sha256, size] of sizes) {
+    if (size > QUERY_FILE_BYTES) {
+      alone.push(sha256);
+      continue;
+    }
+    if (group.length === MAX_RECIPE_QUERY_DIGESTS || groupBytes + size > MAX_RECIPE_QUERY_BYTES) {
+      groups.push(group);
+      group = [];
+      groupBytes = 0;
+    }
+    group.push(sha256);
+    groupBytes += size;
+  }
+  if (group.length) groups.push(group);
+  for (const [i, g] of groups.entries()) {
+    try {
+      const { recipes } = await withRetry(() => client.chunks.recipes(g));
+      g.forEach((sha256, k) => out.set(sha256, recipes[k] ?? null));
+    } catch (err) {
+      if (!(err instanceof StewardApiError && (err.status === 404 || err.status === 405))) throw err;
+      for (const rest of groups.slice(i)) alone.push(...rest); // an older server: a GET each
+      break;
+    }
+  }
+  let next = 0;
+  const lane = async () => {
+    while (next < alone.length) {
+      const sha256 = alone[next++]!;
+      out.set(sha256, await withRetry(() => recipeOrNull(client, sha256)));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(RECIPES_IN_FLIGHT, alone.length) }, lane));
+  return out;
 }
 
 export interface FetchOptions {
@@ -254,7 +308,7 @@ export async function assembleFile(
   file: FileEntry,
   recipe: BlobRecipe,
   path: string,
-  opts: { arrivals?: ChunkArrivals; onBytes?: (written: number) => void } = {},
+  opts: { arrivals?: ChunkArrivals; onBytes?: (written: number) => void; reader?: ChunkReader } = {},
 ): Promise<void> {
   const job: RebuildJob = { client, cache, file, recipe, path, ...opts };
   try {
@@ -275,11 +329,13 @@ interface RebuildJob {
   path: string;
   arrivals?: ChunkArrivals | undefined;
   onBytes?: ((written: number) => void) | undefined;
+  /** A reader shared by the files of a pull (its segment handles stay open between files); else one of its own. */
+  reader?: ChunkReader | undefined;
 }
 
-async function rebuild({ client, cache, file, recipe, path, arrivals, onBytes }: RebuildJob): Promise<void> {
+async function rebuild({ client, cache, file, recipe, path, arrivals, onBytes, reader: shared }: RebuildJob): Promise<void> {
   const fh = await open(path, 'wx');
-  const reader = cache.reader();
+  const reader = shared ?? cache.reader();
   // Cache reads run READ_AHEAD chunks ahead and writes go out ~1 MiB at a time: one chunk at a
   // time, each read and write waited for its own round trip to libuv's pool.
   const chunks = recipe.chunks;
@@ -373,6 +429,6 @@ async function rebuild({ client, cache, file, recipe, path, arrivals, onBytes }:
     await rm(path, { force: true });
     throw err;
   } finally {
-    await reader.close();
+    if (!shared) await reader.close();
   }
 }

@@ -95,8 +95,10 @@ describe('delta push/pull against the real server', () => {
       url: server.url,
       token: server.token,
       // Drops ?wait, as a server without it ignores the query: the early PUT meets chunks not uploaded yet.
+      // Such a server has no POST /blobs/recipes either (404).
       fetch: async (input, init) => {
         const url = new URL(input);
+        if (url.pathname.includes('/blobs/recipes')) return Response.json({ error: { code: 'not_found', message: 'no such route' } }, { status: 404 });
         if (url.pathname.endsWith('/recipe')) url.search = '';
         if (url.pathname.endsWith('/chunks')) await new Promise((r) => setTimeout(r, 20)); // the upload outlasts chunking
         const res = await fetch(url.href, init);
@@ -179,6 +181,47 @@ describe('delta push/pull against the real server', () => {
     expect(seen.filter((r) => r.method === 'PUT' && r.path.includes('/recipe')).at(-1)!.status).toBe(201);
     const whole = await client.versions.file('llm', '3.3.0', 'older.bin');
     expect(sha(new Uint8Array(await new Response(whole.body).arrayBuffer()))).toBe(sha(bytes));
+  }, 60_000);
+
+  /** A model directory of `n` small files (1–40 KiB) and one of 2 MiB, the way a tokenizer, configs and shards sit together. */
+  const manyFiles = async (name: string, n: number) => {
+    const root = join(dir, 'src', name);
+    await mkdir(root, { recursive: true });
+    const files = new Map<string, Buffer>();
+    for (let i = 0; i < n; i++) files.set(`f${i}.json`, randomBytes(1024 + ((i * 7919) % (39 * 1024))));
+    files.set('weights.bin', randomBytes(2 * 1024 * KiB));
+    for (const [p, b] of files) await writeFile(join(root, p), b);
+    return { root, files };
+  };
+
+  it('a push of many small files declares them in one POST /blobs/recipes, and a pull asks their recipes in one query', async () => {
+    const { root, files } = await manyFiles('many', 40);
+    const { c, seen } = recorder();
+    const res = await pushVersion(c, { model: 'llm', version: '4.0.0', paths: ['.'], cwd: root, digests: null });
+    expect(res.uploaded).toBe(41);
+    const recipeCalls = seen.filter((r) => r.path.includes('/recipe') || r.method === 'HEAD');
+    // The 2 MiB file is declared early (a HEAD, then PUT ?wait); the 40 small ones together, once the upload ended.
+    expect(recipeCalls.map((r) => `${r.method} ${r.path.replace(/[0-9a-f]{64}/, 'SHA').replace(/\?.*/, '')} ${r.status}`)).toEqual(['HEAD /api/v1/blobs/SHA 404', 'PUT /api/v1/blobs/SHA/recipe 201', 'POST /api/v1/blobs/recipes 201']);
+    seen.length = 0;
+    const out = join(dir, 'many-out');
+    const pulled = await pullVersion(c, { model: 'llm', ref: '4.0.0', outDir: out, cacheDir: join(dir, 'many-cache'), verify: false });
+    expect(pulled.downloaded).toBe(41);
+    expect(seen.filter((r) => r.path.includes('/recipe')).map((r) => `${r.method} ${r.path.replace(/[0-9a-f]{64}/, 'SHA')}`)).toEqual(['POST /api/v1/blobs/recipes/query']);
+    for (const [p, b] of files) expect((await readFile(join(out, p))).equals(b)).toBe(true);
+  }, 60_000);
+
+  it('a server without the batch recipe calls (404) still gets the push and the pull, a file at a time', async () => {
+    const { root, files } = await manyFiles('many-old', 12);
+    const { c, seen } = recorder((url) => (url.pathname.includes('/blobs/recipes') ? Response.json({ error: { code: 'not_found', message: 'no such route' } }, { status: 404 }) : undefined));
+    expect((await pushVersion(c, { model: 'llm', version: '4.1.0', paths: ['.'], cwd: root, digests: null })).uploaded).toBe(13);
+    expect(seen.filter((r) => r.path.includes('/blobs/recipes')).map((r) => r.status)).toEqual([404]); // tried once, then a PUT per file
+    expect(seen.filter((r) => r.method === 'PUT' && r.path.replace(/\?.*/, '').endsWith('/recipe')).length).toBe(13);
+    seen.length = 0;
+    const out = join(dir, 'many-old-out');
+    await pullVersion(c, { model: 'llm', ref: '4.1.0', outDir: out, cacheDir: join(dir, 'many-old-cache'), verify: false });
+    expect(seen.filter((r) => r.path.includes('/blobs/recipes')).map((r) => r.status)).toEqual([404]);
+    expect(seen.filter((r) => r.method === 'GET' && r.path.endsWith('/recipe')).length).toBe(13);
+    for (const [p, b] of files) expect((await readFile(join(out, p))).equals(b)).toBe(true);
   }, 60_000);
 
   it('a model that does not exist, or a version number taken already, fails before any byte is read or sent', async () => {

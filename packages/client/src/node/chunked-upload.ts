@@ -109,8 +109,25 @@ export class ChunkUploader {
    */
   async putRecipe(recipe: FileRecipe): Promise<void> {
     const body = { size: recipe.size, chunks: recipe.chunks.map((c) => c.id) };
+    await this.declare(() => this.#client.chunks.putRecipe(recipe.sha256, body));
+  }
+
+  /**
+   * `POST /blobs/recipes` for several files at once (after finish), each created or found stored:
+   * digest → created. Chunks swept since (409 chunk_missing) are sent again, once.
+   */
+  async putRecipes(recipes: readonly FileRecipe[]): Promise<Map<string, boolean>> {
+    const body = recipes.map((r) => ({ sha256: r.sha256, size: r.size, chunks: r.chunks.map((c) => c.id) }));
+    const { results } = await this.declare(() => this.#client.chunks.putRecipes(body));
+    const out = new Map<string, boolean>();
+    for (const r of results) out.set(r.sha256, (out.get(r.sha256) ?? false) || r.created);
+    return out;
+  }
+
+  /** Runs a recipe declaration (retried); on 409 chunk_missing sends the chunks it names again and declares once more. */
+  async declare<T>(call: () => Promise<T>): Promise<T> {
     try {
-      await withRetry(() => this.#client.chunks.putRecipe(recipe.sha256, body), this.#opts.retry);
+      return await withRetry(call, this.#opts.retry);
     } catch (err) {
       const again = err instanceof StewardApiError && err.code === 'chunk_missing' ? (err.details?.missing as string[] | undefined) : undefined;
       if (!again) throw err;
@@ -121,7 +138,7 @@ export class ChunkUploader {
       } finally {
         await this.#closeFiles();
       }
-      await withRetry(() => this.#client.chunks.putRecipe(recipe.sha256, body), this.#opts.retry);
+      return withRetry(call, this.#opts.retry);
     }
   }
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { Sha256Schema } from './common.schema.ts';
+import { MAX_RECIPE_BATCH_IDS, MAX_RECIPE_QUERY_DIGESTS, MAX_RECIPES_PER_BATCH } from '../chunking/frame-format.ts';
 
 /** `GET /storage/stats`: bytes as users see them vs bytes the store holds. */
 export const StorageStatsSchema = z
@@ -81,6 +82,30 @@ export const PutRecipeResultSchema = z
   .object({ sha256: z.string(), size: z.number(), created: z.boolean(), pending: z.literal(true).optional(), hashedBytes: z.number().optional() })
   .meta({ id: 'PutRecipeResult' });
 export type PutRecipeResult = z.infer<typeof PutRecipeResultSchema>;
+
+/** `POST /blobs/recipes`: several blobs declared by their recipes at once; every chunk must be stored. */
+export const PutRecipesInputSchema = z
+  .strictObject({
+    recipes: z
+      .array(z.strictObject({ sha256: Sha256Schema, size: z.number().int().nonnegative(), chunks: z.array(Sha256Schema).max(MAX_RECIPE_BATCH_IDS) }))
+      .min(1)
+      .max(MAX_RECIPES_PER_BATCH),
+  })
+  .meta({ id: 'PutRecipesInput' });
+export type PutRecipesInput = z.infer<typeof PutRecipesInputSchema>;
+
+/** `POST /blobs/recipes`' answer: one result per recipe, in request order (`created: false` for a blob stored already). */
+export const PutRecipesResultSchema = z
+  .object({ results: z.array(z.object({ sha256: z.string(), size: z.number(), created: z.boolean() })) })
+  .meta({ id: 'PutRecipesResult' });
+export type PutRecipesResult = z.infer<typeof PutRecipesResultSchema>;
+
+/** `POST /blobs/recipes/query`: the recipes of several blobs (a pull's small files) in one request. */
+export const RecipeQueryInputSchema = z.strictObject({ sha256s: z.array(Sha256Schema).min(1).max(MAX_RECIPE_QUERY_DIGESTS) }).meta({ id: 'RecipeQueryInput' });
+
+/** Its answer, in request order: a blob's recipe, or null for a blob not stored or stored whole (before chunked storage). */
+export const RecipeQueryResultSchema = z.object({ recipes: z.array(BlobRecipeSchema.nullable()) }).meta({ id: 'RecipeQueryResult' });
+export type RecipeQueryResult = z.infer<typeof RecipeQueryResultSchema>;
 
 export const ChunkUploadResultSchema = z.object({ stored: z.number(), skipped: z.number(), bytes: z.number() }).meta({ id: 'ChunkUploadResult' });
 export type ChunkUploadResult = z.infer<typeof ChunkUploadResultSchema>;

@@ -12,6 +12,13 @@ export const MAX_BATCH_BYTES = 64 * 1024 * 1024;
 /** Most frames (ids) per request. */
 export const MAX_BATCH_FRAMES = 4096;
 
+/** Most recipes, and most chunk ids in all, per `POST /blobs/recipes` (a push's small files, declared together). */
+export const MAX_RECIPES_PER_BATCH = 1000;
+export const MAX_RECIPE_BATCH_IDS = 100_000;
+/** Most digests, and most bytes of the files they name, per `POST /blobs/recipes/query`. */
+export const MAX_RECIPE_QUERY_DIGESTS = 1000;
+export const MAX_RECIPE_QUERY_BYTES = 1024 * 1024 * 1024;
+
 /** Content type of a fetch answer whose frames carry encodings; plain answers are application/octet-stream. */
 export const ENCODED_FRAMES_TYPE = 'application/vnd.steward.chunk-frames+zstd';
 

@@ -14,6 +14,10 @@ export {
   FRAME_HEADER_BYTES,
   MAX_BATCH_BYTES,
   MAX_BATCH_FRAMES,
+  MAX_RECIPE_BATCH_IDS,
+  MAX_RECIPE_QUERY_BYTES,
+  MAX_RECIPE_QUERY_DIGESTS,
+  MAX_RECIPES_PER_BATCH,
   readEncodedLengthWord,
   type FrameEncoding,
 } from './frame-format.ts';

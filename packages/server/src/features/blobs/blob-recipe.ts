@@ -16,36 +16,82 @@ export interface RecipeChunk {
  * delete it any more (too young, and referenced once we commit).
  */
 export async function commitRecipe(db: StorageDb, sha256: string, size: number, chunks: readonly RecipeChunk[], now: Date): Promise<{ created: boolean }> {
+  return db.transaction().execute((trx) => commitRecipeIn(trx, sha256, size, chunks, iso(now)));
+}
+
+/**
+ * Several blobs made visible in one transaction (`POST /blobs/recipes`), all or none, with the
+ * same guarantees as commitRecipe: every chunk they reference is touched in it, and a chunk
+ * missing from any of them (GC swept it meanwhile) rolls every one back with 409 chunk_missing.
+ * Statements go in batches over all the recipes (a push of a thousand small files made four per
+ * file). Returns the digests this call created; the others were stored already (touched).
+ */
+export async function commitRecipes(db: StorageDb, recipes: readonly { sha256: string; size: number; chunks: readonly RecipeChunk[] }[], now: Date): Promise<Set<string>> {
   const nowIso = iso(now);
   return db.transaction().execute(async (trx) => {
-    const exists = await trx.selectFrom('blobs').select('sha256').where('sha256', '=', sha256).executeTakeFirst();
-    if (exists) {
-      await trx.updateTable('blobs').set({ touched_at: nowIso }).where('sha256', '=', sha256).execute();
-      return { created: false };
+    const stored = new Set<string>();
+    for (const part of batches([...new Set(recipes.map((r) => r.sha256))])) {
+      for (const r of await trx.selectFrom('blobs').select('sha256').where('sha256', 'in', part).execute()) stored.add(r.sha256);
     }
-    const unique = [...new Set(chunks.map((c) => c.id))];
+    for (const part of batches([...stored])) await trx.updateTable('blobs').set({ touched_at: nowIso }).where('sha256', 'in', part).execute();
+    const fresh = new Map<string, (typeof recipes)[number]>();
+    for (const r of recipes) if (!stored.has(r.sha256) && !fresh.has(r.sha256)) fresh.set(r.sha256, r);
+    const unique = [...new Set([...fresh.values()].flatMap((r) => r.chunks.map((c) => c.id)))];
     let touched = 0;
-    for (const part of batches(unique)) {
-      const r = await trx.updateTable('chunks').set({ touched_at: nowIso }).where('id', 'in', part).executeTakeFirst();
-      touched += Number(r.numUpdatedRows);
-    }
+    for (const part of batches(unique)) touched += Number((await trx.updateTable('chunks').set({ touched_at: nowIso }).where('id', 'in', part).executeTakeFirst()).numUpdatedRows);
     if (touched !== unique.length) {
       const have = await storedIds(trx, unique);
       const missing = unique.filter((id) => !have.has(id));
       throw new ConflictError(`${missing.length} chunk(s) are not stored: upload them with POST /api/v1/chunks first`, { missing }, 'chunk_missing');
     }
-    // A concurrent push of the same bytes may commit first (PostgreSQL): then ours is a no-op.
-    const ins = await trx.insertInto('blobs').values({ sha256, size, created_at: nowIso, touched_at: nowIso }).onConflict((oc) => oc.column('sha256').doNothing()).executeTakeFirst();
-    if (Number(ins.numInsertedOrUpdatedRows ?? 0n) === 0) return { created: false };
-    let offset = 0;
-    const rows = chunks.map((c, seq) => {
-      const row = { blob_sha256: sha256, seq, chunk_id: c.id, blob_offset: offset, size: c.size };
-      offset += c.size;
-      return row;
+    // A concurrent push of the same bytes may commit one first (PostgreSQL): that one is not ours to describe.
+    const created = new Set<string>();
+    for (const part of batches([...fresh.values()], 200)) {
+      const rows = part.map((r) => ({ sha256: r.sha256, size: r.size, created_at: nowIso, touched_at: nowIso }));
+      for (const r of await trx.insertInto('blobs').values(rows).onConflict((oc) => oc.column('sha256').doNothing()).returning('sha256').execute()) created.add(r.sha256);
+    }
+    const rows = [...fresh.values()].filter((r) => created.has(r.sha256)).flatMap((r) => {
+      let offset = 0;
+      return r.chunks.map((c, seq) => {
+        const row = { blob_sha256: r.sha256, seq, chunk_id: c.id, blob_offset: offset, size: c.size };
+        offset += c.size;
+        return row;
+      });
     });
     for (const part of batches(rows, 200)) await trx.insertInto('blob_chunks').values(part).execute();
-    return { created: true };
+    return created;
   });
+}
+
+/** commitRecipe's work inside a caller's transaction. */
+async function commitRecipeIn(trx: StorageDb, sha256: string, size: number, chunks: readonly RecipeChunk[], nowIso: string): Promise<{ created: boolean }> {
+  const exists = await trx.selectFrom('blobs').select('sha256').where('sha256', '=', sha256).executeTakeFirst();
+  if (exists) {
+    await trx.updateTable('blobs').set({ touched_at: nowIso }).where('sha256', '=', sha256).execute();
+    return { created: false };
+  }
+  const unique = [...new Set(chunks.map((c) => c.id))];
+  let touched = 0;
+  for (const part of batches(unique)) {
+    const r = await trx.updateTable('chunks').set({ touched_at: nowIso }).where('id', 'in', part).executeTakeFirst();
+    touched += Number(r.numUpdatedRows);
+  }
+  if (touched !== unique.length) {
+    const have = await storedIds(trx, unique);
+    const missing = unique.filter((id) => !have.has(id));
+    throw new ConflictError(`${missing.length} chunk(s) are not stored: upload them with POST /api/v1/chunks first`, { missing }, 'chunk_missing');
+  }
+  // A concurrent push of the same bytes may commit first (PostgreSQL): then ours is a no-op.
+  const ins = await trx.insertInto('blobs').values({ sha256, size, created_at: nowIso, touched_at: nowIso }).onConflict((oc) => oc.column('sha256').doNothing()).executeTakeFirst();
+  if (Number(ins.numInsertedOrUpdatedRows ?? 0n) === 0) return { created: false };
+  let offset = 0;
+  const rows = chunks.map((c, seq) => {
+    const row = { blob_sha256: sha256, seq, chunk_id: c.id, blob_offset: offset, size: c.size };
+    offset += c.size;
+    return row;
+  });
+  for (const part of batches(rows, 200)) await trx.insertInto('blob_chunks').values(part).execute();
+  return { created: true };
 }
 
 export interface RecipeRow {

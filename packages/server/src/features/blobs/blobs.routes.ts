@@ -2,7 +2,8 @@ import { Transform } from 'node:stream';
 import { requestBody } from '../../http/node-streams.ts';
 import { OpenAPIHono, z } from '@hono/zod-openapi';
 import { InvalidInputError, isStewardError } from '@steward/core';
-import { BlobRecipeSchema, ErrorSchema, PutRecipeResultSchema, Sha256Schema } from '@steward/core/api';
+import { MAX_RECIPE_BATCH_IDS, MAX_RECIPE_QUERY_BYTES, MAX_RECIPE_QUERY_DIGESTS, MAX_RECIPES_PER_BATCH } from '@steward/core';
+import { BlobRecipeSchema, ErrorSchema, PutRecipeResultSchema, PutRecipesInputSchema, PutRecipesResultSchema, RecipeQueryInputSchema, RecipeQueryResultSchema, Sha256Schema } from '@steward/core/api';
 import type { AppEnv } from '../../http/env.ts';
 import { serveBytes } from '../../http/serve-bytes.ts';
 import { sendPieces } from '../../http/send-pieces.ts';
@@ -20,6 +21,8 @@ import type { DiskReserve } from '../storage/disk-reserve.ts';
 /** A recipe lists at most ~1M chunks (64 GiB at the 64 KiB average); JSON is bounded accordingly. */
 const MAX_RECIPE_JSON = 80 * 1024 * 1024;
 const RecipeInput = z.strictObject({ size: z.number().int().nonnegative(), chunks: z.array(Sha256Schema).max(1_200_000) });
+/** `POST /blobs/recipes`: ~67 bytes of JSON per chunk id, at most MAX_RECIPE_BATCH_IDS of them, and the recipes around them. */
+const MAX_RECIPES_JSON = 8 * 1024 * 1024;
 /** With ?wait, `{size}` alone joins the check already running for the blob (a re-ask after 202). */
 const RecipeJoinInput = z.strictObject({ size: z.number().int().nonnegative() });
 
@@ -106,6 +109,37 @@ export function blobsRoutes(blobs: BlobService, metrics: HttpMetrics, reserve?: 
     if (!parsed.success) throw validationError(parsed.error, 'json');
     const res = await blobs.putRecipe(sha256, parsed.data.size, parsed.data.chunks, wait ? { waitMs: wait * 1000 } : {});
     return c.json(res, res.pending ? 202 : res.created ? 201 : 200);
+  });
+  app.post('/blobs/recipes', requireRole('publish'), async (c) => {
+    const parsed = PutRecipesInputSchema.safeParse(parseJson(await readBounded(requestBody(c), MAX_RECIPES_JSON)));
+    if (!parsed.success) throw validationError(parsed.error, 'json');
+    const ids = parsed.data.recipes.reduce((n, r) => n + r.chunks.length, 0);
+    if (ids > MAX_RECIPE_BATCH_IDS) throw new InvalidInputError(`recipes list ${ids} chunk ids in all; send at most ${MAX_RECIPE_BATCH_IDS} per request (declare large files with PUT /api/v1/blobs/{sha256}/recipe)`, { ids, max: MAX_RECIPE_BATCH_IDS }, 'too_many_ids');
+    const results = await blobs.putRecipes(parsed.data.recipes);
+    return c.json({ results }, results.some((r) => r.created) ? 201 : 200);
+  });
+  app.openAPIRegistry.registerPath({
+    method: 'post',
+    path: '/blobs/recipes',
+    tags: ['blobs'],
+    description:
+      `Create several blobs from stored chunks at once (at most ${MAX_RECIPES_PER_BATCH} recipes and ${MAX_RECIPE_BATCH_IDS} chunk ids per request): each is checked as PUT /blobs/{sha256}/recipe checks one, then all are committed in one transaction, or none. ` +
+      'Results come in request order; a blob stored already answers created: false. 409 chunk_missing (details.missing: every missing chunk of every recipe); 422 digest_mismatch (details.sha256: the first recipe whose chunks do not hash to its digest or add up to its size); 400 too_many_ids.',
+    request: { body: { content: { 'application/json': { schema: PutRecipesInputSchema } }, required: true } },
+    responses: { 200: json(PutRecipesResultSchema, 'every blob was stored already'), 201: json(PutRecipesResultSchema, 'created (some may have been stored already)'), 409: json(ErrorSchema, 'chunks missing'), 422: json(ErrorSchema, 'digest mismatch') },
+  });
+  app.post('/blobs/recipes/query', requireRole('read'), async (c) => {
+    const parsed = RecipeQueryInputSchema.safeParse(parseJson(await readBounded(requestBody(c), 1024 * 1024)));
+    if (!parsed.success) throw validationError(parsed.error, 'json');
+    return c.json({ recipes: await blobs.recipes(parsed.data.sha256s) }, 200);
+  });
+  app.openAPIRegistry.registerPath({
+    method: 'post',
+    path: '/blobs/recipes/query',
+    tags: ['blobs'],
+    description: `The recipes of several blobs in one request (at most ${MAX_RECIPE_QUERY_DIGESTS} digests, naming at most ${MAX_RECIPE_QUERY_BYTES} bytes of files: 400 too_large beyond; ask for large files' recipes one by one with GET /blobs/{sha256}/recipe). In request order; null for a blob not stored, or stored whole before chunked storage (download it whole).`,
+    request: { body: { content: { 'application/json': { schema: RecipeQueryInputSchema } }, required: true } },
+    responses: { 200: json(RecipeQueryResultSchema, 'recipes'), 400: json(ErrorSchema, 'too_large') },
   });
   app.get('/blobs/:sha256/recipe', requireRole('read'), async (c) => sendPieces(c, 200, { 'content-type': 'application/json' }, await blobs.recipe(c.req.param('sha256'))));
   app.openAPIRegistry.registerPath({

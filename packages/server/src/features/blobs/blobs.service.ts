@@ -1,19 +1,19 @@
 import { Readable } from 'node:stream';
 import type { Kysely } from 'kysely';
-import { assertSha256, ConflictError, DigestMismatchError, NotFoundError, StewardError } from '@steward/core';
-import type { PutRecipeResult } from '@steward/core/api';
+import { assertSha256, ConflictError, DigestMismatchError, InvalidInputError, MAX_RECIPE_QUERY_BYTES, NotFoundError, StewardError } from '@steward/core';
+import type { BlobRecipe, PutRecipeResult } from '@steward/core/api';
 import type { Database } from '../../db/schema.ts';
 import { iso } from '../../lib/context.ts';
 import type { ObjectStore } from '../../storage/object-store.ts';
 import { batches, locate, relaxedTransaction } from '../storage/chunk-index.ts';
-import { hashChunks } from '../storage/chunk-reader.ts';
+import { hashChunks, recipeDigests } from '../storage/chunk-reader.ts';
 import { RunBuffers } from '../storage/run-buffers.ts';
 import type { BodyPiece } from '../../http/send-pieces.ts';
 import { createPackWriter, DEFAULT_PACK_SIZE } from '../storage/pack-writer.ts';
 import { storageDb } from '../storage/storage.tables.ts';
 import { ingest } from './blob-ingest.ts';
 import { blobPieces, recipeJson } from './blob-read.ts';
-import { commitRecipe, type RecipeChunk } from './blob-recipe.ts';
+import { commitRecipe, commitRecipes, type RecipeChunk } from './blob-recipe.ts';
 import { MAX_WAITING_CHECKS, type RecipeCheck, RecipeChecks, type RecipeTarget, within } from './recipe-check.ts';
 import { ChunkArrivals } from '../storage/chunk-arrivals.ts';
 
@@ -140,6 +140,44 @@ export function createBlobService(deps: BlobServiceDeps) {
       return { sha256, size, created };
     },
     /**
+     * POST /blobs/recipes: several blobs by their recipes at once, every chunk stored already (a
+     * push's small files, declared together once their upload ended). Each is checked as
+     * PUT /blobs/{sha}/recipe checks one, then all are committed in one transaction: all or none.
+     * 409 chunk_missing names every missing chunk of every recipe; 422 digest_mismatch names the
+     * first recipe that does not hash to its digest. One request and one commit for a thousand
+     * small files, where one each cost a round trip and an fsync per file.
+     */
+    async putRecipes(recipes: readonly { sha256: string; size: number; chunks: string[] }[]): Promise<{ sha256: string; size: number; created: boolean }[]> {
+      const digests = [...new Set(recipes.map((r) => r.sha256))];
+      const stored = new Map<string, number>();
+      for (const part of batches(digests)) for (const r of await db.selectFrom('blobs').select(['sha256', 'size']).where('sha256', 'in', part).execute()) stored.set(r.sha256, Number(r.size));
+      // One check per digest: the first recipe given for it (any other must hash to it too, so it is the same file).
+      const todo = new Map<string, { sha256: string; size: number; chunks: string[] }>();
+      for (const r of recipes) if (!stored.has(r.sha256) && !todo.has(r.sha256)) todo.set(r.sha256, r);
+      const where = await locate(db, [...todo.values()].flatMap((r) => r.chunks));
+      const missing = [...new Set([...todo.values()].flatMap((r) => r.chunks.filter((id) => !where.has(id))))];
+      if (missing.length) throw new ConflictError(`${missing.length} chunk(s) are not stored: upload them with POST /api/v1/chunks first`, { missing }, 'chunk_missing');
+      const checked: { sha256: string; size: number; chunks: RecipeChunk[] }[] = [];
+      for (const r of todo.values()) {
+        const chunks = r.chunks.map((id) => ({ id, size: where.get(id)!.raw_length }));
+        const total = chunks.reduce((s, c) => s + c.size, 0);
+        if (total !== r.size) throw new DigestMismatchError(`recipe of blob ${r.sha256}: chunks add up to ${total} bytes, recipe says ${r.size}`, { sha256: r.sha256, expected: r.size, actual: total });
+        checked.push({ sha256: r.sha256, size: r.size, chunks });
+      }
+      const got = await recipeDigests(db, objects, [...todo.values()].map((r) => r.chunks), where);
+      checked.forEach((r, i) => {
+        if (got[i] !== r.sha256) throw new DigestMismatchError(`recipe of blob ${r.sha256}: chunks hash to ${got[i]}`, { sha256: r.sha256, expected: r.sha256, actual: got[i] });
+      });
+      const created = await commitRecipes(db, checked, now());
+      // Created once per digest: a second entry for it in this request found it stored.
+      const answered = new Set<string>();
+      return recipes.map((r) => {
+        const first = !answered.has(r.sha256);
+        answered.add(r.sha256);
+        return { sha256: r.sha256, size: stored.get(r.sha256) ?? r.size, created: first && created.has(r.sha256) };
+      });
+    },
+    /**
      * PUT /blobs/{sha}/recipe?wait with only `{size}`: joins the check already running for this
      * blob (a re-ask after 202 need not send a recipe of up to ~80 MiB again); 404
      * recipe_check_not_found when none runs here (another replica, a restart, or it failed).
@@ -204,6 +242,35 @@ export function createBlobService(deps: BlobServiceDeps) {
     /** Server shutdown: recipe checks waiting for chunks stop (503) instead of waiting out their idle time. */
     close(): void {
       checks.close();
+    },
+    /**
+     * POST /blobs/recipes/query: the recipes of several blobs, in request order, null for one not
+     * stored or stored whole (before chunked storage). At most MAX_RECIPE_QUERY_BYTES of files in
+     * all (a recipe row per ≥ 16 KiB of file), so the answer stays a few MB of JSON.
+     */
+    async recipes(digests: string[]): Promise<(BlobRecipe | null)[]> {
+      const unique = [...new Set(digests)];
+      const sizes = new Map<string, number>();
+      for (const part of batches(unique)) for (const r of await db.selectFrom('blobs').select(['sha256', 'size']).where('sha256', 'in', part).execute()) sizes.set(r.sha256, Number(r.size));
+      const bytes = [...sizes.values()].reduce((n, s) => n + s, 0);
+      if (bytes > MAX_RECIPE_QUERY_BYTES) {
+        throw new InvalidInputError(`these blobs hold ${bytes} bytes; ask for the recipes of at most ${MAX_RECIPE_QUERY_BYTES} bytes of files per request, and for large files one at a time with GET /api/v1/blobs/{sha256}/recipe`, { bytes, max: MAX_RECIPE_QUERY_BYTES }, 'too_large');
+      }
+      const chunks = new Map<string, { id: string; size: number }[]>();
+      for (const part of batches([...sizes.keys()].filter((d) => sizes.get(d)! > 0))) {
+        const rows = await db.selectFrom('blob_chunks').select(['blob_sha256', 'chunk_id', 'size']).where('blob_sha256', 'in', part).orderBy('blob_sha256').orderBy('seq').execute();
+        for (const r of rows) {
+          let list = chunks.get(r.blob_sha256);
+          if (!list) chunks.set(r.blob_sha256, (list = []));
+          list.push({ id: r.chunk_id, size: Number(r.size) });
+        }
+      }
+      return digests.map((sha256) => {
+        const size = sizes.get(sha256);
+        if (size === undefined) return null;
+        const list = chunks.get(sha256) ?? [];
+        return size > 0 && list.length === 0 ? null : { sha256, size, chunks: list };
+      });
     },
     /** GET /blobs/{sha}/recipe: the JSON, streamed one window of recipe rows at a time. */
     async recipe(sha256: string): Promise<AsyncGenerator<BodyPiece>> {

@@ -190,6 +190,33 @@ export async function hashChunks(db: StorageDb, objects: ObjectStore, ids: reado
 }
 
 /**
+ * SHA-256 (hex) of each recipe in `recipes` (lists of chunk ids, all located in `where`), in one
+ * pass of batched reads over all of them: a push's small files were uploaded together, so their
+ * chunks sit side by side in a few packs, and a pass per file opened and read those packs once
+ * per file.
+ */
+export async function recipeDigests(db: StorageDb, objects: ObjectStore, recipes: readonly (readonly string[])[], where: Map<string, ChunkLocation>): Promise<string[]> {
+  const out: string[] = [];
+  let i = 0; // the recipe being hashed
+  let left = 0; // its chunks still to come
+  let hash = createHash('sha256');
+  const next = () => {
+    for (; i < recipes.length && recipes[i]!.length === 0; i++) out.push(createHash('sha256').digest('hex')); // an empty file
+    left = recipes[i]?.length ?? 0;
+  };
+  next();
+  for await (const c of readChunks(db, objects, recipes.flat(), where)) {
+    hash.update(c.bytes);
+    if (--left > 0) continue;
+    out.push(hash.digest('hex'));
+    hash = createHash('sha256');
+    i++;
+    next();
+  }
+  return out;
+}
+
+/**
  * SHA-256 (hex) of the raw bytes of the chunks at `windows` (each a list of index locations, in
  * file order), taking each window as it comes: a recipe check that waits for chunks still being
  * uploaded (RecipeCheck) hands over one window at a time. With a store that reads into a buffer
