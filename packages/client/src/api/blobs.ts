@@ -27,6 +27,17 @@ export class BlobsApi {
   }
 
   /**
+   * Which of `sha256s` the server does not store (each once, at most 10,000 per call). Stored ones
+   * are touched, so GC's grace period covers a draft about to list them. A server older than this
+   * call answers 404: ask with `head` one at a time.
+   * @example
+   * const { missing } = await client.blobs.missing(digests);
+   */
+  missing(sha256s: string[]): Promise<{ missing: string[] }> {
+    return this.http.json('POST', '/blobs/missing', { sha256s });
+  }
+
+  /**
    * Streams bytes to the server, which stores them only if they hash to `sha256`
    * (422 `digest_mismatch`) and their length matches `size` (400 `truncated_upload`).
    * `body` may be a web ReadableStream, a Node Readable (any async iterable of chunks) or bytes.

@@ -9,6 +9,7 @@ import { FRAME_HEADER_BYTES } from '../api/chunk-frames.ts';
 import { StewardClient } from '../client.ts';
 import { planPull, pullVersion } from './pull.ts';
 import { pushVersion } from './push.ts';
+import { DigestCache } from './digest-cache.ts';
 import { seededBytes } from '@steward/core';
 
 const KiB = 1024;
@@ -208,6 +209,16 @@ describe('delta push/pull against the real server', () => {
     expect(pulled.downloaded).toBe(41);
     expect(seen.filter((r) => r.path.includes('/recipe')).map((r) => `${r.method} ${r.path.replace(/[0-9a-f]{64}/, 'SHA')}`)).toEqual(['POST /api/v1/blobs/recipes/query']);
     for (const [p, b] of files) expect((await readFile(join(out, p))).equals(b)).toBe(true);
+
+    // With a digest cache, a push after an edit of one file reads only that file, and asks about
+    // the blobs of the rest in one POST /blobs/missing, not a HEAD each.
+    const digests = await DigestCache.open(join(dir, 'many-digests.json'), { racyMs: 0 });
+    await pushVersion(c, { model: 'llm', version: '4.0.1', paths: ['.'], cwd: root, digests });
+    await writeFile(join(root, 'f3.json'), randomBytes(100));
+    seen.length = 0;
+    const again = await pushVersion(c, { model: 'llm', version: '4.0.2', paths: ['.'], cwd: root, digests });
+    expect(again).toMatchObject({ unchanged: 40, uploaded: 1 });
+    expect(seen.filter((r) => r.method === 'HEAD' || r.path.includes('/blobs/')).map((r) => `${r.method} ${r.path}`)).toEqual(['POST /api/v1/blobs/missing', 'POST /api/v1/blobs/recipes']);
   }, 60_000);
 
   it('a server without the batch recipe calls (404) still gets the push and the pull, a file at a time', async () => {

@@ -154,21 +154,40 @@ async function unchangedOnServer(client: StewardClient, files: LocalFile[], dige
     const sha256 = await digests.lookup(f.absPath);
     if (sha256) remembered.set(f, sha256);
   }
-  // HEADs HEADS_IN_FLIGHT at a time: one after another, a thousand-file push over a slow link
-  // would wait a round trip per file.
-  const digestsToAsk = [...new Set(remembered.values())];
-  const present = new Set<string>();
-  let next = 0;
-  const lane = async () => {
-    while (next < digestsToAsk.length) {
-      const sha256 = digestsToAsk[next++]!;
-      if ((await withRetry(() => client.blobs.head(sha256))) !== null) present.add(sha256);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(HEADS_IN_FLIGHT, digestsToAsk.length) }, lane));
+  const present = await storedOf(client, [...new Set(remembered.values())]);
   for (const [f, sha256] of remembered) if (present.has(sha256)) out.set(f.absPath, { path: f.path, sha256, size: f.size });
   return out;
 }
+
+/** Which of `digests` the server stores: `POST /blobs/missing` in requests of MISSING_PER_REQUEST, or a HEAD each on a server without it. */
+async function storedOf(client: StewardClient, digests: string[]): Promise<Set<string>> {
+  const present = new Set<string>();
+  try {
+    for (let i = 0; i < digests.length; i += MISSING_PER_REQUEST) {
+      const part = digests.slice(i, i + MISSING_PER_REQUEST);
+      const { missing } = await withRetry(() => client.blobs.missing(part));
+      const gone = new Set(missing);
+      for (const d of part) if (!gone.has(d)) present.add(d);
+    }
+    return present;
+  } catch (err) {
+    if (!(err instanceof StewardApiError && (err.status === 404 || err.status === 405))) throw err;
+  }
+  // HEADs HEADS_IN_FLIGHT at a time: one after another, a thousand-file push over a slow link
+  // would wait a round trip per file.
+  let next = 0;
+  const lane = async () => {
+    while (next < digests.length) {
+      const sha256 = digests[next++]!;
+      if ((await withRetry(() => client.blobs.head(sha256))) !== null) present.add(sha256);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(HEADS_IN_FLIGHT, digests.length) }, lane));
+  return present;
+}
+
+/** Digests per `POST /blobs/missing` (the server's limit). */
+const MISSING_PER_REQUEST = 10_000;
 
 /** Blob existence checks in flight while looking for unchanged files. */
 const HEADS_IN_FLIGHT = 8;

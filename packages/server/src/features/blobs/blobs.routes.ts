@@ -23,6 +23,9 @@ const MAX_RECIPE_JSON = 80 * 1024 * 1024;
 const RecipeInput = z.strictObject({ size: z.number().int().nonnegative(), chunks: z.array(Sha256Schema).max(1_200_000) });
 /** `POST /blobs/recipes`: ~67 bytes of JSON per chunk id, at most MAX_RECIPE_BATCH_IDS of them, and the recipes around them. */
 const MAX_RECIPES_JSON = 8 * 1024 * 1024;
+/** `POST /blobs/missing`: digests per request. */
+const MAX_MISSING_BLOBS = 10_000;
+const BlobDigestsInput = z.strictObject({ sha256s: z.array(Sha256Schema).max(MAX_MISSING_BLOBS) });
 /** With ?wait, `{size}` alone joins the check already running for the blob (a re-ask after 202). */
 const RecipeJoinInput = z.strictObject({ size: z.number().int().nonnegative() });
 
@@ -109,6 +112,19 @@ export function blobsRoutes(blobs: BlobService, metrics: HttpMetrics, reserve?: 
     if (!parsed.success) throw validationError(parsed.error, 'json');
     const res = await blobs.putRecipe(sha256, parsed.data.size, parsed.data.chunks, wait ? { waitMs: wait * 1000 } : {});
     return c.json(res, res.pending ? 202 : res.created ? 201 : 200);
+  });
+  app.post('/blobs/missing', requireRole('publish'), async (c) => {
+    const parsed = BlobDigestsInput.safeParse(parseJson(await readBounded(requestBody(c), 1024 * 1024)));
+    if (!parsed.success) throw validationError(parsed.error, 'json');
+    return c.json({ missing: await blobs.missing(parsed.data.sha256s) }, 200);
+  });
+  app.openAPIRegistry.registerPath({
+    method: 'post',
+    path: '/blobs/missing',
+    tags: ['blobs'],
+    description: `Which of the digests (at most ${MAX_MISSING_BLOBS}) the server does not store, each once; stored ones are touched, so a draft listing them is covered by GC's grace period. A push asks this about the files it did not read (unchanged since an earlier push), instead of a HEAD per file.`,
+    request: { body: { content: { 'application/json': { schema: BlobDigestsInput } }, required: true } },
+    responses: { 200: json(z.object({ missing: z.array(z.string()) }), 'digests not stored') },
   });
   app.post('/blobs/recipes', requireRole('publish'), async (c) => {
     const parsed = PutRecipesInputSchema.safeParse(parseJson(await readBounded(requestBody(c), MAX_RECIPES_JSON)));

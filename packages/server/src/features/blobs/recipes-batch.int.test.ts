@@ -8,7 +8,7 @@ import { fileOfChunks, frames, getBytes, rejected, sha } from '../storage/storag
 
 const EMPTY = createHash('sha256').digest('hex');
 
-describeEachDb('several recipes at once (POST /blobs/recipes, POST /blobs/recipes/query)', (db) => {
+describeEachDb('blobs in batches (POST /blobs/recipes, /blobs/recipes/query, /blobs/missing)', (db) => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness(db.url);
@@ -79,6 +79,21 @@ describeEachDb('several recipes at once (POST /blobs/recipes, POST /blobs/recipe
     const viewer = await token(h, `viewer-${db.name}`, 'viewer');
     expect((await putRecipes([recipe(a)], viewer)).status).toBe(403);
     expect(await stored(a)).toBe(false);
+  });
+
+  it('says which blobs are missing in one request, touching the stored ones', async () => {
+    const a = fileOfChunks(2);
+    await upload(a.chunks);
+    expect((await putRecipes([recipe(a)])).status).toBe(201);
+    const touched = async () => ((await (h.db.kysely as any).selectFrom('blobs').select('touched_at').where('sha256', '=', a.sha256).executeTakeFirst()) as { touched_at: string }).touched_at;
+    await (h.db.kysely as any).updateTable('blobs').set({ touched_at: new Date(0).toISOString() }).where('sha256', '=', a.sha256).execute();
+    const unknown = 'e'.repeat(64);
+    const res = await h.call('POST', 'blobs/missing', { json: { sha256s: [unknown, a.sha256, unknown] } });
+    expect([res.status, res.data]).toEqual([200, { missing: [unknown] }]);
+    expect(await touched()).not.toBe(new Date(0).toISOString());
+    expect((await h.call('POST', 'blobs/missing', { json: { sha256s: ['nope'] } })).status).toBe(400);
+    const viewer = await token(h, `asker-${db.name}`, 'viewer');
+    expect((await h.call('POST', 'blobs/missing', { json: { sha256s: [a.sha256] }, token: viewer })).status).toBe(403);
   });
 
   it('reads several recipes in one request: in order, null for a blob not stored, too_large past the limit', async () => {
