@@ -16,7 +16,7 @@ export interface RecipeChunk {
  * delete it any more (too young, and referenced once we commit).
  */
 export async function commitRecipe(db: StorageDb, sha256: string, size: number, chunks: readonly RecipeChunk[], now: Date): Promise<{ created: boolean }> {
-  return db.transaction().execute((trx) => commitRecipeIn(trx, sha256, size, chunks, iso(now)));
+  return { created: (await commitRecipes(db, [{ sha256, size, chunks }], now)).has(sha256) };
 }
 
 /**
@@ -61,37 +61,6 @@ export async function commitRecipes(db: StorageDb, recipes: readonly { sha256: s
     for (const part of batches(rows, 200)) await trx.insertInto('blob_chunks').values(part).execute();
     return created;
   });
-}
-
-/** commitRecipe's work inside a caller's transaction. */
-async function commitRecipeIn(trx: StorageDb, sha256: string, size: number, chunks: readonly RecipeChunk[], nowIso: string): Promise<{ created: boolean }> {
-  const exists = await trx.selectFrom('blobs').select('sha256').where('sha256', '=', sha256).executeTakeFirst();
-  if (exists) {
-    await trx.updateTable('blobs').set({ touched_at: nowIso }).where('sha256', '=', sha256).execute();
-    return { created: false };
-  }
-  const unique = [...new Set(chunks.map((c) => c.id))];
-  let touched = 0;
-  for (const part of batches(unique)) {
-    const r = await trx.updateTable('chunks').set({ touched_at: nowIso }).where('id', 'in', part).executeTakeFirst();
-    touched += Number(r.numUpdatedRows);
-  }
-  if (touched !== unique.length) {
-    const have = await storedIds(trx, unique);
-    const missing = unique.filter((id) => !have.has(id));
-    throw new ConflictError(`${missing.length} chunk(s) are not stored: upload them with POST /api/v1/chunks first`, { missing }, 'chunk_missing');
-  }
-  // A concurrent push of the same bytes may commit first (PostgreSQL): then ours is a no-op.
-  const ins = await trx.insertInto('blobs').values({ sha256, size, created_at: nowIso, touched_at: nowIso }).onConflict((oc) => oc.column('sha256').doNothing()).executeTakeFirst();
-  if (Number(ins.numInsertedOrUpdatedRows ?? 0n) === 0) return { created: false };
-  let offset = 0;
-  const rows = chunks.map((c, seq) => {
-    const row = { blob_sha256: sha256, seq, chunk_id: c.id, blob_offset: offset, size: c.size };
-    offset += c.size;
-    return row;
-  });
-  for (const part of batches(rows, 200)) await trx.insertInto('blob_chunks').values(part).execute();
-  return { created: true };
 }
 
 export interface RecipeRow {
