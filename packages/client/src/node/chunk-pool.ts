@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker, type WorkerOptions } from 'node:worker_threads';
+import { PIECE } from './chunk-scan.ts';
 import { runChunkTask, type ChunkTask, type ChunkTaskResult } from './chunk-task.ts';
 import { cachedBundle, type BundleBuild } from './chunk-worker-bundle.ts';
 import { stewardHome } from './key-pin.ts';
@@ -49,6 +50,9 @@ export function sharedChunkPool(threads: number): ChunkPool {
   return { run: (task, own) => pool.run(task, own), close: async () => undefined };
 }
 
+/** Tasks up to this many bytes are read with blocking calls when chunking inline (on the main thread). */
+const INLINE_BLOCKING_BYTES = 1 << 20;
+
 /** Bytes of work from which worker threads are worth their start-up (~0.2 s, as much as chunking 64 MiB inline). */
 const WORKERS_FROM_BYTES = 64 << 20;
 
@@ -63,7 +67,18 @@ export function chunkPoolFor(bytes: number, threads?: number): ChunkPool {
 
 function startPool(threads: number, onBytes?: (delta: number) => void): { pool: ChunkPool; broken: () => boolean } {
   if (threads <= 0) {
-    return { pool: { run: (task, own) => runChunkTask(task, own ?? onBytes), close: async () => undefined }, broken: () => false };
+    // Inline, tasks run one at a time into one reused read buffer (see ScanOptions.buffer), and a
+    // small file is read with blocking calls: its open, reads and close each waited for a round
+    // trip to libuv's pool. Chunking a model directory of 300 small files (29 MiB): 150 → 40 ms.
+    const blocking = (task: ChunkTask) => task.kind === 'scan' && task.to - task.from <= INLINE_BLOCKING_BYTES;
+    let buffer: Buffer | undefined;
+    let last: Promise<unknown> = Promise.resolve();
+    const run = (task: ChunkTask, own?: (delta: number) => void): Promise<ChunkTaskResult> => {
+      const result = last.then(() => runChunkTask(task, own ?? onBytes, blocking(task), (buffer ??= Buffer.allocUnsafe(PIECE))));
+      last = result.catch(() => undefined);
+      return result;
+    };
+    return { pool: { run, close: async () => undefined }, broken: () => false };
   }
   const queue: Job[] = [];
   const idle: Worker[] = [];

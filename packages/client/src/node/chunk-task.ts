@@ -16,9 +16,9 @@ export interface ChunkTaskResult {
 
 /**
  * Runs one task; `onBytes` gets the bytes processed since the previous call (a delta).
- * `blocking`: read with blocking calls, for a worker thread (see `openPieceReader`).
+ * `blocking`: read with blocking calls, for a worker thread (see `openPieceReader`). `buffer`: see ScanOptions.
  */
-export async function runChunkTask(task: ChunkTask, onBytes?: (delta: number) => void, blocking = false): Promise<ChunkTaskResult> {
+export async function runChunkTask(task: ChunkTask, onBytes?: (delta: number) => void, blocking = false, buffer?: Buffer): Promise<ChunkTaskResult> {
   if (task.kind === 'sha') return { chunks: [], sha256: await sha256File(task.path, blocking) };
   let reported = 0;
   const res = await scanChunks(task.path, {
@@ -27,6 +27,7 @@ export async function runChunkTask(task: ChunkTask, onBytes?: (delta: number) =>
     final: task.final,
     wholeHash: task.wholeHash,
     blocking,
+    ...(buffer ? { buffer } : {}),
     onBytes: (n) => {
       onBytes?.(n - reported);
       reported = n;

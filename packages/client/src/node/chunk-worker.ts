@@ -1,4 +1,5 @@
 import { parentPort } from 'node:worker_threads';
+import { PIECE } from './chunk-scan.ts';
 import { runChunkTask, type ChunkTask } from './chunk-task.ts';
 
 /**
@@ -8,6 +9,8 @@ import { runChunkTask, type ChunkTask } from './chunk-task.ts';
  */
 const port = parentPort;
 if (!port) throw new Error('chunk-worker.ts must run in a worker thread');
+/** The read buffer of every task this worker runs (one at a time): see ScanOptions.buffer. */
+const buffer = Buffer.allocUnsafe(PIECE);
 port.on('message', (msg: { id: number; task: ChunkTask }) => {
   let pending = 0;
   runChunkTask(msg.task, (delta) => {
@@ -16,7 +19,7 @@ port.on('message', (msg: { id: number; task: ChunkTask }) => {
       port.postMessage({ id: msg.id, progress: pending });
       pending = 0;
     }
-  }, true).then(
+  }, true, buffer).then(
     (result) => port.postMessage({ id: msg.id, progress: pending, result }),
     (err: unknown) => port.postMessage({ id: msg.id, error: err instanceof Error ? err.message : String(err) }),
   );

@@ -23,16 +23,23 @@ export class StagedFiles {
   readonly #files: { tmp: string; target: string }[] = [];
   /** Directories made here, each from the first one mkdir made down to the target's. */
   readonly #made: { top: string; dir: string }[] = [];
-  readonly #swept = new Set<string>();
+  /** Per directory: made, or swept of orphans, once. */
+  readonly #ready = new Map<string, Promise<void>>();
 
   /** A temp path beside `target` (its directory made) for the caller to create. */
   async add(target: string): Promise<string> {
-    const top = await mkdir(dirname(target), { recursive: true });
-    if (top) this.#made.push({ top, dir: dirname(target) });
-    else if (!this.#swept.has(dirname(target))) {
-      this.#swept.add(dirname(target));
-      await removeOrphans(dirname(target));
+    // Each directory is made (or swept) once per pull, not once per file in it.
+    const dir = dirname(target);
+    let ready = this.#ready.get(dir);
+    if (!ready) {
+      ready = (async () => {
+        const top = await mkdir(dir, { recursive: true });
+        if (top) this.#made.push({ top, dir });
+        else await removeOrphans(dir);
+      })();
+      this.#ready.set(dir, ready);
     }
+    await ready;
     const tmp = join(dirname(target), `.${basename(target)}.${process.pid}-${randomBytes(4).toString('hex')}${STAGED_SUFFIX}`);
     this.#files.push({ tmp, target });
     return tmp;
