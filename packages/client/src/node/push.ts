@@ -352,9 +352,9 @@ function declareEarly(
 /**
  * Declares each blob the server lacks by its recipe (its chunks are all stored by now), except
  * those `declared` early: in `POST /blobs/recipes` batches, so a push of a thousand small files
- * costs a few requests and one commit each instead of a HEAD, a PUT and a commit per file (300
- * files of 1 KB–200 KB: 3.8 s → see bench/README.md). A server without that call (404) gets them
- * one at a time, as before.
+ * costs a request and a commit per batch instead of a HEAD, a PUT and a commit per file (a model
+ * directory of 300 small files pushes in 0.8 s instead of 3.7; bench/many-files.bench.ts). A
+ * server without that call (404) gets them one at a time, as before.
  */
 async function putRecipes(
   client: StewardClient,
