@@ -72,7 +72,7 @@ export class FrameDecoder {
   }
 
   /**
-   * Consume `piece`; returns the frames completed by it (their bytes are copies, safe to keep).
+   * Consume `piece`; returns the frames completed by it (safe to keep: views of pieces nothing reuses, or copies).
    * Pieces are kept as they come and each frame is copied out once, when it is whole: joining
    * every new piece to the partial frame before it copied a 256 KiB frame arriving in 16 KiB
    * pieces ~8 times over.
@@ -109,8 +109,24 @@ export class FrameDecoder {
     if (trailing > 0) throw new Error(`chunk stream truncated: ${trailing} trailing bytes`);
   }
 
-  /** The next `n` buffered bytes (n ≤ #have) as a new array, consumed. */
+  /**
+   * The next `n` buffered bytes (n ≤ #have), consumed: a view of the network piece when they lie
+   * within one (pieces are the response's own, never reused), else a new array. Zero-filling and
+   * copying every frame out showed as ~2 % (memset) and part of 6 % (memmove) of a 400 MiB pull's
+   * main thread in a profile; the whole pull, A/B: 0.98, within noise.
+   */
   #take(n: number): Uint8Array {
+    if (n === 0) return new Uint8Array(0);
+    const first = this.#pieces[0]!;
+    if (first.length - this.#off >= n) {
+      const view = first.subarray(this.#off, (this.#off += n));
+      if (this.#off === first.length) {
+        this.#pieces.shift();
+        this.#off = 0;
+      }
+      this.#have -= n;
+      return view;
+    }
     const out = new Uint8Array(n);
     let at = 0;
     while (at < n) {
