@@ -37,6 +37,13 @@ function parseJson(body: Buffer): unknown {
   }
 }
 
+/** A JSON body of at most `max` bytes, read from the socket and validated by `schema` (400 malformed_json / validation_failed). */
+async function jsonOf<T extends z.ZodTypeAny>(c: import('hono').Context<AppEnv>, schema: T, max: number): Promise<z.infer<T>> {
+  const parsed = schema.safeParse(parseJson(await readBounded(requestBody(c), max)));
+  if (!parsed.success) throw validationError(parsed.error, 'json');
+  return parsed.data;
+}
+
 /** `?wait=S` of a recipe declaration (here and on open recipe checks). */
 export const RecipeQuery = z.object({
   wait: z.coerce
@@ -114,9 +121,8 @@ export function blobsRoutes(blobs: BlobService, metrics: HttpMetrics, reserve?: 
     return c.json(res, res.pending ? 202 : res.created ? 201 : 200);
   });
   app.post('/blobs/missing', requireRole('publish'), async (c) => {
-    const parsed = BlobDigestsInput.safeParse(parseJson(await readBounded(requestBody(c), 1024 * 1024)));
-    if (!parsed.success) throw validationError(parsed.error, 'json');
-    return c.json({ missing: await blobs.missing(parsed.data.sha256s) }, 200);
+    const { sha256s } = await jsonOf(c, BlobDigestsInput, 1024 * 1024);
+    return c.json({ missing: await blobs.missing(sha256s) }, 200);
   });
   app.openAPIRegistry.registerPath({
     method: 'post',
@@ -127,11 +133,10 @@ export function blobsRoutes(blobs: BlobService, metrics: HttpMetrics, reserve?: 
     responses: { 200: json(z.object({ missing: z.array(z.string()) }), 'digests not stored') },
   });
   app.post('/blobs/recipes', requireRole('publish'), async (c) => {
-    const parsed = PutRecipesInputSchema.safeParse(parseJson(await readBounded(requestBody(c), MAX_RECIPES_JSON)));
-    if (!parsed.success) throw validationError(parsed.error, 'json');
-    const ids = parsed.data.recipes.reduce((n, r) => n + r.chunks.length, 0);
+    const { recipes } = await jsonOf(c, PutRecipesInputSchema, MAX_RECIPES_JSON);
+    const ids = recipes.reduce((n, r) => n + r.chunks.length, 0);
     if (ids > MAX_RECIPE_BATCH_IDS) throw new InvalidInputError(`recipes list ${ids} chunk ids in all; send at most ${MAX_RECIPE_BATCH_IDS} per request (declare large files with PUT /api/v1/blobs/{sha256}/recipe)`, { ids, max: MAX_RECIPE_BATCH_IDS }, 'too_many_ids');
-    const results = await blobs.putRecipes(parsed.data.recipes);
+    const results = await blobs.putRecipes(recipes);
     return c.json({ results }, results.some((r) => r.created) ? 201 : 200);
   });
   app.openAPIRegistry.registerPath({
@@ -145,9 +150,8 @@ export function blobsRoutes(blobs: BlobService, metrics: HttpMetrics, reserve?: 
     responses: { 200: json(PutRecipesResultSchema, 'every blob was stored already'), 201: json(PutRecipesResultSchema, 'created (some may have been stored already)'), 409: json(ErrorSchema, 'chunks missing'), 422: json(ErrorSchema, 'digest mismatch') },
   });
   app.post('/blobs/recipes/query', requireRole('read'), async (c) => {
-    const parsed = RecipeQueryInputSchema.safeParse(parseJson(await readBounded(requestBody(c), 1024 * 1024)));
-    if (!parsed.success) throw validationError(parsed.error, 'json');
-    return c.json({ recipes: await blobs.recipes(parsed.data.sha256s) }, 200);
+    const { sha256s } = await jsonOf(c, RecipeQueryInputSchema, 1024 * 1024);
+    return c.json({ recipes: await blobs.recipes(sha256s) }, 200);
   });
   app.openAPIRegistry.registerPath({
     method: 'post',
