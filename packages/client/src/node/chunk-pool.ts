@@ -67,14 +67,17 @@ export function chunkPoolFor(bytes: number, threads?: number): ChunkPool {
 
 function startPool(threads: number, onBytes?: (delta: number) => void): { pool: ChunkPool; broken: () => boolean } {
   if (threads <= 0) {
-    // Inline, tasks run one at a time into one reused read buffer (see ScanOptions.buffer), and a
-    // small file is read with blocking calls: its open, reads and close each waited for a round
-    // trip to libuv's pool. Chunking a model directory of 300 small files (29 MiB): 150 → 40 ms.
-    const blocking = (task: ChunkTask) => task.kind === 'scan' && task.to - task.from <= INLINE_BLOCKING_BYTES;
+    // Inline, a small file's task reads with blocking calls, into one reused buffer, small tasks
+    // one at a time (see ScanOptions.buffer): its open, reads and close each waited for a round
+    // trip to libuv's pool, into a fresh 1 MiB buffer. Chunking a model directory of 300 small
+    // files (29 MiB): 120–150 → 55–80 ms. Larger tasks run as before, concurrently, reading
+    // asynchronously (the segments of one file, and its whole-file digest, overlap their reads).
+    const small = (task: ChunkTask) => task.kind === 'scan' && task.to - task.from <= INLINE_BLOCKING_BYTES;
     let buffer: Buffer | undefined;
     let last: Promise<unknown> = Promise.resolve();
     const run = (task: ChunkTask, own?: (delta: number) => void): Promise<ChunkTaskResult> => {
-      const result = last.then(() => runChunkTask(task, own ?? onBytes, blocking(task), (buffer ??= Buffer.allocUnsafe(PIECE))));
+      if (!small(task)) return runChunkTask(task, own ?? onBytes);
+      const result = last.then(() => runChunkTask(task, own ?? onBytes, true, (buffer ??= Buffer.allocUnsafe(PIECE))));
       last = result.catch(() => undefined);
       return result;
     };
