@@ -64,6 +64,12 @@ export function createBlobService(deps: BlobServiceDeps) {
     if (!check) throw new NotFoundError(`no recipe check ${id} on this server (it expired, failed, or the server restarted): declare the whole recipe with PUT /api/v1/blobs/{sha256}/recipe`, { id }, 'recipe_check_not_found');
     return check;
   };
+  /** Sizes of the stored blobs among `digests` (a look: no touch). */
+  const sizesOf = async (digests: readonly string[]): Promise<Map<string, number>> => {
+    const out = new Map<string, number>();
+    for (const part of batches([...new Set(digests)])) for (const r of await db.selectFrom('blobs').select(['sha256', 'size']).where('sha256', 'in', part).execute()) out.set(r.sha256, Number(r.size));
+    return out;
+  };
   const hasRecipe = async (sha256: string) => !!(await db.selectFrom('blob_chunks').select('seq').where('blob_sha256', '=', sha256).limit(1).executeTakeFirst());
 
   /**
@@ -148,9 +154,7 @@ export function createBlobService(deps: BlobServiceDeps) {
      * small files, where one each cost a round trip and an fsync per file.
      */
     async putRecipes(recipes: readonly { sha256: string; size: number; chunks: string[] }[]): Promise<{ sha256: string; size: number; created: boolean }[]> {
-      const digests = [...new Set(recipes.map((r) => r.sha256))];
-      const stored = new Map<string, number>();
-      for (const part of batches(digests)) for (const r of await db.selectFrom('blobs').select(['sha256', 'size']).where('sha256', 'in', part).execute()) stored.set(r.sha256, Number(r.size));
+      const stored = await sizesOf(recipes.map((r) => r.sha256));
       // One check per digest: the first recipe given for it (any other must hash to it too, so it is the same file).
       const todo = new Map<string, { sha256: string; size: number; chunks: string[] }>();
       for (const r of recipes) if (!stored.has(r.sha256) && !todo.has(r.sha256)) todo.set(r.sha256, r);
@@ -249,9 +253,7 @@ export function createBlobService(deps: BlobServiceDeps) {
      * all (a recipe row per ≥ 16 KiB of file), so the answer stays a few MB of JSON.
      */
     async recipes(digests: string[]): Promise<(BlobRecipe | null)[]> {
-      const unique = [...new Set(digests)];
-      const sizes = new Map<string, number>();
-      for (const part of batches(unique)) for (const r of await db.selectFrom('blobs').select(['sha256', 'size']).where('sha256', 'in', part).execute()) sizes.set(r.sha256, Number(r.size));
+      const sizes = await sizesOf(digests);
       const bytes = [...sizes.values()].reduce((n, s) => n + s, 0);
       if (bytes > MAX_RECIPE_QUERY_BYTES) {
         throw new InvalidInputError(`these blobs hold ${bytes} bytes; ask for the recipes of at most ${MAX_RECIPE_QUERY_BYTES} bytes of files per request, and for large files one at a time with GET /api/v1/blobs/{sha256}/recipe`, { bytes, max: MAX_RECIPE_QUERY_BYTES }, 'too_large');

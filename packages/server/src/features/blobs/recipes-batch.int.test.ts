@@ -40,6 +40,17 @@ describeEachDb('blobs in batches (POST /blobs/recipes, /blobs/recipes/query, /bl
     expect([again.status, again.data.results.map((r: { created: boolean }) => r.created)]).toEqual([200, [false, false]]);
   });
 
+  it('hashes a recipe of 4 MiB or more on its own (as PUT does), between small ones hashed in one pass', async () => {
+    const [a, big, b] = [fileOfChunks(2), fileOfChunks(4200), fileOfChunks(3)];
+    for (let i = 0; i < big.chunks.length; i += 1000) await upload(big.chunks.slice(i, i + 1000));
+    await upload([...a.chunks, ...b.chunks]);
+    const swapped = await putRecipes([recipe(a), recipe(big, { chunks: [big.ids[1]!, big.ids[0]!, ...big.ids.slice(2)] }), recipe(b)]);
+    expect([swapped.status, swapped.data.error.code, swapped.data.error.details.sha256]).toEqual([422, 'digest_mismatch', big.sha256]);
+    const res = await putRecipes([recipe(a), recipe(big), recipe(b)]);
+    expect([res.status, res.data.results.map((r: { created: boolean }) => r.created)]).toEqual([201, [true, true, true]]);
+    for (const f of [a, big, b]) expect((await getBytes(h, `blobs/${f.sha256}`)).bytes.equals(f.bytes)).toBe(true);
+  });
+
   it('names every missing chunk of every recipe (409) and commits none of them', async () => {
     const [a, b, c] = [fileOfChunks(4), fileOfChunks(3), fileOfChunks(2)];
     await upload([...a.chunks.slice(1), ...b.chunks, ...c.chunks.slice(0, 1)]);

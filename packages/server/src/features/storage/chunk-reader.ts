@@ -190,27 +190,32 @@ export async function hashChunks(db: StorageDb, objects: ObjectStore, ids: reado
 }
 
 /**
- * SHA-256 (hex) of each recipe in `recipes` (lists of chunk ids, all located in `where`), in one
- * pass of batched reads over all of them: a push's small files were uploaded together, so their
- * chunks sit side by side in a few packs, and a pass per file opened and read those packs once
- * per file.
+ * SHA-256 (hex) of each recipe in `recipes` (lists of chunk ids, all located in `where`), in
+ * order. Files of HASH_ON_WORKER_FROM or more go through hashChunks (hashed on the worker, as a
+ * single recipe is); the smaller ones in one pass of batched reads over all of them, on this
+ * thread: a push's small files were uploaded together, so their chunks sit side by side in a few
+ * packs, and a pass per file opened and read those packs once per file.
  */
 export async function recipeDigests(db: StorageDb, objects: ObjectStore, recipes: readonly (readonly string[])[], where: Map<string, ChunkLocation>): Promise<string[]> {
   const out: string[] = [];
-  let i = 0; // the recipe being hashed
+  const small: number[] = [];
+  for (const [i, ids] of recipes.entries()) {
+    if (ids.reduce((n, id) => n + (where.get(id)?.raw_length ?? 0), 0) >= HASH_ON_WORKER_FROM) out[i] = await hashChunks(db, objects, ids, where);
+    else small.push(i);
+  }
+  let k = 0; // the small recipe being hashed
   let left = 0; // its chunks still to come
   let hash = createHash('sha256');
   const next = () => {
-    for (; i < recipes.length && recipes[i]!.length === 0; i++) out.push(createHash('sha256').digest('hex')); // an empty file
-    left = recipes[i]?.length ?? 0;
+    for (; k < small.length && recipes[small[k]!]!.length === 0; k++) out[small[k]!] = createHash('sha256').digest('hex'); // an empty file
+    left = k < small.length ? recipes[small[k]!]!.length : 0;
   };
   next();
-  for await (const c of readChunks(db, objects, recipes.flat(), where)) {
+  for await (const c of readChunks(db, objects, small.flatMap((i) => recipes[i]!), where)) {
     hash.update(c.bytes);
     if (--left > 0) continue;
-    out.push(hash.digest('hex'));
+    out[small[k++]!] = hash.digest('hex');
     hash = createHash('sha256');
-    i++;
     next();
   }
   return out;
