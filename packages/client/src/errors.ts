@@ -14,6 +14,12 @@ export class StewardApiError extends StewardError {
 }
 
 /**
+ * Whether `err` is a 404 or 405 answer: what a server older than a call answers to it (the route
+ * does not exist), so a caller can fall back to the calls such a server has.
+ */
+export const isUnknownRoute = (err: unknown): boolean => err instanceof StewardApiError && (err.status === 404 || err.status === 405);
+
+/**
  * The server could not be reached at all (connection refused, DNS failure, reset). `status` is 0
  * because no HTTP answer exists.
  *

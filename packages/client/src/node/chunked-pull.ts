@@ -6,7 +6,7 @@ import { Decompressor } from 'zstd-napi';
 import { batchBySize, type ChunkFrame } from '../api/chunk-frames.ts';
 import type { BlobRecipe } from '../api/chunks.ts';
 import type { StewardClient } from '../client.ts';
-import { StewardApiError } from '../errors.ts';
+import { isUnknownRoute } from '../errors.ts';
 import type { FileEntry } from '../types.ts';
 import type { ChunkArrivals } from './chunk-arrivals.ts';
 import type { ChunkCache, ChunkReader, SegmentWriter } from './chunk-cache.ts';
@@ -35,7 +35,7 @@ export async function recipeOrNull(client: StewardClient, sha256: string): Promi
   try {
     return await client.chunks.recipe(sha256);
   } catch (err) {
-    if (err instanceof StewardApiError && (err.status === 404 || err.status === 405)) return null;
+    if (isUnknownRoute(err)) return null;
     throw err;
   }
 }
@@ -115,7 +115,7 @@ async function recipesOf(client: StewardClient, files: readonly FileEntry[]): Pr
       const { recipes } = await withRetry(() => client.chunks.recipes(g));
       g.forEach((sha256, k) => out.set(sha256, recipes[k] ?? null));
     } catch (err) {
-      if (!(err instanceof StewardApiError && (err.status === 404 || err.status === 405))) throw err;
+      if (!isUnknownRoute(err)) throw err;
       for (const rest of groups.slice(i)) alone.push(...rest); // an older server: a GET each
       break;
     }

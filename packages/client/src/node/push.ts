@@ -1,7 +1,7 @@
 import { MAX_RECIPE_BATCH_IDS, MAX_RECIPES_PER_BATCH } from '@steward/core';
 import type { StewardClient } from '../client.ts';
 import type { FileEntry, Version, VersionMetadata } from '../types.ts';
-import { StewardApiError } from '../errors.ts';
+import { isUnknownRoute, StewardApiError } from '../errors.ts';
 import { chunkFile, inSegments, segmentBytesFor, type FileRecipe } from './chunk-file.ts';
 import { chunkPoolFor } from './chunk-pool.ts';
 import { ChunkUploader, type ChunkedUploadOptions, type ChunkedUploadStats } from './chunked-upload.ts';
@@ -171,7 +171,7 @@ async function storedOf(client: StewardClient, digests: string[]): Promise<Set<s
     }
     return present;
   } catch (err) {
-    if (!(err instanceof StewardApiError && (err.status === 404 || err.status === 405))) throw err;
+    if (!isUnknownRoute(err)) throw err;
   }
   // HEADs HEADS_IN_FLIGHT at a time: one after another, a thousand-file push over a slow link
   // would wait a round trip per file.
@@ -197,7 +197,7 @@ async function hasChunkApi(client: StewardClient): Promise<boolean> {
     await withRetry(() => client.chunks.missing([]));
     return true;
   } catch (err) {
-    if (err instanceof StewardApiError && (err.status === 404 || err.status === 405)) return false;
+    if (isUnknownRoute(err)) return false;
     throw err;
   }
 }
@@ -374,7 +374,7 @@ async function putRecipes(
         for (const created of (await uploader.putRecipes(group)).values()) if (created) uploaded++;
         continue;
       } catch (err) {
-        if (!(err instanceof StewardApiError && (err.status === 404 || err.status === 405))) throw err;
+        if (!isUnknownRoute(err)) throw err;
         batchApi = false; // an older server: one at a time from here on
       }
     }
