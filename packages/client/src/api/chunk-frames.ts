@@ -145,13 +145,17 @@ export class FrameDecoder {
   }
 }
 
-/** Splits items into batches of at most `maxBytes` (by `sizeOf` + header) and `maxFrames` each. */
-export function batchBySize<T>(items: readonly T[], sizeOf: (t: T) => number, maxBytes: number, maxFrames = MAX_BATCH_FRAMES): T[][] {
+/**
+ * Splits items into batches of at most `maxBytes` (by `sizeOf` + `header` each: a frame's header,
+ * 0 for items that are not frames) and `maxFrames` each, in order; an item over `maxBytes` alone is
+ * a batch of its own.
+ */
+export function batchBySize<T>(items: readonly T[], sizeOf: (t: T) => number, maxBytes: number, maxFrames = MAX_BATCH_FRAMES, header = FRAME_HEADER_BYTES): T[][] {
   const out: T[][] = [];
   let cur: T[] = [];
   let bytes = 0;
   for (const it of items) {
-    const n = sizeOf(it) + FRAME_HEADER_BYTES;
+    const n = sizeOf(it) + header;
     if (cur.length > 0 && (bytes + n > maxBytes || cur.length >= maxFrames)) {
       out.push(cur);
       cur = [];

@@ -10,6 +10,7 @@ import { isUnknownRoute } from '../errors.ts';
 import type { FileEntry } from '../types.ts';
 import type { ChunkArrivals } from './chunk-arrivals.ts';
 import type { ChunkCache, ChunkReader, SegmentWriter } from './chunk-cache.ts';
+import { forEachInFlight } from './in-flight.ts';
 import { withRetry, type RetryOptions } from './retry.ts';
 import { singleZstdFrameSize } from './zstd-frame.ts';
 
@@ -91,25 +92,9 @@ const QUERY_FILE_BYTES = 64 * 1024 * 1024;
  */
 async function recipesOf(client: StewardClient, files: readonly FileEntry[]): Promise<Map<string, BlobRecipe | null>> {
   const out = new Map<string, BlobRecipe | null>();
-  const sizes = new Map(files.map((f) => [f.sha256, f.size]));
-  const alone: string[] = [];
-  let group: string[] = [];
-  let groupBytes = 0;
-  const groups: string[][] = [];
-  for (const [sha256, size] of sizes) {
-    if (size > QUERY_FILE_BYTES) {
-      alone.push(sha256);
-      continue;
-    }
-    if (group.length === MAX_RECIPE_QUERY_DIGESTS || groupBytes + size > MAX_RECIPE_QUERY_BYTES) {
-      groups.push(group);
-      group = [];
-      groupBytes = 0;
-    }
-    group.push(sha256);
-    groupBytes += size;
-  }
-  if (group.length) groups.push(group);
+  const sizes = [...new Map(files.map((f) => [f.sha256, f.size]))];
+  const alone = sizes.filter(([, size]) => size > QUERY_FILE_BYTES).map(([sha256]) => sha256);
+  const groups = batchBySize(sizes.filter(([, size]) => size <= QUERY_FILE_BYTES), ([, size]) => size, MAX_RECIPE_QUERY_BYTES, MAX_RECIPE_QUERY_DIGESTS, 0).map((g) => g.map(([sha256]) => sha256));
   for (const [i, g] of groups.entries()) {
     try {
       const { recipes } = await withRetry(() => client.chunks.recipes(g));
@@ -120,14 +105,9 @@ async function recipesOf(client: StewardClient, files: readonly FileEntry[]): Pr
       break;
     }
   }
-  let next = 0;
-  const lane = async () => {
-    while (next < alone.length) {
-      const sha256 = alone[next++]!;
-      out.set(sha256, await withRetry(() => recipeOrNull(client, sha256)));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(RECIPES_IN_FLIGHT, alone.length) }, lane));
+  await forEachInFlight(alone, RECIPES_IN_FLIGHT, async (sha256) => {
+    out.set(sha256, await withRetry(() => recipeOrNull(client, sha256)));
+  });
   return out;
 }
 

@@ -1,4 +1,5 @@
 import { MAX_RECIPE_BATCH_IDS, MAX_RECIPES_PER_BATCH } from '@steward/core';
+import { batchBySize } from '../api/chunk-frames.ts';
 import type { StewardClient } from '../client.ts';
 import type { FileEntry, Version, VersionMetadata } from '../types.ts';
 import { isUnknownRoute, StewardApiError } from '../errors.ts';
@@ -10,6 +11,7 @@ import { collectFiles, type LocalFile } from './collect-files.ts';
 import { DigestCache, defaultDigestCacheFile } from './digest-cache.ts';
 import { OpenRecipeCheck } from './open-recipe-check.ts';
 import { putBlobFromFile } from './http-upload.ts';
+import { forEachInFlight } from './in-flight.ts';
 import { withRetry } from './retry.ts';
 
 /** Progress of one phase; bytes are cumulative over the phase, `total` is the phase's byte count. */
@@ -173,16 +175,9 @@ async function storedOf(client: StewardClient, digests: string[]): Promise<Set<s
   } catch (err) {
     if (!isUnknownRoute(err)) throw err;
   }
-  // HEADs HEADS_IN_FLIGHT at a time: one after another, a thousand-file push over a slow link
-  // would wait a round trip per file.
-  let next = 0;
-  const lane = async () => {
-    while (next < digests.length) {
-      const sha256 = digests[next++]!;
-      if ((await withRetry(() => client.blobs.head(sha256))) !== null) present.add(sha256);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(HEADS_IN_FLIGHT, digests.length) }, lane));
+  await forEachInFlight(digests, HEADS_IN_FLIGHT, async (sha256) => {
+    if ((await withRetry(() => client.blobs.head(sha256))) !== null) present.add(sha256);
+  });
   return present;
 }
 
@@ -398,22 +393,9 @@ async function putRecipes(
  * putRecipes declares with `PUT /blobs/{sha}/recipe`.
  */
 export function* recipeBatches(recipes: readonly FileRecipe[]): Generator<FileRecipe[]> {
-  let group: FileRecipe[] = [];
-  let ids = 0;
-  for (const r of recipes) {
-    if (r.chunks.length > MAX_RECIPE_BATCH_IDS) {
-      yield [r];
-      continue;
-    }
-    if (group.length === MAX_RECIPES_PER_BATCH || ids + r.chunks.length > MAX_RECIPE_BATCH_IDS) {
-      yield group;
-      group = [];
-      ids = 0;
-    }
-    group.push(r);
-    ids += r.chunks.length;
-  }
-  if (group.length) yield group;
+  const long = (r: FileRecipe) => r.chunks.length > MAX_RECIPE_BATCH_IDS;
+  for (const r of recipes) if (long(r)) yield [r];
+  yield* batchBySize(recipes.filter((r) => !long(r)), (r) => r.chunks.length, MAX_RECIPE_BATCH_IDS, MAX_RECIPES_PER_BATCH, 0);
 }
 
 async function uploadMissing(
