@@ -3,7 +3,7 @@ import { createApp } from '../../app.ts';
 import { openDb } from '../../db/connect.ts';
 import { apiCaller, startHarness, type Harness } from '../../testing/api-harness.ts';
 import { describeEachDb } from '../../testing/test-dbs.ts';
-import { fileOfChunks, frames, getBytes, sha } from '../storage/storage-test-helpers.ts';
+import { fileOfChunks, getBytes, sha, uploadChunks } from '../storage/storage-test-helpers.ts';
 import { MAX_WAITING_CHECKS } from './recipe-check.ts';
 
 const KiB = 1024;
@@ -18,7 +18,7 @@ describeEachDb('recipe declared while its chunks upload (?wait)', (db) => {
   });
 
   const fileOf = fileOfChunks;
-  const upload = (chunks: Buffer[]) => h.call('POST', 'chunks', { body: frames(chunks), headers: { 'content-type': 'application/octet-stream' } });
+  const upload = (chunks: Buffer[]) => uploadChunks(h, chunks);
   const putRecipe = (f: ReturnType<typeof fileOf>, query = '', ids = f.ids) => h.call('PUT', `blobs/${sha(f.bytes)}/recipe${query}`, { json: { size: f.bytes.length, chunks: ids } });
 
   it('hashes the stored windows while the rest is missing (202 pending), then commits once it lands', async () => {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { startHarness, type Harness } from '../../testing/api-harness.ts';
 import { describeEachDb } from '../../testing/test-dbs.ts';
-import { fileOfChunks, frames, getBytes, sha } from '../storage/storage-test-helpers.ts';
+import { fileOfChunks, getBytes, sha, uploadChunks } from '../storage/storage-test-helpers.ts';
 import { MAX_WAITING_CHECKS } from './recipe-check.ts';
 
 const KiB = 1024;
@@ -17,7 +17,7 @@ describeEachDb('open recipe checks (ids sent while the file is chunked, digest d
   });
 
   const file = fileOfChunks;
-  const upload = (chunks: Buffer[]) => h.call('POST', 'chunks', { body: frames(chunks), headers: { 'content-type': 'application/octet-stream' } });
+  const upload = (chunks: Buffer[]) => uploadChunks(h, chunks);
   const open = async (ids: string[]) => {
     const res = await h.call('POST', 'recipe-checks', { json: { chunks: ids } });
     expect(res.status).toBe(201);

@@ -4,7 +4,7 @@ import { startHarness, type Harness } from '../../testing/api-harness.ts';
 import { describeEachDb } from '../../testing/test-dbs.ts';
 import { token } from '../gates/gates-fixture.ts';
 import { blobKey } from './blobs.service.ts';
-import { fileOfChunks, frames, getBytes, rejected, sha } from '../storage/storage-test-helpers.ts';
+import { fileOfChunks, getBytes, rejected, sha, uploadChunks } from '../storage/storage-test-helpers.ts';
 
 const EMPTY = createHash('sha256').digest('hex');
 
@@ -18,7 +18,7 @@ describeEachDb('blobs in batches (POST /blobs/recipes, /blobs/recipes/query, /bl
   });
 
   type File = ReturnType<typeof fileOfChunks>;
-  const upload = (chunks: Buffer[]) => h.call('POST', 'chunks', { body: frames(chunks), headers: { 'content-type': 'application/octet-stream' } });
+  const upload = (chunks: Buffer[]) => uploadChunks(h, chunks);
   const recipe = (f: File, over: Partial<{ sha256: string; size: number; chunks: string[] }> = {}) => ({ sha256: f.sha256, size: f.bytes.length, chunks: f.ids, ...over });
   const putRecipes = (recipes: unknown[], tok?: string) => h.call('POST', 'blobs/recipes', { json: { recipes }, ...(tok ? { token: tok } : {}) });
   const stored = async (f: File) => (await h.call('HEAD', `blobs/${f.sha256}`)).status === 200;

@@ -14,6 +14,9 @@ export function fileOfChunks(n: number): { chunks: Buffer[]; ids: string[]; byte
 /** A batch body for POST /chunks. */
 export const frames = (chunks: Uint8Array[]) => new Uint8Array(Buffer.concat(chunks.flatMap((c) => encodeFrame(sha(c), c))));
 
+/** POST /chunks of `chunks` as one batch. */
+export const uploadChunks = (h: Harness, chunks: Buffer[]) => h.call('POST', 'chunks', { body: frames(chunks), headers: { 'content-type': 'application/octet-stream' } });
+
 /** Parse a POST /chunks/fetch answer. */
 export function parseFetched(body: Buffer): { id: string; bytes: Buffer }[] {
   const out = [];
